@@ -1,0 +1,143 @@
+# hvlabs: build a VT-x hypervisor, one graded lab at a time.
+#
+#   make run   [LAB=n] [SOL=1] [EMU=bochs|kvm|tcg] [CPU=model] [SCENARIO=s]
+#   make grade [LAB=n] [SOL=1] [EMU=...] [CPU=...] [PRIOR=sol]
+#   make debug [LAB=n] [SOL=1] [EMU=...]      Bochs debugger, or gdb on QEMU's stub
+#   make test | bench | slides | slides-check | skel | deps | clean
+#
+# LAB defaults to the last lab. Stage n links the kernel, the harness of labs
+# 0..n and the step files of labs 1..n: from labs/ (your work), from solutions/
+# with SOL=1, or labs 1..n-1 from solutions/ and lab n from labs/ with PRIOR=sol.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+LABS_DIR ?= labs
+SOL_DIR ?= solutions
+LAB_NAMES := $(notdir $(sort $(wildcard $(LABS_DIR)/[0-9][0-9]-*)))
+LAST_LAB := $(words $(LAB_NAMES))
+LAB ?= $(LAST_LAB)
+SOL ?= 0
+PRIOR ?= labs
+
+ifeq ($(SOL),1)
+  VARIANT := sol
+else ifeq ($(PRIOR),sol)
+  VARIANT := prior-sol
+else
+  VARIANT := labs
+endif
+BUILD ?= build
+O := $(BUILD)/stage$(LAB)-$(VARIANT)
+ISO := $(O)/hvlabs.iso
+
+# --- Sources -----------------------------------------------------------------
+STAGE_LABS := $(wordlist 1,$(LAB),$(LAB_NAMES))
+# step_dir(name): where lab `name`'s student files come from in this stage.
+step_dir = $(if $(filter 1,$(SOL)),$(SOL_DIR),$(if $(and $(filter sol,$(PRIOR)),$(filter-out $(lastword $(STAGE_LABS)),$(1))),$(SOL_DIR),$(LABS_DIR)))
+STEP_SRCS := $(foreach l,$(STAGE_LABS),$(wildcard $(call step_dir,$(l))/$(l)/*.c))
+
+HARNESS_SRCS := kernel/harness/harness.c kernel/harness/selftest.c \
+	$(foreach n,$(shell seq 1 $(LAB) 2>/dev/null),kernel/harness/lab$(n).c)
+KERNEL_SRCS := $(filter-out kernel/harness/%,$(shell find kernel -name '*.c' | sort)) $(HARNESS_SRCS)
+ASM_SRCS := $(shell find kernel -name '*.asm' | sort)
+INCLUDES := $(addprefix -I,$(sort $(dir $(shell find kernel -name '*.h'))))
+
+CC := gcc
+NASM := nasm
+LD := ld
+CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin \
+	-fno-stack-protector -fno-pic -fno-pie -fno-asynchronous-unwind-tables \
+	-fno-tree-loop-distribute-patterns -mno-red-zone -mgeneral-regs-only \
+	-mcmodel=small -MMD -MP $(INCLUDES)
+LDFLAGS := -m elf_x86_64 -n -nostdlib -static -z noexecstack -z max-page-size=0x1000 \
+	--no-warn-rwx-segments -T kernel/boot/kernel.ld
+
+OBJS := $(patsubst %.c,$(O)/obj/%.o,$(KERNEL_SRCS) $(STEP_SRCS)) \
+	$(patsubst %.asm,$(O)/obj/%.o,$(ASM_SRCS))
+
+GRUB_MODULES := normal multiboot2 iso9660 biosdisk
+
+# --- Build -------------------------------------------------------------------
+.PHONY: all stage iso
+all:
+	@set -e; for n in $$(seq 1 $(LAST_LAB)); do \
+		$(MAKE) --no-print-directory stage LAB=$$n SOL=1; \
+		$(MAKE) --no-print-directory stage LAB=$$n SOL=0; \
+	done
+
+stage iso: $(ISO)
+
+$(O)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(O)/obj/%.o: %.asm
+	@mkdir -p $(@D)
+	$(NASM) -f elf64 -g -F dwarf -MD $(@:.o=.d) -MP $< -o $@
+
+# The step list is part of the recipe: changing SOL/PRIOR selects another O, but a
+# new file in a lab directory must relink too.
+$(O)/sources: FORCE
+	@mkdir -p $(@D)
+	@echo '$(STEP_SRCS)' | cmp -s - $@ || echo '$(STEP_SRCS)' > $@
+
+$(O)/kernel.elf: $(OBJS) kernel/boot/kernel.ld $(O)/sources
+	$(LD) $(LDFLAGS) -o $@ $(OBJS)
+
+$(ISO): $(O)/kernel.elf kernel/boot/grub.cfg
+	@rm -rf $(O)/iso && mkdir -p $(O)/iso/boot/grub
+	cp $(O)/kernel.elf $(O)/iso/boot/kernel.elf
+	cp kernel/boot/grub.cfg $(O)/iso/boot/grub/grub.cfg
+	grub-mkrescue --install-modules="$(GRUB_MODULES)" --locales="" --fonts="" --themes="" \
+		-o $@ $(O)/iso 2>$(O)/grub-mkrescue.log || { cat $(O)/grub-mkrescue.log; exit 1; }
+
+FORCE:
+-include $(OBJS:.o=.d)
+
+# --- Running and grading --------------------------------------------------------
+EMU ?=
+CPU ?=
+SCENARIO ?=
+GRADE_ARGS = --lab $(LAB) $(if $(filter 1,$(SOL)),--sol) $(if $(filter sol,$(PRIOR)),--prior-sol) \
+	$(if $(EMU),--emu $(EMU)) $(if $(CPU),--cpu $(CPU)) $(if $(SCENARIO),--scenario $(SCENARIO))
+
+.PHONY: run debug grade
+run: deps-check
+	@$(PYTHON) grader/run.py $(GRADE_ARGS)
+
+debug: deps-check
+	@$(PYTHON) grader/run.py --debug $(GRADE_ARGS)
+
+grade: deps-check
+	@$(PYTHON) grader/grade.py $(GRADE_ARGS) $(GRADE_FLAGS)
+
+# --- Maintainers ----------------------------------------------------------------
+.PHONY: test bench skel skel-check
+test: deps-check
+	@$(PYTHON) grader/selftest.py
+
+bench: deps-check
+	@$(PYTHON) grader/bench.py
+
+skel:
+	@$(PYTHON) grader/skel.py --write $(if $(FORCE_SKEL),--force)
+
+skel-check:
+	@$(PYTHON) grader/skel.py --check
+
+# --- Dependencies ---------------------------------------------------------------
+.PHONY: deps deps-check
+deps:
+	@grader/deps.sh install
+
+deps-check:
+	@grader/deps.sh check || grader/deps.sh install
+
+-include slides/slides.mk
+
+.PHONY: clean
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,147 @@
+/*
+ * Inline wrappers for the x86-64 instructions the kernel and the labs use.
+ * Each is one instruction; the SDM's Vol. 2 describes them by mnemonic.
+ */
+#ifndef HV_X86_H
+#define HV_X86_H
+
+#include "types.h"
+
+/* CPUID registers for leaf eax, subleaf ecx. */
+struct cpuid_regs {
+	u32 eax, ebx, ecx, edx;
+};
+
+/* Executes CPUID with EAX = leaf and ECX = subleaf. */
+static inline struct cpuid_regs cpuid(u32 leaf, u32 subleaf)
+{
+	struct cpuid_regs r;
+	__asm__ volatile("cpuid"
+			 : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+			 : "a"(leaf), "c"(subleaf));
+	return r;
+}
+
+/* Reads model-specific register msr (#GP(0) if the MSR does not exist). */
+static inline u64 rdmsr(u32 msr)
+{
+	u32 lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((u64)hi << 32) | lo;
+}
+
+/* Writes model-specific register msr. */
+static inline void wrmsr(u32 msr, u64 value)
+{
+	__asm__ volatile("wrmsr"
+			 :
+			 : "c"(msr), "a"((u32)value), "d"((u32)(value >> 32))
+			 : "memory");
+}
+
+#define DEFINE_CR_ACCESSORS(n)                                          \
+	static inline u64 read_cr##n(void)                              \
+	{                                                               \
+		u64 v;                                                  \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));       \
+		return v;                                               \
+	}                                                               \
+	static inline void write_cr##n(u64 v)                           \
+	{                                                               \
+		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory"); \
+	}
+DEFINE_CR_ACCESSORS(0)
+DEFINE_CR_ACCESSORS(2)
+DEFINE_CR_ACCESSORS(3)
+DEFINE_CR_ACCESSORS(4)
+#undef DEFINE_CR_ACCESSORS
+
+/* Control-register bits (SDM Vol. 3A, 2.5 "Control Registers"). */
+#define CR0_PE BIT(0)
+#define CR0_MP BIT(1)
+#define CR0_ET BIT(4)
+#define CR0_NE BIT(5)
+#define CR0_WP BIT(16)
+#define CR0_NW BIT(29)
+#define CR0_CD BIT(30)
+#define CR0_PG BIT(31)
+#define CR4_PAE BIT(5)
+#define CR4_VMXE BIT(13)
+#define CR4_SMXE BIT(14)
+
+/* RFLAGS bits (SDM Vol. 1, 3.4.3 "EFLAGS Register"). */
+#define RFLAGS_CF BIT(0)
+#define RFLAGS_ZF BIT(6)
+#define RFLAGS_IF BIT(9)
+
+static inline u64 read_rflags(void)
+{
+	u64 v;
+	__asm__ volatile("pushfq; popq %0" : "=r"(v));
+	return v;
+}
+
+static inline u64 rdtsc(void)
+{
+	u32 lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
+}
+
+static inline void outb(u16 port, u8 v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void outw(u16 port, u16 v)
+{
+	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline u8 inb(u16 port)
+{
+	u8 v;
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+/* Segment selectors and descriptor-table registers. */
+struct __attribute__((packed)) dtr {
+	u16 limit;
+	u64 base;
+};
+
+static inline void lgdt(const struct dtr *d) { __asm__ volatile("lgdt %0" : : "m"(*d)); }
+static inline void lidt(const struct dtr *d) { __asm__ volatile("lidt %0" : : "m"(*d)); }
+static inline void ltr(u16 sel) { __asm__ volatile("ltr %0" : : "r"(sel)); }
+static inline void sgdt(struct dtr *d) { __asm__ volatile("sgdt %0" : "=m"(*d)); }
+static inline void sidt(struct dtr *d) { __asm__ volatile("sidt %0" : "=m"(*d)); }
+
+#define DEFINE_SEG_READER(seg)                                     \
+	static inline u16 read_##seg(void)                         \
+	{                                                          \
+		u16 v;                                             \
+		__asm__ volatile("mov %%" #seg ", %0" : "=r"(v));  \
+		return v;                                          \
+	}
+DEFINE_SEG_READER(cs)
+DEFINE_SEG_READER(ds)
+DEFINE_SEG_READER(es)
+DEFINE_SEG_READER(ss)
+DEFINE_SEG_READER(fs)
+DEFINE_SEG_READER(gs)
+#undef DEFINE_SEG_READER
+
+static inline u16 read_tr(void)
+{
+	u16 v;
+	__asm__ volatile("str %0" : "=r"(v));
+	return v;
+}
+
+static inline void cpu_relax(void) { __asm__ volatile("pause"); }
+
+/* A Bochs magic breakpoint: stops in the Bochs debugger (`make debug`), a no-op elsewhere. */
+static inline void bochs_break(void) { __asm__ volatile("xchg %bx, %bx"); }
+
+#endif

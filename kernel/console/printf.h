@@ -1,0 +1,16 @@
+/* Formatted output: kprintf to COM1, ksnprintf into a buffer. */
+#ifndef HV_PRINTF_H
+#define HV_PRINTF_H
+
+#include "types.h"
+
+/*
+ * Supported: %d %i %u %x %X %o %c %s %p %%, the length modifiers hh h l ll z,
+ * the flags '-' '0' '#' '+' ' ', a width and a precision (a number or '*').
+ */
+__printf(1, 2) int kprintf(const char *fmt, ...);
+int kvprintf(const char *fmt, va_list ap);
+__printf(3, 4) int ksnprintf(char *buf, size_t size, const char *fmt, ...);
+int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+
+#endif

@@ -1,0 +1,307 @@
+/*
+ * Lab 1 harness: checks the student's detect.c against the harness's own reads
+ * of CPUID and the capability MSRs, and against decodings of made-up MSR values.
+ *
+ * Scenarios: "vmx" (a processor with VMX) and "novmx" (one without: Bochs'
+ * ryzen model or QEMU TCG).
+ */
+#include "detect.h"
+#include "errno.h"
+#include "harness.h"
+#include "printf.h"
+#include "string.h"
+#include "vmx.h"
+#include "x86.h"
+
+#define POISON 0xA5
+
+/* The first field that differs, as "name is got, want want" in why; false if none. */
+struct field_cmp {
+	const char *name;
+	u64 got, want;
+};
+
+static bool first_difference(const struct field_cmp *f, size_t n, char *why, size_t size)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (f[i].got != f[i].want) {
+			ksnprintf(why, size, "%s is %#lx, want %#lx", f[i].name, f[i].got, f[i].want);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* --- Calls into the student's code, each run under trap_catch() --- */
+
+struct call {
+	u64 msr;
+	struct vmx_basic basic;
+	struct vmx_ctl_cap ctl;
+	struct vmx_caps caps;
+	bool has_vmx;
+	int ret;
+};
+
+static void call_has_vmx(void *p)
+{
+	struct call *c = p;
+	c->has_vmx = vmx_cpu_has_vmx();
+}
+
+static void call_basic_decode(void *p)
+{
+	struct call *c = p;
+	vmx_basic_decode(c->msr, &c->basic);
+}
+
+static void call_ctl_decode(void *p)
+{
+	struct call *c = p;
+	c->ctl = vmx_ctl_cap_decode(c->msr);
+}
+
+static void call_detect(void *p)
+{
+	struct call *c = p;
+	c->ret = vmx_detect(&c->caps);
+}
+
+/* --- The harness's own decoding, written independently of the solution --- */
+
+static struct vmx_basic expect_basic(u64 v)
+{
+	return (struct vmx_basic){
+		.revision_id = (u32)BITS(v, 30, 0),
+		.region_size = (u32)BITS(v, 44, 32),
+		.mem_type = (u8)BITS(v, 53, 50),
+		.phys_addr_32 = BITS(v, 48, 48),
+		.inout_info = BITS(v, 54, 54),
+		.true_ctls = BITS(v, 55, 55),
+	};
+}
+
+static bool basic_differs(const struct vmx_basic *got, const struct vmx_basic *want, char *why,
+			  size_t size)
+{
+	const struct field_cmp f[] = {
+		{ "revision_id", got->revision_id, want->revision_id },
+		{ "region_size", got->region_size, want->region_size },
+		{ "mem_type", got->mem_type, want->mem_type },
+		{ "phys_addr_32", got->phys_addr_32, want->phys_addr_32 },
+		{ "inout_info", got->inout_info, want->inout_info },
+		{ "true_ctls", got->true_ctls, want->true_ctls },
+	};
+	return first_difference(f, ARRAY_SIZE(f), why, size);
+}
+
+/* Compares one control capability with the MSR it must come from. */
+static bool ctl_differs(const char *field, const struct vmx_ctl_cap *got, u32 msr, char *why,
+			size_t size)
+{
+	u64 v = rdmsr(msr);
+	if (got->allowed0 == (u32)v && got->allowed1 == (u32)(v >> 32))
+		return false;
+	ksnprintf(why, size, "%s is {allowed0 %#x, allowed1 %#x}, want {%#x, %#x} from MSR %#x",
+		  field, got->allowed0, got->allowed1, (u32)v, (u32)(v >> 32), msr);
+	return true;
+}
+
+/* --- Checks --- */
+
+static void check_basic_decode(void)
+{
+	static const u64 samples[] = {
+		0x0000000000000000ULL,
+		0xFFFFFFFFFFFFFFFFULL,
+		0x00D8100000000004ULL,  /* rev 4, 4096 bytes, WB, INS/OUTS info, TRUE controls */
+		0x000100008000002BULL,  /* bit 31 set (never on real hardware), bit 48 */
+		0xFF00E00000000000ULL,  /* only reserved bits 47:45 and 63:56 */
+	};
+	char why[160] = "";
+	bool ok = true;
+
+	for (size_t i = 0; ok && i < ARRAY_SIZE(samples); i++) {
+		struct call c = { .msr = samples[i] };
+		struct vmx_basic want = expect_basic(samples[i]);
+		char diff[96];
+		memset(&c.basic, POISON, sizeof(c.basic));
+		if (!harness_call("vmx_basic_decode()", call_basic_decode, &c, why, sizeof(why)))
+			ok = false;
+		else if (basic_differs(&c.basic, &want, diff, sizeof(diff))) {
+			ksnprintf(why, sizeof(why), "vmx_basic_decode(%#lx): %s", samples[i], diff);
+			ok = false;
+		}
+	}
+	check("basic_decode", ok, "vmx_basic_decode() decodes every IA32_VMX_BASIC field", "%s",
+	      why);
+}
+
+static void check_ctl_decode(void)
+{
+	static const u64 samples[] = {
+		0xFFF9FFFE00000016ULL,
+		0x0000000000000001ULL,
+		0xFFFFFFFF00000000ULL,
+		0x0000000180000000ULL,
+	};
+	char why[160] = "";
+	bool ok = true;
+
+	for (size_t i = 0; ok && i < ARRAY_SIZE(samples); i++) {
+		struct call c = { .msr = samples[i] };
+		if (!harness_call("vmx_ctl_cap_decode()", call_ctl_decode, &c, why, sizeof(why))) {
+			ok = false;
+		} else if (c.ctl.allowed0 != (u32)samples[i] ||
+			   c.ctl.allowed1 != (u32)(samples[i] >> 32)) {
+			ksnprintf(why, sizeof(why),
+				  "vmx_ctl_cap_decode(%#lx) gave {allowed0 %#x, allowed1 %#x}",
+				  samples[i], c.ctl.allowed0, c.ctl.allowed1);
+			ok = false;
+		}
+	}
+	check("ctl_decode", ok, "vmx_ctl_cap_decode() splits allowed-0 (bits 31:0) and allowed-1 (bits 63:32)",
+	      "%s", why);
+}
+
+/* The checks of *caps against this processor's MSRs; detected says whether they can run. */
+static void check_caps(const struct vmx_caps *caps, bool detected)
+{
+	static const char skipped[] = "not checked: vmx_detect() did not succeed";
+	char why[192] = "";
+	struct vmx_basic want_basic = expect_basic(rdmsr(MSR_IA32_VMX_BASIC));
+	bool t = want_basic.true_ctls;
+
+	check("basic", detected && !basic_differs(&caps->basic, &want_basic, why, sizeof(why)),
+	      "caps->basic matches this CPU's IA32_VMX_BASIC", "%s", detected ? why : skipped);
+
+	bool bad = !detected ||
+		   ctl_differs("pinbased", &caps->pinbased,
+			       t ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS,
+			       why, sizeof(why)) ||
+		   ctl_differs("procbased", &caps->procbased,
+			       t ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
+			       why, sizeof(why)) ||
+		   ctl_differs("exit", &caps->exit,
+			       t ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS, why,
+			       sizeof(why)) ||
+		   ctl_differs("entry", &caps->entry,
+			       t ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS, why,
+			       sizeof(why));
+	check("controls", !bad,
+	      t ? "pin/proc/exit/entry capabilities come from the TRUE MSRs (IA32_VMX_BASIC bit 55 is 1)"
+		: "pin/proc/exit/entry capabilities come from the ordinary MSRs (IA32_VMX_BASIC bit 55 is 0)",
+	      "%s", detected ? why : skipped);
+
+	bool want2 = VMX_CTL_ALLOWED1(rdmsr(t ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
+					    : MSR_IA32_VMX_PROCBASED_CTLS)) &
+		     CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+	if (detected && caps->has_procbased2 != want2)
+		ksnprintf(why, sizeof(why), "has_procbased2 is %d, want %d (primary allowed-1 bit 31)",
+			  caps->has_procbased2, want2);
+	bad = !detected || caps->has_procbased2 != want2 ||
+	      (want2 && ctl_differs("procbased2", &caps->procbased2, MSR_IA32_VMX_PROCBASED_CTLS2,
+				    why, sizeof(why)));
+	check("secondary", !bad, "secondary controls are read exactly when they can be activated",
+	      "%s", detected ? why : skipped);
+
+	u32 sec = want2 ? VMX_CTL_ALLOWED1(rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2)) : 0;
+	u64 want_ept = sec & (SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID)
+			       ? rdmsr(MSR_IA32_VMX_EPT_VPID_CAP) : 0;
+	const struct field_cmp ept[] = { { "ept_vpid", caps->ept_vpid, want_ept } };
+	check("ept_vpid", detected && !first_difference(ept, 1, why, sizeof(why)),
+	      "IA32_VMX_EPT_VPID_CAP is read when EPT or VPID can be enabled, else 0", "%s",
+	      detected ? why : skipped);
+
+	const struct field_cmp fixed[] = {
+		{ "misc", caps->misc, rdmsr(MSR_IA32_VMX_MISC) },
+		{ "cr0_fixed0", caps->cr0_fixed0, rdmsr(MSR_IA32_VMX_CR0_FIXED0) },
+		{ "cr0_fixed1", caps->cr0_fixed1, rdmsr(MSR_IA32_VMX_CR0_FIXED1) },
+		{ "cr4_fixed0", caps->cr4_fixed0, rdmsr(MSR_IA32_VMX_CR4_FIXED0) },
+		{ "cr4_fixed1", caps->cr4_fixed1, rdmsr(MSR_IA32_VMX_CR4_FIXED1) },
+	};
+	check("fixed", detected && !first_difference(fixed, ARRAY_SIZE(fixed), why, sizeof(why)),
+	      "IA32_VMX_MISC and the CR0/CR4 fixed-bit MSRs are read", "%s",
+	      detected ? why : skipped);
+}
+
+static void scenario_vmx(void)
+{
+	char why[160] = "";
+
+	if (!(cpuid(1, 0).ecx & CPUID_1_ECX_VMX)) {
+		harness_abort("this CPU has no VMX, but the \"vmx\" scenario needs it: run it on "
+			      "Bochs with a VMX CPU model, or on KVM with nested VMX");
+		return;
+	}
+
+	struct call c = { 0 };
+	bool ok = harness_call("vmx_cpu_has_vmx()", call_has_vmx, &c, why, sizeof(why));
+	if (ok && !c.has_vmx)
+		ksnprintf(why, sizeof(why), "it returned false, but CPUID.1:ECX = %#x has bit 5 set",
+			  cpuid(1, 0).ecx);
+	check("cpuid", ok && c.has_vmx, "vmx_cpu_has_vmx() sees CPUID.1:ECX.VMX[bit 5]", "%s", why);
+
+	check_basic_decode();
+	check_ctl_decode();
+
+	memset(&c.caps, POISON, sizeof(c.caps));
+	ok = harness_call("vmx_detect()", call_detect, &c, why, sizeof(why));
+	if (ok && c.ret != 0)
+		ksnprintf(why, sizeof(why), "it returned %d (%s), want 0", c.ret,
+			  hv_strerror(c.ret));
+	bool detected = ok && c.ret == 0;
+	check("detect", detected, "vmx_detect() succeeds on a CPU with VMX", "%s", why);
+
+	check_caps(&c.caps, detected);
+	if (detected)
+		vmx_caps_print(&c.caps);
+}
+
+static void scenario_novmx(void)
+{
+	char why[192] = "";
+
+	if (cpuid(1, 0).ecx & CPUID_1_ECX_VMX) {
+		harness_abort("this CPU has VMX, but the \"novmx\" scenario needs one without: run "
+			      "it on Bochs with CPU=ryzen, or on QEMU TCG");
+		return;
+	}
+
+	struct call c = { 0 };
+	memset(&c.caps, POISON, sizeof(c.caps));
+	bool ok = harness_call("vmx_cpu_has_vmx()", call_has_vmx, &c, why, sizeof(why));
+	if (ok && c.has_vmx) {
+		ksnprintf(why, sizeof(why), "vmx_cpu_has_vmx() returned true, but CPUID.1:ECX = %#x "
+			  "has bit 5 clear", cpuid(1, 0).ecx);
+		ok = false;
+	}
+	if (ok) {
+		ok = harness_call("vmx_detect()", call_detect, &c, why, sizeof(why));
+		if (!ok)
+			ksnprintf(why + strlen(why), sizeof(why) - strlen(why),
+				  ": VMX capability MSRs do not exist without VMX; test CPUID first");
+		else if (c.ret != -HV_ENOVMX) {
+			ksnprintf(why, sizeof(why), "vmx_detect() returned %d (%s), want -HV_ENOVMX",
+				  c.ret, hv_strerror(c.ret));
+			ok = false;
+		}
+	}
+	check("novmx", ok,
+	      "without VMX, vmx_detect() returns -HV_ENOVMX and reads no VMX MSR", "%s", why);
+	if (ok)
+		kprintf("VMX not supported by this processor.\n");
+}
+
+static bool lab1_run(const char *scenario)
+{
+	if (strcmp(scenario, "vmx") == 0)
+		scenario_vmx();
+	else if (strcmp(scenario, "novmx") == 0)
+		scenario_novmx();
+	else
+		return false;
+	return true;
+}
+
+HARNESS(1, "detect", lab1_run);

@@ -1,0 +1,18 @@
+/* Names for the hv_error codes, for messages. */
+#include "errno.h"
+
+const char *hv_strerror(int e)
+{
+	static const char *const names[] = {
+		[HV_OK] = "HV_OK",
+		[HV_ENOSYS] = "HV_ENOSYS (not written yet)",
+		[HV_ENOVMX] = "HV_ENOVMX (no VMX)",
+		[HV_ENOMEM] = "HV_ENOMEM (out of pages)",
+		[HV_EINVAL] = "HV_EINVAL (invalid argument or state)",
+	};
+	if (e < 0)
+		e = -e;
+	if ((unsigned)e < sizeof(names) / sizeof(names[0]) && names[e])
+		return names[e];
+	return "unknown error";
+}

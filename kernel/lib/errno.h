@@ -1,0 +1,16 @@
+/* Error codes returned (negated) by the hypervisor's step functions. */
+#ifndef HV_ERRNO_H
+#define HV_ERRNO_H
+
+enum hv_error {
+	HV_OK = 0,
+	HV_ENOSYS = 1,   /* not written yet: a TODO stub */
+	HV_ENOVMX = 2,   /* the processor does not support VMX */
+	HV_ENOMEM = 3,   /* out of page frames */
+	HV_EINVAL = 4,   /* an argument or a state the function cannot work with */
+};
+
+/* A short name for e (positive or negated), e.g. "HV_ENOVMX". */
+const char *hv_strerror(int e);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * hvlabs kernel entry. The init list below is the whole boot, in order; then the
+ * harness named on the command line runs the lab's checks, and the machine
+ * powers off so that the emulator exits at once.
+ */
+#include "gdt.h"
+#include "harness.h"
+#include "multiboot.h"
+#include "page.h"
+#include "power.h"
+#include "printf.h"
+#include "serial.h"
+#include "trap.h"
+
+extern char __kernel_end[];
+
+static struct boot_info boot;
+
+/* Called by boot.asm in 64-bit mode with the Multiboot2 magic and boot-information address. */
+__noreturn void kmain(u32 magic, u64 info);
+
+__noreturn void kmain(u32 magic, u64 info)
+{
+	serial_init();                          /* COM1 first: everything else may print */
+	gdt_init();                             /* 64-bit GDT and a loaded TSS */
+	idt_init();                             /* all 32 exceptions reported or caught */
+	multiboot_parse(magic, info, &boot);    /* command line and memory map */
+	u64 first_free = (u64)__kernel_end > boot.info_end ? (u64)__kernel_end : boot.info_end;
+	page_init(first_free > boot.mem_base ? first_free : boot.mem_base, boot.mem_end);
+
+	kprintf("hvlabs kernel: %s\n", boot.cmdline);
+	harness_main(boot.cmdline);
+	power_off();
+}

@@ -1,0 +1,57 @@
+/* A bitmap page-frame allocator over one contiguous range: simple and leak-checkable. */
+#include "page.h"
+#include "panic.h"
+#include "string.h"
+
+#define POOL_MAX_PAGES 8192                     /* 32 MiB: more than any lab needs */
+
+static u64 pool_base;
+static size_t pool_pages;
+static size_t free_pages;
+static u8 used[POOL_MAX_PAGES / 8];             /* bit i set: page i is allocated */
+
+void page_init(u64 base, u64 end)
+{
+	base = ALIGN_UP(base, PAGE_SIZE);
+	end &= ~(PAGE_SIZE - 1);
+	if (end <= base)
+		panic("page_init: empty range [%#lx, %#lx)", base, end);
+	pool_base = base;
+	pool_pages = (end - base) / PAGE_SIZE;
+	if (pool_pages > POOL_MAX_PAGES)
+		pool_pages = POOL_MAX_PAGES;
+	free_pages = pool_pages;
+	memset(used, 0, sizeof(used));
+}
+
+void *page_alloc(void)
+{
+	for (size_t i = 0; i < pool_pages; i++) {
+		if (used[i / 8] & (1u << (i % 8)))
+			continue;
+		used[i / 8] |= (u8)(1u << (i % 8));
+		free_pages--;
+		void *p = (void *)(pool_base + i * PAGE_SIZE);
+		memset(p, 0, PAGE_SIZE);
+		return p;
+	}
+	return NULL;
+}
+
+void page_free(void *p)
+{
+	u64 a = (u64)p;
+	size_t i = (a - pool_base) / PAGE_SIZE;
+
+	if (a < pool_base || i >= pool_pages || !IS_ALIGNED(a, PAGE_SIZE))
+		panic("page_free(%p): not a page from page_alloc()", p);
+	if (!(used[i / 8] & (1u << (i % 8))))
+		panic("page_free(%p): page is already free", p);
+	used[i / 8] &= (u8)~(1u << (i % 8));
+	free_pages++;
+}
+
+size_t page_free_count(void)
+{
+	return free_pages;
+}

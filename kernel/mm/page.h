@@ -1,0 +1,19 @@
+/* Physical page frames: 4 KiB, 4 KiB-aligned, identity-mapped (virtual == physical). */
+#ifndef HV_PAGE_H
+#define HV_PAGE_H
+
+#include "types.h"
+
+/* Hands the RAM range [base, end) to the allocator (both rounded inwards to pages). */
+void page_init(u64 base, u64 end);
+
+/* Returns a zeroed page, or NULL when none is left. */
+void *page_alloc(void);
+
+/* Returns page p to the allocator; panics if p was not allocated. */
+void page_free(void *p);
+
+/* How many pages page_alloc() can still hand out (labs check it for leaks). */
+size_t page_free_count(void);
+
+#endif
