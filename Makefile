@@ -30,7 +30,7 @@ else
   VARIANT := labs
 endif
 BUILD ?= build
-O := $(BUILD)/stage$(LAB)-$(VARIANT)
+O ?= $(BUILD)/stage$(LAB)-$(VARIANT)
 ISO := $(O)/hvlabs.iso
 
 # --- Sources -----------------------------------------------------------------
@@ -101,8 +101,12 @@ FORCE:
 EMU ?=
 CPU ?=
 SCENARIO ?=
-GRADE_ARGS = --lab $(LAB) $(if $(filter 1,$(SOL)),--sol) $(if $(filter sol,$(PRIOR)),--prior-sol) \
-	$(if $(EMU),--emu $(EMU)) $(if $(CPU),--cpu $(CPU)) $(if $(SCENARIO),--scenario $(SCENARIO))
+# Only what was set on the command line or in the environment is passed on, so that
+# `make run` alone can mean "the reference hypervisor" and `make grade` alone "every lab".
+given = $(filter command line environment environment override,$(origin $(1)))
+GRADE_ARGS = $(if $(call given,LAB),--lab $(LAB)) $(if $(call given,SOL),--sol $(SOL)) \
+	$(if $(filter sol,$(PRIOR)),--prior-sol) $(if $(EMU),--emu $(EMU)) $(if $(CPU),--cpu $(CPU)) \
+	$(if $(SCENARIO),--scenario $(SCENARIO))
 
 .PHONY: run debug grade
 run: deps-check

@@ -35,6 +35,7 @@ static void emit_number(struct sink *s, const struct spec *sp, u64 v, bool negat
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
 	int n = 0;
+	bool nonzero = v != 0;
 
 	do {
 		tmp[n++] = digits[v % base];
@@ -50,7 +51,7 @@ static void emit_number(struct sink *s, const struct spec *sp, u64 v, bool negat
 		prefix = "+";
 	else if (sp->space)
 		prefix = " ";
-	else if (sp->alt && base == 16 && n)
+	else if (sp->alt && base == 16 && nonzero)
 		prefix = upper ? "0X" : "0x";
 	else if (sp->alt && base == 8)
 		prefix = "0";

@@ -1,0 +1,106 @@
+"""Boot one stage once: give it its command line, run the emulator with a timeout
+and an output cap, and always come back with the serial output and how the run ended.
+"""
+import os
+import re
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import emulators
+
+PLACEHOLDER = re.compile(rb"@HVLABS_CMDLINE_PLACEHOLDER_*@")
+OUTPUT_CAP = 1 << 20          # bytes of serial output before a run is stopped as a flood
+POLL_SECONDS = 0.02           # how often the serial file and the process are looked at
+
+
+@dataclass
+class BootResult:
+    serial: str = ""
+    ended: str = "exited"     # exited | timeout | flood | unsupported | error
+    detail: str = ""          # a sentence for the student when ended != exited
+    seconds: float = 0.0
+    hints: list = field(default_factory=list)
+    backend: str = ""
+
+
+def iso_with_cmdline(iso: Path, cmdline: str, dest: Path) -> Path:
+    """Copies iso to dest with cmdline written over grub.cfg's placeholder (same length)."""
+    data = iso.read_bytes()
+    matches = list(PLACEHOLDER.finditer(data))
+    if len(matches) != 1:
+        raise RuntimeError(f"{iso}: expected one command-line placeholder, found {len(matches)}")
+    m = matches[0]
+    raw = cmdline.encode()
+    if len(raw) > m.end() - m.start() or not re.fullmatch(rb"[A-Za-z0-9_=. -]*", raw):
+        raise RuntimeError(f"command line too long or with characters GRUB would interpret: {cmdline!r}")
+    dest.write_bytes(data[:m.start()] + raw.ljust(m.end() - m.start()) + data[m.end():])
+    return dest
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """Ends the emulator and everything it started (it runs in its own process group)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
+def boot(backend, iso: Path, workdir: Path, cmdline: str, needs_vmx: bool,
+         firmware: str = "latest", timeout: float = 20.0, cap: int = OUTPUT_CAP,
+         on_output=None) -> BootResult:
+    """Runs iso once in workdir. on_output(bytes), if given, sees the serial output as it comes."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    result = BootResult()
+    try:
+        result.backend = backend.describe(needs_vmx)
+        run_iso = iso_with_cmdline(iso, cmdline, workdir / "run.iso")
+        cmd = backend.command(run_iso, workdir, needs_vmx, firmware)
+    except emulators.Unsupported as e:
+        result.ended, result.detail = "unsupported", str(e)
+        return result
+    except (OSError, RuntimeError) as e:
+        result.ended, result.detail = "error", str(e)
+        return result
+
+    serial = workdir / "serial.txt"
+    serial.unlink(missing_ok=True)
+    start = time.monotonic()
+    with open(workdir / "emulator.out", "wb") as out:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                cwd=workdir, start_new_session=True)
+    seen = 0
+    try:
+        while True:
+            try:
+                proc.wait(timeout=POLL_SECONDS)
+                done = True
+            except subprocess.TimeoutExpired:
+                done = False
+            size = serial.stat().st_size if serial.exists() else 0
+            if on_output and size > seen:
+                with open(serial, "rb") as f:
+                    f.seek(seen)
+                    on_output(f.read(min(size, cap) - seen))
+                seen = min(size, cap)
+            if done:
+                break
+            if size > cap:
+                result.ended = "flood"
+                result.detail = f"the serial output passed {cap // 1024} KiB and the run was stopped"
+                break
+            if time.monotonic() - start > timeout:
+                result.ended = "timeout"
+                result.detail = f"no power-off after {timeout:.0f} s: the run was stopped (an endless loop?)"
+                break
+    finally:
+        kill_group(proc)
+    result.seconds = time.monotonic() - start
+    if serial.exists():
+        with open(serial, "rb") as f:
+            result.serial = f.read(cap).decode("utf-8", errors="replace")
+    result.hints = backend.hints(workdir)
+    return result

@@ -1,0 +1,94 @@
+"""Grading one lab: build its stage once, boot each scenario (in parallel), score the lines."""
+import os
+import secrets
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from . import boot, emulators, labs, protocol, stage
+from .report import LabReport
+
+
+def new_nonce() -> str:
+    return secrets.token_hex(4)
+
+
+def cmdline(lab: int, scenario: str, nonce: str) -> str:
+    return f"lab={lab} scenario={scenario} nonce={nonce}"
+
+
+def note_for(scenario: str, result: boot.BootResult, lines_failed: bool) -> str:
+    """What the report shows of a run that went wrong: after a clean SUMMARY, the
+    lines that are not results (TODOs, caught faults); otherwise the serial tail.
+    The emulator's hints come last."""
+    if not lines_failed or result.ended == "unsupported":
+        return ""
+    clean = result.ended == "exited" and "SUMMARY: " in result.serial
+    if clean:
+        lines = [l for l in result.serial.splitlines()
+                 if l.startswith(("TODO", "(the fault", "PANIC", "EXCEPTION"))][:8]
+        title = "what the kernel said besides the results"
+    else:
+        lines = protocol.tail(result.serial)
+        title = "last lines on the serial port"
+    out = []
+    if lines:
+        out.append(f"  -- {scenario}: {title} ({result.backend}, {result.seconds:.1f} s) --")
+        out += [f"  | {l}" for l in lines]
+    elif not clean:
+        out.append(f"  -- {scenario}: nothing on the serial port ({result.backend}) --")
+    if result.hints:
+        out.append(f"  -- {scenario}: hints from the emulator's log --")
+        out += [f"  ! {h}" for h in result.hints]
+    return "\n".join(out)
+
+
+def grade_lab(number: int, sol: bool = False, prior_sol: bool = False, emu: str = "",
+              cpu: str = "", only: str = "", nonce: str = "", jobs: int = 0,
+              keep: Path = None, labs_dir: str = "labs", timeout: float = 0) -> LabReport:
+    lab = labs.get(number)
+    backend = emulators.make(emu, cpu)
+    source = "solutions/" if sol else ("solutions/ for earlier labs, labs/ for this one"
+                                       if prior_sol and number > 1 else f"{labs_dir}/")
+    report = LabReport(number, lab.name, source, backend.name + (f" ({cpu})" if cpu else ""))
+    scenarios = [s for s in lab.scenarios if not only or s.name == only]
+    if not scenarios:
+        names = ", ".join(s.name for s in lab.scenarios)
+        raise SystemExit(f"hvlabs: lab {number} has no scenario '{only}' (it has: {names})")
+
+    built = stage.build(number, sol=sol, prior_sol=prior_sol, labs_dir=labs_dir)
+    if not built.ok:
+        report.build_ok = False
+        report.build_errors = stage.error_excerpt(built.log)
+        for s in scenarios:
+            report.results += [protocol.CheckResult(s.name, c.id, c.what, c.points, 0, "FAIL",
+                                                    "the stage did not build")
+                               for c in s.checks]
+        return report
+
+    nonce = nonce or new_nonce()
+    root = Path(tempfile.mkdtemp(prefix=f"hvlabs-lab{number}-"))
+
+    def run(s: labs.Scenario):
+        result = boot.boot(backend, built.iso, root / s.name, cmdline(number, s.name, nonce),
+                           s.needs_vmx, s.firmware, timeout or s.timeout)
+        return s, result
+
+    used = []
+    try:
+        with ThreadPoolExecutor(max_workers=jobs or min(len(scenarios), os.cpu_count() or 1)) as pool:
+            for s, result in pool.map(run, scenarios):
+                scored = protocol.score(number, s, nonce, result)
+                report.results += scored
+                note = note_for(s.name, result, any(r.status == "FAIL" for r in scored))
+                if note:
+                    report.notes.append(note)
+                if result.backend and result.backend not in used:
+                    used.append(result.backend)
+        report.backend = ", ".join(used) or report.backend
+    finally:
+        if keep:
+            shutil.copytree(root, keep / f"lab{number}", dirs_exist_ok=True)
+        shutil.rmtree(root, ignore_errors=True)
+    return report

@@ -1,0 +1,83 @@
+"""The labs as data: which scenarios each lab boots, and what each check is worth.
+
+A check's id is the one the kernel harness prints (`PASS: lab1/<id> ...`), so this
+table and kernel/harness/labN.c must agree; `make test` verifies that every check
+listed here is reported by the reference solution and that no unlisted one is.
+"""
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    points: int
+    what: str
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str                 # passed to the kernel as scenario=<name>
+    needs_vmx: bool           # True: a CPU with VMX; False: a CPU without
+    firmware: str = "latest"  # Bochs BIOS: "latest" (IA32_FEATURE_CONTROL locked, enabled) or "legacy"
+    checks: tuple = ()
+    timeout: float = 20.0     # seconds of wall time before the run is killed
+
+
+@dataclass(frozen=True)
+class Lab:
+    number: int
+    name: str
+    files: tuple              # the student files, relative to labs/NN-name/
+    scenarios: tuple = field(default_factory=tuple)
+
+    @property
+    def dir(self) -> str:
+        return f"{self.number:02d}-{self.name}"
+
+    @property
+    def max_points(self) -> int:
+        return sum(c.points for s in self.scenarios for c in s.checks)
+
+
+LABS = {
+    0: Lab(0, "selftest", (), (
+        Scenario("default", needs_vmx=False, checks=(
+            Check("catch_ud", 1, "trap_catch() recovers from #UD"),
+            Check("catch_gp", 1, "a non-canonical access raises #GP(0) and is caught"),
+            Check("catch_pf", 1, "a read above the identity map raises #PF(0) with CR2 set"),
+            Check("catch_nested", 1, "trap_catch() nests"),
+            Check("catch_none", 1, "trap_catch() returns false when nothing faults"),
+            Check("page_alloc", 1, "page_alloc() gives distinct 4 KiB-aligned pages"),
+            Check("page_zero", 1, "page_alloc() returns zeroed pages"),
+            Check("page_count", 1, "page_free() restores the free count"),
+            Check("printf", 1, "ksnprintf() formats like printf"),
+            Check("snprintf_trunc", 1, "ksnprintf() truncates and returns the full length"),
+            Check("cmdline", 1, "cmdline_get() finds whole keys only"),
+        )),
+    )),
+    1: Lab(1, "detect", ("detect.c",), (
+        Scenario("vmx", needs_vmx=True, checks=(
+            Check("cpuid", 1, "vmx_cpu_has_vmx() sees CPUID.1:ECX.VMX[bit 5]"),
+            Check("basic_decode", 2, "vmx_basic_decode() decodes every IA32_VMX_BASIC field"),
+            Check("ctl_decode", 1, "vmx_ctl_cap_decode() splits allowed-0 and allowed-1"),
+            Check("detect", 1, "vmx_detect() succeeds on a CPU with VMX"),
+            Check("basic", 1, "caps->basic matches this CPU's IA32_VMX_BASIC"),
+            Check("controls", 2, "control capabilities come from the right (TRUE) MSRs"),
+            Check("secondary", 1, "secondary controls are read exactly when they can be activated"),
+            Check("ept_vpid", 1, "IA32_VMX_EPT_VPID_CAP is read when EPT or VPID can be enabled"),
+            Check("fixed", 1, "IA32_VMX_MISC and the CR0/CR4 fixed-bit MSRs are read"),
+        )),
+        Scenario("novmx", needs_vmx=False, checks=(
+            Check("novmx", 2, "without VMX, vmx_detect() returns -HV_ENOVMX and reads no VMX MSR"),
+        )),
+    )),
+}
+
+STUDENT_LABS = sorted(n for n in LABS if n > 0)
+
+
+def get(number: int) -> Lab:
+    try:
+        return LABS[number]
+    except KeyError:
+        raise SystemExit(f"hvlabs: there is no lab {number} (labs: {', '.join(map(str, STUDENT_LABS))})")

@@ -1,0 +1,94 @@
+"""Grade reports: the console table students read, and JSON / JUnit XML for machines."""
+import json
+import xml.etree.ElementTree as ET
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class LabReport:
+    lab: int
+    name: str
+    source: str                    # where the student files came from
+    backend: str
+    results: list = field(default_factory=list)     # protocol.CheckResult
+    build_ok: bool = True
+    build_errors: list = field(default_factory=list)
+    notes: list = field(default_factory=list)       # per-scenario tails and hints, for failures
+
+    @property
+    def earned(self) -> int:
+        return sum(r.earned for r in self.results)
+
+    @property
+    def possible(self) -> int:
+        return sum(r.points for r in self.results)
+
+    @property
+    def skipped(self) -> int:
+        return sum(r.points for r in self.results if r.status == "SKIP")
+
+
+def console(report: LabReport) -> str:
+    out = [f"== Lab {report.lab} \"{report.name}\" ({report.source}) on {report.backend}"]
+    if not report.build_ok:
+        out.append("The stage did not build, so every check fails. The compiler said:")
+        out += [f"  {l}" for l in report.build_errors]
+    width = max([len(f"{r.scenario}/{r.id}") for r in report.results] + [5])
+    out.append(f"  {'check':<{width}}  result  points  time")
+    for r in report.results:
+        out.append(f"  {r.scenario + '/' + r.id:<{width}}  {r.status:<6}  "
+                   f"{r.earned:>2}/{r.points:<3}  {r.seconds:4.1f}s")
+    shown_skips = set()
+    failed = [r for r in report.results if r.status != "PASS"]
+    if failed:
+        out.append("")
+    for r in failed:
+        if r.status == "SKIP":
+            if r.scenario not in shown_skips:
+                shown_skips.add(r.scenario)
+                out.append(f"  SKIP {r.scenario}/*: {r.why}")
+            continue
+        out.append(f"  {r.status} {r.scenario}/{r.id}: {r.what}")
+        if r.why:
+            out.append(f"       {r.why}")
+    for note in report.notes:
+        out.append("")
+        out += note.splitlines()
+    skipped = f" ({report.skipped} points skipped: not gradeable on this emulator)" if report.skipped else ""
+    out.append(f"Score: {report.earned}/{report.possible}{skipped}")
+    return "\n".join(out)
+
+
+def to_json(reports: list) -> dict:
+    return {
+        "score": sum(r.earned for r in reports),
+        "max_score": sum(r.possible for r in reports),
+        "labs": [{
+            "lab": r.lab, "name": r.name, "source": r.source, "backend": r.backend,
+            "score": r.earned, "max_score": r.possible, "build_ok": r.build_ok,
+            "build_errors": r.build_errors, "notes": r.notes,
+            "checks": [asdict(c) for c in r.results],
+        } for r in reports],
+    }
+
+
+def write_json(reports: list, path: Path) -> None:
+    path.write_text(json.dumps(to_json(reports), indent=2) + "\n")
+
+
+def write_junit(reports: list, path: Path) -> None:
+    suites = ET.Element("testsuites")
+    for r in reports:
+        suite = ET.SubElement(suites, "testsuite", name=f"lab{r.lab}-{r.name}",
+                              tests=str(len(r.results)),
+                              failures=str(sum(c.status == "FAIL" for c in r.results)),
+                              skipped=str(sum(c.status == "SKIP" for c in r.results)))
+        for c in r.results:
+            case = ET.SubElement(suite, "testcase", classname=f"lab{r.lab}.{c.scenario}",
+                                 name=c.id, time=f"{c.seconds:.2f}")
+            if c.status == "FAIL":
+                ET.SubElement(case, "failure", message=c.why or c.what).text = "\n".join(r.notes)
+            elif c.status == "SKIP":
+                ET.SubElement(case, "skipped", message=c.why)
+    ET.ElementTree(suites).write(path, encoding="unicode", xml_declaration=True)

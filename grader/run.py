@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Boot one stage and show its serial output live (`make run`), or under a debugger (`make debug`).
+
+    run.py                     the reference hypervisor, last stage (your code if there is no solutions/)
+    run.py --lab 1             your code, stage 1
+    run.py --lab 1 --sol 1     the reference, stage 1
+    run.py --lab 1 --scenario novmx --emu tcg
+    run.py --lab 1 --debug     Bochs' debugger (stops at `xchg bx,bx`), or QEMU waiting for gdb
+"""
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hvlabs import boot, emulators, grading, labs, protocol, stage  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pick_scenario(lab: labs.Lab, backend, wanted: str) -> labs.Scenario:
+    """The scenario named wanted, else the first one this backend can run."""
+    if wanted:
+        for s in lab.scenarios:
+            if s.name == wanted:
+                return s
+        raise SystemExit(f"hvlabs: lab {lab.number} has no scenario '{wanted}' "
+                         f"(it has: {', '.join(s.name for s in lab.scenarios)})")
+    for s in lab.scenarios:
+        if backend.vmx or not s.needs_vmx:
+            return s
+    return lab.scenarios[0]
+
+
+def debug(backend, iso: Path, workdir: Path, s: labs.Scenario, cmd_line: str, elf: Path) -> int:
+    run_iso = boot.iso_with_cmdline(iso, cmd_line, workdir / "run.iso")
+    cmd = backend.command(run_iso, workdir, s.needs_vmx, s.firmware, debug=True)
+    serial = workdir / "serial.txt"
+    if backend.name == "bochs":
+        print("Bochs debugger: `c` continues, and the CPU stops at every magic breakpoint\n"
+              "(bochs_break() in kernel/arch/x86.h, the instruction `xchg bx, bx`).\n"
+              "Useful: `r` registers, `sreg`, `creg`, `x /4gx ADDR`, `u /10` disassemble, `q` quit.\n"
+              f"The serial output goes to {serial} (watch it with `tail -f` in another terminal).")
+    else:
+        print(f"QEMU is waiting for gdb on localhost:1234. In another terminal:\n"
+              f"  gdb {elf} -ex 'target remote :1234' -ex 'break kmain' -ex continue\n"
+              f"The serial output goes to {serial}.")
+    code = subprocess.call(cmd, cwd=workdir)
+    if serial.exists():
+        print("--- serial output ---")
+        print(serial.read_text(errors="replace"), end="")
+    return code
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--lab", type=int)
+    ap.add_argument("--sol", type=int, choices=(0, 1))
+    ap.add_argument("--prior-sol", action="store_true")
+    ap.add_argument("--emu", default="")
+    ap.add_argument("--cpu", default="")
+    ap.add_argument("--scenario", default="")
+    ap.add_argument("--nonce", default="00000000")
+    ap.add_argument("--timeout", type=float, default=0)
+    ap.add_argument("--debug", action="store_true")
+    args = ap.parse_args(argv)
+
+    has_solutions = (ROOT / "solutions").is_dir()
+    number = args.lab if args.lab is not None else labs.STUDENT_LABS[-1]
+    sol = bool(args.sol) if args.sol is not None else (args.lab is None and has_solutions)
+    lab = labs.get(number)
+    backend = emulators.make(args.emu, args.cpu)
+    s = pick_scenario(lab, backend, args.scenario)
+
+    who = "the reference solution (solutions/)" if sol else "your code (labs/)"
+    print(f"hvlabs: building stage {number} \"{lab.name}\" from {who}", flush=True)
+    built = stage.build(number, sol=sol, prior_sol=args.prior_sol)
+    if not built.ok:
+        print(built.log, end="")
+        print(f"hvlabs: stage {number} did not build; fix the errors above.")
+        return 1
+
+    cmd_line = grading.cmdline(number, s.name, args.nonce)
+    workdir = ROOT / "build" / f"run-lab{number}-{s.name}"
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    if args.debug:
+        return debug(backend, built.iso, workdir, s, cmd_line, built.iso.parent / "kernel.elf")
+
+    print(f"hvlabs: booting on {backend.describe(s.needs_vmx)}: {cmd_line}", flush=True)
+    out = sys.stdout.buffer
+    result = boot.boot(backend, built.iso, workdir, cmd_line, s.needs_vmx, s.firmware,
+                       args.timeout or s.timeout, on_output=lambda b: (out.write(b), out.flush()))
+    if result.ended == "unsupported":
+        print(f"hvlabs: cannot run scenario '{s.name}' here: {result.detail}")
+        return 1
+    scored = protocol.score(number, s, args.nonce, result)
+    passed = sum(r.status == "PASS" for r in scored)
+    if "SUMMARY: " not in result.serial:
+        print(f"hvlabs: {protocol.end_reason(result, result.serial.splitlines())}")
+    for h in result.hints:
+        print(f"hint from the emulator: {h}")
+    print(f"hvlabs: lab {number}, scenario {s.name}: {passed}/{len(scored)} checks passed "
+          f"in {result.seconds:.1f} s; the run files are in {workdir}")
+    return 0 if passed == len(scored) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
