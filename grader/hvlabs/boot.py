@@ -12,7 +12,7 @@ from pathlib import Path
 from . import emulators
 
 PLACEHOLDER = re.compile(rb"@HVLABS_CMDLINE_PLACEHOLDER_*@")
-OUTPUT_CAP = 1 << 20          # bytes of serial output before a run is stopped as a flood
+OUTPUT_CAP = 256 << 10        # bytes of serial output before a run is stopped as a flood
 POLL_SECONDS = 0.02           # how often the serial file and the process are looked at
 
 

@@ -51,9 +51,9 @@ class BootTest(unittest.TestCase):
 
     def test_flood_is_capped(self):
         r = boot.boot(FakeBackend("f=open('serial.txt','w')\nwhile True: f.write('x'*65536); f.flush()"),
-                      self.iso, self.dir / "w", "lab=1", False, timeout=30, cap=1 << 20)
+                      self.iso, self.dir / "w", "lab=1", False, timeout=30, cap=1 << 16)
         self.assertEqual(r.ended, "flood")
-        self.assertEqual(len(r.serial), 1 << 20)
+        self.assertEqual(len(r.serial), 1 << 16)
 
 
 if __name__ == "__main__":

@@ -258,6 +258,12 @@ static void scenario_vmx(void)
 		vmx_caps_print(&c.caps);
 }
 
+/*
+ * Without VMX the capability MSRs do not exist and RDMSR of one raises #GP(0)
+ * (SDM Vol. 3D, Appendix A); the check names that fault. Emulator deviation:
+ * Bochs 2.7's models without VMX return the VMX values instead, and QEMU TCG
+ * returns 0, so there only the return value gives a wrong solution away.
+ */
 static void scenario_novmx(void)
 {
 	char why[192] = "";

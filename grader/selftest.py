@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""The course's own test suite (`make test`): everything a maintainer must not break.
+
+  1. labs/ is exactly what `make skel` generates from solutions/
+  2. the grader's unit tests
+  3. the kernel's own tests (lab 0) on Bochs and on QEMU TCG
+  4. every lab's reference solution gets full marks, and reports exactly the checks
+     the grader's table lists
+  5. every lab's untouched skeleton builds, boots, prints its TODOs and scores 0
+  6. every broken solution in grader/tests/mutants.py fails exactly its checks
+  7. the same stage run twice prints byte-identical serial output
+  8. every Bochs CPU model in the backend's table behaves as the table says
+
+Ends with a line "N passed, M failed"; exits 1 if anything failed.
+    selftest.py [--only SUBSTRING] [--list]
+"""
+import argparse
+import io
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+GRADER = Path(__file__).resolve().parent
+ROOT = GRADER.parent
+sys.path.insert(0, str(GRADER))
+sys.path.insert(0, str(GRADER / "tests"))
+from hvlabs import boot, emulators, grading, labs, stage  # noqa: E402
+import mutants  # noqa: E402
+import skel  # noqa: E402
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+class Failed(Exception):
+    pass
+
+
+def expect(cond, message):
+    if not cond:
+        raise Failed(message)
+
+
+def failed_checks(report) -> set:
+    return {f"{r.scenario}/{r.id}" for r in report.results if r.status != "PASS"}
+
+
+def explain(report) -> str:
+    from hvlabs.report import console
+    return "\n" + "\n".join("    " + l for l in console(report).splitlines())
+
+
+# --- 1, 2: no emulator --------------------------------------------------------
+
+@test
+def skeleton_matches_solutions():
+    out = io.StringIO()
+    sys.stdout, saved = out, sys.stdout
+    try:
+        code = skel.check(ROOT)
+    finally:
+        sys.stdout = saved
+    expect(code == 0, out.getvalue().strip())
+
+
+@test
+def grader_unit_tests():
+    suite = unittest.defaultTestLoader.discover(str(GRADER / "tests"), pattern="test_*.py")
+    stream = io.StringIO()
+    result = unittest.TextTestRunner(stream=stream, verbosity=1).run(suite)
+    expect(result.wasSuccessful() and result.testsRun > 0,
+           f"{result.testsRun} ran, {len(result.failures)} failures, {len(result.errors)} errors\n"
+           + stream.getvalue())
+    return f"{result.testsRun} unit tests"
+
+
+# --- 3..5: the reference and the skeleton ------------------------------------------
+
+@test
+def kernel_selftest_bochs():
+    r = grading.grade_lab(0, sol=True, emu="bochs")
+    expect(r.earned == r.possible, explain(r))
+
+
+@test
+def kernel_selftest_tcg():
+    r = grading.grade_lab(0, sol=True, emu="tcg")
+    expect(r.earned == r.possible, explain(r))
+
+
+def reference_full_marks(n):
+    r = grading.grade_lab(n, sol=True, emu="bochs")
+    expect(r.earned == r.possible and not any(x.id == "protocol" for x in r.results), explain(r))
+    return f"{r.earned}/{r.possible}"
+
+
+def skeleton_scores_zero(n):
+    r = grading.grade_lab(n, sol=False, emu="bochs")
+    expect(r.build_ok, "the skeleton does not build:" + explain(r))
+    expect(r.earned == 0, f"the skeleton earns {r.earned} points:" + explain(r))
+    notes = "\n".join(r.notes)
+    expect(f"TODO(lab{n})" in notes, "the skeleton did not print its TODO lines:" + explain(r))
+    expect(all("not reported" not in x.why for x in r.results),
+           "the skeleton did not report every check (crash or timeout?):" + explain(r))
+
+
+for _n in labs.STUDENT_LABS:
+    TESTS.append(lambda n=_n: reference_full_marks(n))
+    TESTS[-1].__name__ = f"lab{_n}_reference_full_marks"
+    TESTS.append(lambda n=_n: skeleton_scores_zero(n))
+    TESTS[-1].__name__ = f"lab{_n}_skeleton_scores_zero"
+
+
+@test
+def lab1_novmx_on_tcg():
+    r = grading.grade_lab(1, sol=True, emu="tcg", only="novmx")
+    expect(r.earned == r.possible, explain(r))
+
+
+# --- 6: broken solutions ---------------------------------------------------------
+
+def mutant_labs_dir(m: mutants.Mutant, workdir: Path) -> Path:
+    """A copy of labs/ where m's lab is the reference with m's edits (earlier labs: reference)."""
+    labs_dir = workdir / "labs"
+    for n in range(1, m.lab + 1):
+        d = labs.get(n).dir
+        shutil.copytree(ROOT / "solutions" / d, labs_dir / d)
+    path = labs_dir / labs.get(m.lab).dir / m.file
+    text = path.read_text()
+    for old, new in m.edits:
+        expect(text.count(old) == 1, f"mutant {m.name}: {old!r} occurs {text.count(old)} times")
+        text = text.replace(old, new)
+    path.write_text(text)
+    return labs_dir
+
+
+def run_mutant(m: mutants.Mutant):
+    with tempfile.TemporaryDirectory(prefix=f"hvlabs-mutant-{m.name}-") as d:
+        labs_dir = mutant_labs_dir(m, Path(d))
+        start = time.monotonic()
+        r = grading.grade_lab(m.lab, emu="bochs", labs_dir=str(labs_dir), timeout=m.timeout)
+        took = time.monotonic() - start
+    got = failed_checks(r)
+    expect(got == set(m.fails),
+           f"failed {sorted(got)}, expected exactly {sorted(m.fails)}" + explain(r))
+    reasons = " ".join(x.why for x in r.results if x.status == "FAIL") + " ".join(r.notes)
+    expect(m.why in reasons, f"no failure explains itself with {m.why!r}" + explain(r))
+    return f"{len(got)} checks fail as expected, graded in {took:.1f} s"
+
+
+for _m in mutants.MUTANTS:
+    TESTS.append(lambda m=_m: run_mutant(m))
+    TESTS[-1].__name__ = f"mutant_lab{_m.lab}_{_m.name}"
+
+
+# --- 7, 8: determinism and CPU models -------------------------------------------------
+
+@test
+def serial_output_is_deterministic():
+    built = stage.build(1, sol=True)
+    expect(built.ok, built.log)
+    backend = emulators.make("bochs")
+    with tempfile.TemporaryDirectory() as d:
+        runs = [boot.boot(backend, built.iso, Path(d) / str(i), grading.cmdline(1, "vmx", "5eed5eed"),
+                          True) for i in range(2)]
+    expect(runs[0].serial and runs[0].serial == runs[1].serial,
+           "two runs of stage 1 printed different bytes")
+    return f"{len(runs[0].serial)} identical bytes"
+
+
+@test
+def bochs_models_match_the_table():
+    built = stage.build(1, sol=True)
+    expect(built.ok, built.log)
+
+    def one(model):
+        has_vmx = emulators.BOCHS_MODELS[model]
+        with tempfile.TemporaryDirectory() as d:
+            res = boot.boot(emulators.Bochs(model), built.iso, Path(d),
+                            grading.cmdline(1, "vmx" if has_vmx else "novmx", "0000cafe"), has_vmx)
+        summary = [l for l in res.serial.splitlines() if l.startswith("SUMMARY:")]
+        ok = bool(summary) and summary[0].endswith(" 0 failed") and "ABORT" not in res.serial
+        return model, ok, summary[0] if summary else protocol_reason(res)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(one, emulators.BOCHS_MODELS))
+    bad = [f"{m}: {s}" for m, ok, s in results if not ok]
+    expect(not bad, "models that do not behave as the table says:\n  " + "\n  ".join(bad))
+    return f"{len(results)} models"
+
+
+def protocol_reason(res):
+    from hvlabs import protocol
+    return protocol.end_reason(res, res.serial.splitlines())
+
+
+# --- runner ------------------------------------------------------------------------
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", default="", help="run the tests whose name contains this")
+    ap.add_argument("--list", action="store_true")
+    args = ap.parse_args(argv)
+    chosen = [t for t in TESTS if args.only in t.__name__]
+    if args.list:
+        print("\n".join(t.__name__ for t in chosen))
+        return 0
+    passed = failed = 0
+    start = time.monotonic()
+    for t in chosen:
+        t0 = time.monotonic()
+        try:
+            info = t()
+            passed += 1
+            print(f"ok    {t.__name__} ({time.monotonic() - t0:.1f} s){': ' + info if info else ''}", flush=True)
+        except Failed as e:
+            failed += 1
+            print(f"FAIL  {t.__name__}: {e}", flush=True)
+        except Exception as e:  # a bug in the test or the grader: report it, keep going
+            failed += 1
+            print(f"ERROR {t.__name__}: {type(e).__name__}: {e}", flush=True)
+    print(f"make test: {time.monotonic() - start:.0f} s")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed or not passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Broken solutions: each one is the reference file with a few edits, and the checks
+it must fail. `make test` grades every mutant and requires exactly those checks to
+fail (and every other check to pass), proving that each check can fail and that
+the checks do not fail together for no reason.
+
+A hostile mutant (endless loop, triple fault, serial flood, forged lines, early
+power-off, build errors) must still get a report with an explained FAIL.
+"""
+from dataclasses import dataclass
+
+LAB1_CAPS = {"vmx/detect", "vmx/basic", "vmx/controls", "vmx/secondary", "vmx/ept_vpid", "vmx/fixed"}
+LAB1_ALL = LAB1_CAPS | {"vmx/cpuid", "vmx/basic_decode", "vmx/ctl_decode", "novmx/novmx"}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    lab: int
+    file: str
+    edits: tuple              # (old, new) pairs; each old must occur exactly once
+    fails: frozenset          # "scenario/check" that must FAIL; all others must PASS
+    why: str = ""             # a substring the first failing check's reason must contain
+    timeout: float = 0        # seconds per boot, for mutants that never power off
+
+
+INCLUDES = '#include "x86.h"\n'
+
+
+def with_includes(*headers):
+    return (INCLUDES, INCLUDES + "".join(f'#include "{h}"\n' for h in headers))
+
+
+MUTANTS = (
+    Mutant("wrong_cpuid_bit", 1, "detect.c",
+           (("cpuid(1, 0).ecx & CPUID_1_ECX_VMX", "cpuid(1, 0).ecx & BIT(6)"),),
+           frozenset({"vmx/cpuid"} | LAB1_CAPS), why="has bit 5 set"),
+    # Per the SDM the first RDMSR would raise #GP(0) here, and the check names that
+    # fault. Bochs 2.7 deviates: its models without VMX (ryzen, ...) return the VMX
+    # capability values instead of faulting (and QEMU TCG returns 0), so under Bochs
+    # the mutant is caught by its return value.
+    Mutant("msrs_before_cpuid", 1, "detect.c",
+           (("\tif (!vmx_cpu_has_vmx())\n\t\treturn -HV_ENOVMX;\n", ""),),
+           frozenset({"novmx/novmx"}), why="returned 0 (HV_OK), want -HV_ENOVMX"),
+    Mutant("revision_id_mask", 1, "detect.c",
+           (("msr & VMX_BASIC_REVISION_ID_MASK", "msr & 0xFFFFFFFF"),),
+           frozenset({"vmx/basic_decode"}), why="revision_id"),
+    Mutant("region_size_mask", 1, "detect.c",
+           (("& VMX_BASIC_REGION_SIZE_MASK", "& 0xFFF"),),
+           # Bochs reports 4096-byte regions: bit 44 set, bits 43:32 clear (SDM Vol. 3D, A.1).
+           frozenset({"vmx/basic_decode", "vmx/basic"}), why="region_size"),
+    Mutant("ignores_true_ctls", 1, "detect.c",
+           (("bool t = caps->basic.true_ctls;", "bool t = false;"),),
+           frozenset({"vmx/controls"}), why="from MSR 0x48e"),
+    Mutant("allowed_halves_swapped", 1, "detect.c",
+           ((".allowed0 = VMX_CTL_ALLOWED0(msr)", ".allowed0 = VMX_CTL_ALLOWED1(msr)"),
+            (".allowed1 = VMX_CTL_ALLOWED1(msr)", ".allowed1 = VMX_CTL_ALLOWED0(msr)")),
+           frozenset({"vmx/ctl_decode", "vmx/controls", "vmx/secondary", "vmx/ept_vpid"}),
+           why="gave {allowed0"),
+    Mutant("ept_cap_always_read", 1, "detect.c",
+           (("\t\tif (caps->procbased2.allowed1 &\n\t\t    (SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID))\n", ""),
+            ("caps->misc = rdmsr(MSR_IA32_VMX_MISC);", "caps->misc = rdmsr(MSR_IA32_VMX_MISC);\n\tcaps->ept_vpid = 0;")),
+           frozenset({"vmx/ept_vpid"}), why="ept_vpid is 0"),
+    # Hostile and broken submissions: the grader must explain, never hang or crash.
+    Mutant("endless_loop", 1, "detect.c",
+           (("\t*caps = (struct vmx_caps){ 0 };\n", "\t*caps = (struct vmx_caps){ 0 };\n\tfor (;;)\n\t\tcpu_relax();\n"),),
+           frozenset(LAB1_CAPS | {"novmx/novmx"}), why="no power-off after 4 s", timeout=4),
+    Mutant("triple_fault", 1, "detect.c",
+           (("\t*caps = (struct vmx_caps){ 0 };\n",
+             "\t*caps = (struct vmx_caps){ 0 };\n\tstruct dtr none = { 0, 0 };\n\tlidt(&none);\n"
+             "\t__asm__ volatile(\"ud2\");\n"),),
+           frozenset(LAB1_CAPS | {"novmx/novmx"}), why="without a SUMMARY line"),
+    Mutant("serial_flood", 1, "detect.c",
+           (with_includes("printf.h"),
+            ("\t*caps = (struct vmx_caps){ 0 };\n",
+             "\t*caps = (struct vmx_caps){ 0 };\n\tfor (;;)\n\t\tkprintf(\"flood flood flood flood flood flood flood flood\\n\");\n")),
+           frozenset(LAB1_CAPS | {"novmx/novmx"}), why="serial output passed"),
+    Mutant("forged_pass_lines", 1, "detect.c",
+           (with_includes("printf.h"),
+            ("\t*caps = (struct vmx_caps){ 0 };\n\tif (!vmx_cpu_has_vmx())\n\t\treturn -HV_ENOVMX;\n",
+             "\tkprintf(\"PASS: lab1/detect [00000000] forged\\nPASS: lab1/novmx [00000000] forged\\n\");\n"
+             "\treturn -HV_ENOSYS;\n")),
+           frozenset(LAB1_CAPS | {"novmx/novmx"}), why="returned -1"),
+    Mutant("early_power_off", 1, "detect.c",
+           (with_includes("power.h"),
+            ("\t*caps = (struct vmx_caps){ 0 };\n", "\t*caps = (struct vmx_caps){ 0 };\n\tpower_off();\n")),
+           frozenset(LAB1_CAPS | {"novmx/novmx"}), why="without a SUMMARY line"),
+    Mutant("compile_error", 1, "detect.c",
+           (("return cpuid(1, 0).ecx & CPUID_1_ECX_VMX;", "return cpuid(1, 0).ecx & CPUID_1_ECX_VMX"),),
+           frozenset(LAB1_ALL), why="did not build"),
+    Mutant("link_error", 1, "detect.c",
+           (("int vmx_detect(struct vmx_caps *caps)\n{", "int vmx_detect_renamed(struct vmx_caps *caps);\nint vmx_detect_renamed(struct vmx_caps *caps)\n{"),),
+           frozenset(LAB1_ALL), why="did not build"),
+)
