@@ -70,13 +70,18 @@ all:
 
 stage iso: $(ISO)
 
+# V=1 shows the full commands.
+Q := $(if $(filter 1,$(V)),,@)
+
 $(O)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(O)/obj/%.o: %.asm
 	@mkdir -p $(@D)
-	$(NASM) -f elf64 -g -F dwarf -MD $(@:.o=.d) -MP $< -o $@
+	@$(if $(Q),echo "  NASM    $<")
+	$(Q)$(NASM) -f elf64 -g -F dwarf -MD $(@:.o=.d) -MP $< -o $@
 
 # The step list is part of the recipe: changing SOL/PRIOR selects another O, but a
 # new file in a lab directory must relink too.
@@ -85,13 +90,15 @@ $(O)/sources: FORCE
 	@echo '$(STEP_SRCS)' | cmp -s - $@ || echo '$(STEP_SRCS)' > $@
 
 $(O)/kernel.elf: $(OBJS) kernel/boot/kernel.ld $(O)/sources
-	$(LD) $(LDFLAGS) -o $@ $(OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS)
 
 $(ISO): $(O)/kernel.elf kernel/boot/grub.cfg
+	@$(if $(Q),echo "  ISO     $@")
 	@rm -rf $(O)/iso && mkdir -p $(O)/iso/boot/grub
-	cp $(O)/kernel.elf $(O)/iso/boot/kernel.elf
-	cp kernel/boot/grub.cfg $(O)/iso/boot/grub/grub.cfg
-	grub-mkrescue --install-modules="$(GRUB_MODULES)" --locales="" --fonts="" --themes="" \
+	$(Q)cp $(O)/kernel.elf $(O)/iso/boot/kernel.elf
+	$(Q)cp kernel/boot/grub.cfg $(O)/iso/boot/grub/grub.cfg
+	$(Q)grub-mkrescue --install-modules="$(GRUB_MODULES)" --locales="" --fonts="" --themes="" \
 		-o $@ $(O)/iso 2>$(O)/grub-mkrescue.log || { cat $(O)/grub-mkrescue.log; exit 1; }
 
 FORCE:

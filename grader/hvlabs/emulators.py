@@ -7,6 +7,7 @@
 import os
 import shutil
 import subprocess
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -57,6 +58,9 @@ def netns_prefix() -> tuple:
                 return prefix
         except (OSError, subprocess.TimeoutExpired):
             pass
+    print("hvlabs: warning: no private network namespace here (`unshare -n` and `unshare -rn` "
+          "both failed), so while Bochs runs its VNC display listens on TCP port 5900 or above",
+          file=sys.stderr)
     return ()
 
 
