@@ -52,6 +52,9 @@ def end_reason(boot: BootResult, serial_lines: list) -> str:
         m = PANIC.match(line)
         if m:
             return f"an exception the harness did not expect: {m.group(2)}"
+    if any("3rd" in h and "no resolution" in h or "triple fault" in h.lower() for h in boot.hints):
+        return ("the machine triple-faulted: an exception happened while the CPU could not deliver "
+                "exceptions (a broken IDT, GDT or stack?)")
     if not serial_lines:
         return "the machine stopped without printing anything (a crash in early boot, or a triple fault)"
     return "the machine stopped without a SUMMARY line (a triple fault or a reset?)"

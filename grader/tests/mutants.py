@@ -68,7 +68,7 @@ MUTANTS = (
            (("\t*caps = (struct vmx_caps){ 0 };\n",
              "\t*caps = (struct vmx_caps){ 0 };\n\tstruct dtr none = { 0, 0 };\n\tlidt(&none);\n"
              "\t__asm__ volatile(\"ud2\");\n"),),
-           frozenset(LAB1_CAPS | {"novmx/novmx"}), why="without a SUMMARY line"),
+           frozenset(LAB1_CAPS | {"novmx/novmx"}), why="triple-faulted"),
     Mutant("serial_flood", 1, "detect.c",
            (with_includes("printf.h"),
             ("\t*caps = (struct vmx_caps){ 0 };\n",

@@ -68,6 +68,11 @@ class ProtocolTest(unittest.TestCase):
         r = run("EXCEPTION: #GP general protection\nPANIC: unexpected #GP in the kernel\n")
         self.assertIn("panicked", r[0].why)
 
+    def test_triple_fault_hint_is_the_reason(self):
+        r = protocol.score(1, SCEN, N, BootResult(
+            serial="BEGIN\n", hints=[">>PANIC<< exception(): 3rd (13) exception with no resolution"]))
+        self.assertIn("triple-faulted", r[0].why)
+
     def test_silence(self):
         r = run("")
         self.assertIn("without printing anything", r[0].why)
