@@ -34,18 +34,19 @@ def main(argv=None) -> int:
         print(built.log)
         return 1
     print(f"hvlabs bench ({args.runs} runs each; median [min-max])")
-    backends = [("bochs", True, "vmx"), ("tcg", False, "novmx")]
+    scenarios = {s.name: s for s in labs.get(1).scenarios}
+    backends = [("bochs", "vmx"), ("tcg", "novmx")]
     if emulators.kvm_usable():
-        backends.insert(0, ("kvm", True, "vmx"))
-    for emu, vmx, scenario in backends:
-        backend = emulators.make(emu)
+        backends.insert(0, ("kvm", "vmx"))
+    for emu, name in backends:
+        backend, s = emulators.make(emu), scenarios[name]
         with tempfile.TemporaryDirectory() as d:
             def one():
-                r = boot.boot(backend, built.iso, Path(d), grading.cmdline(1, scenario, "00000000"), vmx)
+                r = boot.boot(backend, built.iso, Path(d), grading.cmdline(1, name, "00000000"), s)
                 if "SUMMARY:" not in r.serial:
                     raise SystemExit(f"bench: {emu} boot did not reach its SUMMARY: {r.detail}")
             med, lo, hi = median_seconds(one, args.runs)
-        print(f"  boot to verdict, lab 1 {scenario:<6} on {backend.describe(vmx):<38} "
+        print(f"  boot to verdict, lab 1 {name:<6} on {backend.describe(s):<38} "
               f"{med:5.2f} s [{lo:.2f}-{hi:.2f}]")
     for n in labs.STUDENT_LABS:
         med, lo, hi = median_seconds(lambda: grading.grade_lab(n, sol=True), args.runs)

@@ -49,16 +49,17 @@ def kill_group(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-def boot(backend, iso: Path, workdir: Path, cmdline: str, needs_vmx: bool,
-         firmware: str = "latest", timeout: float = 20.0, cap: int = OUTPUT_CAP,
-         on_output=None) -> BootResult:
-    """Runs iso once in workdir. on_output(bytes), if given, sees the serial output as it comes."""
+def boot(backend, iso: Path, workdir: Path, cmdline: str, scenario, timeout: float = 0,
+         cap: int = OUTPUT_CAP, on_output=None) -> BootResult:
+    """Runs iso once in workdir on the machine scenario (a labs.Scenario) asks for.
+    on_output(bytes), if given, sees the serial output as it comes."""
+    timeout = timeout or scenario.timeout
     workdir.mkdir(parents=True, exist_ok=True)
     result = BootResult()
     try:
-        result.backend = backend.describe(needs_vmx)
+        result.backend = backend.describe(scenario)
         run_iso = iso_with_cmdline(iso, cmdline, workdir / "run.iso")
-        cmd = backend.command(run_iso, workdir, needs_vmx, firmware)
+        cmd = backend.command(run_iso, workdir, scenario)
     except emulators.Unsupported as e:
         result.ended, result.detail = "unsupported", str(e)
         return result

@@ -81,23 +81,26 @@ class Bochs:
     def __init__(self, cpu: str = ""):
         self.cpu = cpu
 
-    def model_for(self, needs_vmx: bool) -> str:
+    def model_for(self, scenario) -> str:
+        """CPU= if given (when it fits the scenario), else the scenario's model, else the default."""
         if self.cpu:
             has = BOCHS_MODELS.get(self.cpu)
-            if has is not None and has != needs_vmx:
-                raise Unsupported(f"CPU={self.cpu} {'has no' if needs_vmx else 'has'} VMX, "
-                                  f"and this scenario needs a CPU {'with' if needs_vmx else 'without'} it")
+            if has is not None and has != scenario.needs_vmx:
+                need = "with" if scenario.needs_vmx else "without"
+                raise Unsupported(f"CPU={self.cpu} {'has no' if scenario.needs_vmx else 'has'} VMX, "
+                                  f"and this scenario needs a CPU {need} it")
             return self.cpu
-        return BOCHS_DEFAULT_VMX if needs_vmx else BOCHS_DEFAULT_NOVMX
+        if scenario.cpu:
+            return scenario.cpu
+        return BOCHS_DEFAULT_VMX if scenario.needs_vmx else BOCHS_DEFAULT_NOVMX
 
-    def describe(self, needs_vmx: bool) -> str:
-        return f"bochs ({self.model_for(needs_vmx)})"
+    def describe(self, scenario) -> str:
+        return f"bochs ({self.model_for(scenario)})"
 
-    def command(self, iso: Path, workdir: Path, needs_vmx: bool, firmware: str = "latest",
-                debug: bool = False) -> list:
-        model = self.model_for(needs_vmx)
+    def command(self, iso: Path, workdir: Path, scenario, debug: bool = False) -> list:
+        model = self.model_for(scenario)
         rc = workdir / "bochsrc"
-        rc.write_text(self.config(iso, workdir, model, firmware, debug))
+        rc.write_text(self.config(iso, workdir, model, scenario.firmware, debug))
         cont = workdir / "cont.rc"
         cont.write_text("c\n")
         cmd = ["bochs", "-q", "-f", str(rc)]
@@ -153,17 +156,16 @@ class Qemu:
         self.name = "kvm" if kvm else "tcg"
         self.vmx = kvm
 
-    def describe(self, needs_vmx: bool) -> str:
+    def describe(self, scenario) -> str:
         return f"qemu {self.name}"
 
-    def command(self, iso: Path, workdir: Path, needs_vmx: bool, firmware: str = "latest",
-                debug: bool = False) -> list:
-        if needs_vmx and not self.kvm:
+    def command(self, iso: Path, workdir: Path, scenario, debug: bool = False) -> list:
+        if scenario.needs_vmx and not self.kvm:
             raise Unsupported("QEMU without KVM (tcg) has no VMX: use EMU=bochs")
-        if firmware != "latest":
-            raise Unsupported(f"the '{firmware}' firmware scenario needs Bochs: use EMU=bochs")
+        if scenario.firmware != "latest":
+            raise Unsupported(f"the '{scenario.firmware}' firmware scenario needs Bochs: use EMU=bochs")
         if self.kvm:
-            accel = ["-accel", "kvm", "-cpu", "host" if needs_vmx else "host,-vmx"]
+            accel = ["-accel", "kvm", "-cpu", "host" if scenario.needs_vmx else "host,-vmx"]
         else:
             accel = ["-accel", "tcg", "-cpu", "qemu64"]
         cmd = [

@@ -52,10 +52,7 @@ def grade_lab(number: int, sol: bool = False, prior_sol: bool = False, emu: str 
     source = "solutions/" if sol else ("solutions/ for earlier labs, labs/ for this one"
                                        if prior_sol and number > 1 else f"{labs_dir}/")
     report = LabReport(number, lab.name, source, backend.name + (f" ({cpu})" if cpu else ""))
-    scenarios = [s for s in lab.scenarios if not only or s.name == only]
-    if not scenarios:
-        names = ", ".join(s.name for s in lab.scenarios)
-        raise SystemExit(f"hvlabs: lab {number} has no scenario '{only}' (it has: {names})")
+    scenarios = [lab.scenario(only)] if only else list(lab.scenarios)
 
     built = stage.build(number, sol=sol, prior_sol=prior_sol, labs_dir=labs_dir)
     if not built.ok:
@@ -72,7 +69,7 @@ def grade_lab(number: int, sol: bool = False, prior_sol: bool = False, emu: str 
 
     def run(s: labs.Scenario):
         result = boot.boot(backend, built.iso, root / s.name, cmdline(number, s.name, nonce),
-                           s.needs_vmx, s.firmware, timeout or s.timeout)
+                           s, timeout)
         return s, result
 
     used = []

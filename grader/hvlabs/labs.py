@@ -1,8 +1,8 @@
 """The labs as data: which scenarios each lab boots, and what each check is worth.
 
-A check's id is the one the kernel harness prints (`PASS: lab1/<id> ...`), so this
-table and kernel/harness/labN.c must agree; `make test` verifies that every check
-listed here is reported by the reference solution and that no unlisted one is.
+A check's id and text are the ones the kernel harness prints (`PASS: lab1/<id> <text>`),
+so this table and kernel/harness/labN.c must agree; `make test` verifies that the
+reference reports every check listed here, with the same text, and no other.
 """
 from dataclasses import dataclass, field
 
@@ -19,6 +19,7 @@ class Scenario:
     name: str                 # passed to the kernel as scenario=<name>
     needs_vmx: bool           # True: a CPU with VMX; False: a CPU without
     firmware: str = "latest"  # Bochs BIOS: "latest" (IA32_FEATURE_CONTROL locked, enabled) or "legacy"
+    cpu: str = ""             # Bochs CPU model this scenario is about ("": the backend's default)
     checks: tuple = ()
     timeout: float = 20.0     # seconds of wall time before the run is killed
 
@@ -33,6 +34,13 @@ class Lab:
     @property
     def dir(self) -> str:
         return f"{self.number:02d}-{self.name}"
+
+    def scenario(self, name: str) -> Scenario:
+        for s in self.scenarios:
+            if s.name == name:
+                return s
+        raise SystemExit(f"hvlabs: lab {self.number} has no scenario '{name}' "
+                         f"(it has: {', '.join(s.name for s in self.scenarios)})")
 
     @property
     def max_points(self) -> int:
@@ -52,20 +60,25 @@ LABS = {
             Check("page_count", 1, "page_free() restores the free count"),
             Check("printf", 1, "ksnprintf() formats like printf"),
             Check("snprintf_trunc", 1, "ksnprintf() truncates and returns the full length"),
-            Check("cmdline", 1, "cmdline_get() finds whole keys only"),
+            Check("cmdline", 1, "cmdline_get() finds whole keys only and respects the buffer size"),
         )),
     )),
     1: Lab(1, "detect", ("detect.c",), (
         Scenario("vmx", needs_vmx=True, checks=(
             Check("cpuid", 1, "vmx_cpu_has_vmx() sees CPUID.1:ECX.VMX[bit 5]"),
             Check("basic_decode", 2, "vmx_basic_decode() decodes every IA32_VMX_BASIC field"),
-            Check("ctl_decode", 1, "vmx_ctl_cap_decode() splits allowed-0 and allowed-1"),
+            Check("ctl_decode", 1, "vmx_ctl_cap_decode() splits allowed-0 (bits 31:0) and allowed-1 (bits 63:32)"),
             Check("detect", 1, "vmx_detect() succeeds on a CPU with VMX"),
             Check("basic", 1, "caps->basic matches this CPU's IA32_VMX_BASIC"),
-            Check("controls", 2, "control capabilities come from the right (TRUE) MSRs"),
-            Check("secondary", 1, "secondary controls are read exactly when they can be activated"),
-            Check("ept_vpid", 1, "IA32_VMX_EPT_VPID_CAP is read when EPT or VPID can be enabled"),
+            Check("controls", 2, "pin/proc/exit/entry capabilities come from the TRUE MSRs when IA32_VMX_BASIC bit 55 is 1"),
             Check("fixed", 1, "IA32_VMX_MISC and the CR0/CR4 fixed-bit MSRs are read"),
+            Check("secondary", 1, "secondary controls are read exactly when they can be activated"),
+            Check("ept_vpid", 1, "IA32_VMX_EPT_VPID_CAP is read when EPT or VPID can be enabled, else 0"),
+        )),
+        Scenario("noept", needs_vmx=True, cpu="core2_penryn_t9600", checks=(
+            Check("detect", 1, "vmx_detect() succeeds on a CPU with VMX"),
+            Check("secondary", 1, "secondary controls are read exactly when they can be activated"),
+            Check("ept_vpid", 1, "IA32_VMX_EPT_VPID_CAP is read when EPT or VPID can be enabled, else 0"),
         )),
         Scenario("novmx", needs_vmx=False, checks=(
             Check("novmx", 2, "without VMX, vmx_detect() returns -HV_ENOVMX and reads no VMX MSR"),

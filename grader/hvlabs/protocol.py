@@ -33,6 +33,7 @@ class CheckResult:
     status: str               # PASS | FAIL | SKIP
     why: str = ""
     seconds: float = 0.0
+    said: str = ""            # the check's text as the kernel printed it (make test compares)
 
 
 def tail(serial: str, n: int = TAIL_LINES) -> list:
@@ -74,14 +75,14 @@ def score(lab: int, scenario: Scenario, nonce: str, boot: BootResult) -> list:
         line = line.rstrip("\r")
         m = RESULT.match(line)
         if m and int(m.group(2)) == lab and m.group(4) == nonce:
-            status, cid, why = m.group(1), m.group(3), m.group(6) or ""
+            status, cid, what, why = m.group(1), m.group(3), m.group(5), m.group(6) or ""
             result_lines += 1
             if cid not in spec:
                 problems.append(f"the kernel reported a check '{cid}' that lab {lab} does not have")
             elif cid in reported:
-                reported[cid] = ("FAIL", "reported twice (forged output?)")
+                reported[cid] = ("FAIL", "reported twice (forged output?)", what)
             else:
-                reported[cid] = (status, why)
+                reported[cid] = (status, why, what)
             continue
         m = ABORT.match(line)
         if m and int(m.group(1)) == lab and m.group(2) == nonce:
@@ -101,14 +102,16 @@ def score(lab: int, scenario: Scenario, nonce: str, boot: BootResult) -> list:
     missing_why = abort or (None if summary else end_reason(boot, lines))
     results = []
     for c in scenario.checks:
+        said = c.what
         if forged:
             status, why = "FAIL", forged
         elif c.id in reported:
-            status, why = reported[c.id]
+            status, why, said = reported[c.id]
         else:
             status, why = "FAIL", f"not reported: {missing_why or 'the harness skipped it'}"
         results.append(CheckResult(scenario.name, c.id, c.what, c.points,
-                                   c.points if status == "PASS" else 0, status, why, boot.seconds))
+                                   c.points if status == "PASS" else 0, status, why, boot.seconds,
+                                   said))
     for p in problems:
         results.append(CheckResult(scenario.name, "protocol", p, 0, 0, "FAIL", p, boot.seconds))
     return results

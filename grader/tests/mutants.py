@@ -8,8 +8,10 @@ power-off, build errors) must still get a report with an explained FAIL.
 """
 from dataclasses import dataclass
 
+LAB1_NOEPT = {"noept/detect", "noept/secondary", "noept/ept_vpid"}
 LAB1_CAPS = {"vmx/detect", "vmx/basic", "vmx/controls", "vmx/secondary", "vmx/ept_vpid", "vmx/fixed"}
-LAB1_ALL = LAB1_CAPS | {"vmx/cpuid", "vmx/basic_decode", "vmx/ctl_decode", "novmx/novmx"}
+LAB1_AFTER_DETECT = LAB1_CAPS | LAB1_NOEPT | {"novmx/novmx"}
+LAB1_ALL = LAB1_AFTER_DETECT | {"vmx/cpuid", "vmx/basic_decode", "vmx/ctl_decode"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ def with_includes(*headers):
 MUTANTS = (
     Mutant("wrong_cpuid_bit", 1, "detect.c",
            (("cpuid(1, 0).ecx & CPUID_1_ECX_VMX", "cpuid(1, 0).ecx & BIT(6)"),),
+           # core2_penryn_t9600 sets bit 6 (SMX) as well, so only the default model catches it
            frozenset({"vmx/cpuid"} | LAB1_CAPS), why="has bit 5 set"),
     # Per the SDM the first RDMSR would raise #GP(0) here, and the check names that
     # fault. Bochs 2.7 deviates: its models without VMX (ryzen, ...) return the VMX
@@ -54,36 +57,44 @@ MUTANTS = (
     Mutant("allowed_halves_swapped", 1, "detect.c",
            ((".allowed0 = VMX_CTL_ALLOWED0(msr)", ".allowed0 = VMX_CTL_ALLOWED1(msr)"),
             (".allowed1 = VMX_CTL_ALLOWED1(msr)", ".allowed1 = VMX_CTL_ALLOWED0(msr)")),
-           frozenset({"vmx/ctl_decode", "vmx/controls", "vmx/secondary", "vmx/ept_vpid"}),
+           frozenset({"vmx/ctl_decode", "vmx/controls", "vmx/secondary", "vmx/ept_vpid",
+                      "noept/secondary"}),
            why="gave {allowed0"),
-    Mutant("ept_cap_always_read", 1, "detect.c",
-           (("\t\tif (caps->procbased2.allowed1 &\n\t\t    (SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID))\n", ""),
-            ("caps->misc = rdmsr(MSR_IA32_VMX_MISC);", "caps->misc = rdmsr(MSR_IA32_VMX_MISC);\n\tcaps->ept_vpid = 0;")),
+    Mutant("ept_cap_not_stored", 1, "detect.c",
+           (("caps->ept_vpid = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);", "(void)rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);"),),
            frozenset({"vmx/ept_vpid"}), why="ept_vpid is 0"),
+    # Found by following the handout: both pass on the default CPU model, so lab 1 grades
+    # an older model too (noept: core2_penryn_t9600, which has no EPT).
+    Mutant("ept_cap_read_unconditionally", 1, "detect.c",
+           (("\t\tif (caps->procbased2.allowed1 &\n\t\t    (SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID))\n\t", "\t"),),
+           frozenset(LAB1_NOEPT), why="raised #GP(0)"),
+    Mutant("caps_not_zeroed", 1, "detect.c",
+           (("\t*caps = (struct vmx_caps){ 0 };\n", ""),),
+           frozenset({"noept/ept_vpid"}), why="want 0"),
     # Hostile and broken submissions: the grader must explain, never hang or crash.
     Mutant("endless_loop", 1, "detect.c",
            (("\t*caps = (struct vmx_caps){ 0 };\n", "\t*caps = (struct vmx_caps){ 0 };\n\tfor (;;)\n\t\tcpu_relax();\n"),),
-           frozenset(LAB1_CAPS | {"novmx/novmx"}), why="no power-off after 4 s", timeout=4),
+           frozenset(LAB1_AFTER_DETECT), why="no power-off after 4 s", timeout=4),
     Mutant("triple_fault", 1, "detect.c",
            (("\t*caps = (struct vmx_caps){ 0 };\n",
              "\t*caps = (struct vmx_caps){ 0 };\n\tstruct dtr none = { 0, 0 };\n\tlidt(&none);\n"
              "\t__asm__ volatile(\"ud2\");\n"),),
-           frozenset(LAB1_CAPS | {"novmx/novmx"}), why="triple-faulted"),
+           frozenset(LAB1_AFTER_DETECT), why="triple-faulted"),
     Mutant("serial_flood", 1, "detect.c",
            (with_includes("printf.h"),
             ("\t*caps = (struct vmx_caps){ 0 };\n",
              "\t*caps = (struct vmx_caps){ 0 };\n\tfor (;;)\n\t\tkprintf(\"flood flood flood flood flood flood flood flood\\n\");\n")),
-           frozenset(LAB1_CAPS | {"novmx/novmx"}), why="serial output passed"),
+           frozenset(LAB1_AFTER_DETECT), why="serial output passed"),
     Mutant("forged_pass_lines", 1, "detect.c",
            (with_includes("printf.h"),
             ("\t*caps = (struct vmx_caps){ 0 };\n\tif (!vmx_cpu_has_vmx())\n\t\treturn -HV_ENOVMX;\n",
              "\tkprintf(\"PASS: lab1/detect [00000000] forged\\nPASS: lab1/novmx [00000000] forged\\n\");\n"
              "\treturn -HV_ENOSYS;\n")),
-           frozenset(LAB1_CAPS | {"novmx/novmx"}), why="returned -1"),
+           frozenset(LAB1_AFTER_DETECT), why="returned -1"),
     Mutant("early_power_off", 1, "detect.c",
            (with_includes("power.h"),
             ("\t*caps = (struct vmx_caps){ 0 };\n", "\t*caps = (struct vmx_caps){ 0 };\n\tpower_off();\n")),
-           frozenset(LAB1_CAPS | {"novmx/novmx"}), why="without a SUMMARY line"),
+           frozenset(LAB1_AFTER_DETECT), why="without a SUMMARY line"),
     Mutant("compile_error", 1, "detect.c",
            (("return cpuid(1, 0).ecx & CPUID_1_ECX_VMX;", "return cpuid(1, 0).ecx & CPUID_1_ECX_VMX"),),
            frozenset(LAB1_ALL), why="did not build"),

@@ -4,7 +4,9 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from hvlabs import boot
+from hvlabs import boot, labs
+
+SCENARIO = labs.Scenario("s", needs_vmx=False)
 
 
 class FakeBackend:
@@ -14,10 +16,10 @@ class FakeBackend:
     def __init__(self, script):
         self.script = script
 
-    def describe(self, needs_vmx):
+    def describe(self, scenario):
         return "fake"
 
-    def command(self, iso, workdir, needs_vmx, firmware="latest", debug=False):
+    def command(self, iso, workdir, scenario, debug=False):
         return [sys.executable, "-c", self.script]
 
     def hints(self, workdir):
@@ -44,14 +46,14 @@ class BootTest(unittest.TestCase):
 
     def test_timeout_kills_the_run(self):
         r = boot.boot(FakeBackend("import time\nopen('serial.txt','w').write('hi\\n')\ntime.sleep(60)"),
-                      self.iso, self.dir / "w", "lab=1", False, timeout=1)
+                      self.iso, self.dir / "w", "lab=1", SCENARIO, timeout=1)
         self.assertEqual(r.ended, "timeout")
         self.assertEqual(r.serial, "hi\n")
         self.assertLess(r.seconds, 10)
 
     def test_flood_is_capped(self):
         r = boot.boot(FakeBackend("f=open('serial.txt','w')\nwhile True: f.write('x'*65536); f.flush()"),
-                      self.iso, self.dir / "w", "lab=1", False, timeout=30, cap=1 << 16)
+                      self.iso, self.dir / "w", "lab=1", SCENARIO, timeout=30, cap=1 << 16)
         self.assertEqual(r.ended, "flood")
         self.assertEqual(len(r.serial), 1 << 16)
 

@@ -2,8 +2,9 @@
  * Lab 1 harness: checks the student's detect.c against the harness's own reads
  * of CPUID and the capability MSRs, and against decodings of made-up MSR values.
  *
- * Scenarios: "vmx" (a processor with VMX) and "novmx" (one without: Bochs'
- * ryzen model or QEMU TCG).
+ * Scenarios: "vmx" (a processor with VMX), "noept" (an older one whose VMX has
+ * no secondary-control features such as EPT) and "novmx" (one without VMX:
+ * Bochs' ryzen model or QEMU TCG).
  */
 #include "detect.h"
 #include "errno.h"
@@ -164,10 +165,11 @@ static void check_ctl_decode(void)
 	      "%s", why);
 }
 
-/* The checks of *caps against this processor's MSRs; detected says whether they can run. */
+static const char skipped[] = "not checked: vmx_detect() did not succeed";
+
+/* basic, controls, fixed: *caps against this processor's MSRs (detected: vmx_detect() succeeded). */
 static void check_caps(const struct vmx_caps *caps, bool detected)
 {
-	static const char skipped[] = "not checked: vmx_detect() did not succeed";
 	char why[192] = "";
 	struct vmx_basic want_basic = expect_basic(rdmsr(MSR_IA32_VMX_BASIC));
 	bool t = want_basic.true_ctls;
@@ -189,29 +191,8 @@ static void check_caps(const struct vmx_caps *caps, bool detected)
 			       t ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS, why,
 			       sizeof(why));
 	check("controls", !bad,
-	      t ? "pin/proc/exit/entry capabilities come from the TRUE MSRs (IA32_VMX_BASIC bit 55 is 1)"
-		: "pin/proc/exit/entry capabilities come from the ordinary MSRs (IA32_VMX_BASIC bit 55 is 0)",
+	      "pin/proc/exit/entry capabilities come from the TRUE MSRs when IA32_VMX_BASIC bit 55 is 1",
 	      "%s", detected ? why : skipped);
-
-	bool want2 = VMX_CTL_ALLOWED1(rdmsr(t ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
-					    : MSR_IA32_VMX_PROCBASED_CTLS)) &
-		     CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
-	if (detected && caps->has_procbased2 != want2)
-		ksnprintf(why, sizeof(why), "has_procbased2 is %d, want %d (primary allowed-1 bit 31)",
-			  caps->has_procbased2, want2);
-	bad = !detected || caps->has_procbased2 != want2 ||
-	      (want2 && ctl_differs("procbased2", &caps->procbased2, MSR_IA32_VMX_PROCBASED_CTLS2,
-				    why, sizeof(why)));
-	check("secondary", !bad, "secondary controls are read exactly when they can be activated",
-	      "%s", detected ? why : skipped);
-
-	u32 sec = want2 ? VMX_CTL_ALLOWED1(rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2)) : 0;
-	u64 want_ept = sec & (SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID)
-			       ? rdmsr(MSR_IA32_VMX_EPT_VPID_CAP) : 0;
-	const struct field_cmp ept[] = { { "ept_vpid", caps->ept_vpid, want_ept } };
-	check("ept_vpid", detected && !first_difference(ept, 1, why, sizeof(why)),
-	      "IA32_VMX_EPT_VPID_CAP is read when EPT or VPID can be enabled, else 0", "%s",
-	      detected ? why : skipped);
 
 	const struct field_cmp fixed[] = {
 		{ "misc", caps->misc, rdmsr(MSR_IA32_VMX_MISC) },
@@ -225,15 +206,72 @@ static void check_caps(const struct vmx_caps *caps, bool detected)
 	      detected ? why : skipped);
 }
 
+/*
+ * secondary, ept_vpid: the MSRs that exist only on some processors are read exactly
+ * when they exist, and their fields are zero otherwise.
+ */
+static void check_optional_caps(const struct vmx_caps *caps, bool detected)
+{
+	char why[192] = "";
+	bool t = BITS(rdmsr(MSR_IA32_VMX_BASIC), 55, 55);
+	bool want2 = VMX_CTL_ALLOWED1(rdmsr(t ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
+					    : MSR_IA32_VMX_PROCBASED_CTLS)) &
+		     CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+	bool bad = true;
+
+	if (!detected)
+		ksnprintf(why, sizeof(why), "%s", skipped);
+	else if (caps->has_procbased2 != want2)
+		ksnprintf(why, sizeof(why), "has_procbased2 is %d, want %d (primary allowed-1 bit 31)",
+			  caps->has_procbased2, want2);
+	else if (!want2 && (caps->procbased2.allowed0 || caps->procbased2.allowed1))
+		ksnprintf(why, sizeof(why), "procbased2 is {%#x, %#x}, want zeros: this CPU has no "
+			  "secondary controls", caps->procbased2.allowed0, caps->procbased2.allowed1);
+	else
+		bad = want2 && ctl_differs("procbased2", &caps->procbased2,
+					   MSR_IA32_VMX_PROCBASED_CTLS2, why, sizeof(why));
+	check("secondary", !bad, "secondary controls are read exactly when they can be activated",
+	      "%s", why);
+
+	u32 sec = want2 ? VMX_CTL_ALLOWED1(rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2)) : 0;
+	u64 want_ept = sec & (SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID)
+			       ? rdmsr(MSR_IA32_VMX_EPT_VPID_CAP) : 0;
+	const struct field_cmp ept[] = { { "ept_vpid", caps->ept_vpid, want_ept } };
+	check("ept_vpid", detected && !first_difference(ept, 1, why, sizeof(why)),
+	      "IA32_VMX_EPT_VPID_CAP is read when EPT or VPID can be enabled, else 0", "%s",
+	      detected ? why : skipped);
+}
+
+/* Aborts the run unless this CPU has VMX; returns whether it has. */
+static bool require_vmx(const char *scenario)
+{
+	if (cpuid(1, 0).ecx & CPUID_1_ECX_VMX)
+		return true;
+	harness_abort("this CPU has no VMX, but the \"%s\" scenario needs it: run it on Bochs with a "
+		      "VMX CPU model, or on KVM with nested VMX", scenario);
+	return false;
+}
+
+/* Calls vmx_detect() on poisoned *c and reports the "detect" check; returns its success. */
+static bool check_detect(struct call *c)
+{
+	char why[160] = "";
+
+	memset(&c->caps, POISON, sizeof(c->caps));
+	bool ok = harness_call("vmx_detect()", call_detect, c, why, sizeof(why));
+	if (ok && c->ret != 0)
+		ksnprintf(why, sizeof(why), "it returned %d (%s), want 0", c->ret,
+			  hv_strerror(c->ret));
+	return check("detect", ok && c->ret == 0, "vmx_detect() succeeds on a CPU with VMX", "%s",
+		     why);
+}
+
 static void scenario_vmx(void)
 {
 	char why[160] = "";
 
-	if (!(cpuid(1, 0).ecx & CPUID_1_ECX_VMX)) {
-		harness_abort("this CPU has no VMX, but the \"vmx\" scenario needs it: run it on "
-			      "Bochs with a VMX CPU model, or on KVM with nested VMX");
+	if (!require_vmx("vmx"))
 		return;
-	}
 
 	struct call c = { 0 };
 	bool ok = harness_call("vmx_cpu_has_vmx()", call_has_vmx, &c, why, sizeof(why));
@@ -245,15 +283,21 @@ static void scenario_vmx(void)
 	check_basic_decode();
 	check_ctl_decode();
 
-	memset(&c.caps, POISON, sizeof(c.caps));
-	ok = harness_call("vmx_detect()", call_detect, &c, why, sizeof(why));
-	if (ok && c.ret != 0)
-		ksnprintf(why, sizeof(why), "it returned %d (%s), want 0", c.ret,
-			  hv_strerror(c.ret));
-	bool detected = ok && c.ret == 0;
-	check("detect", detected, "vmx_detect() succeeds on a CPU with VMX", "%s", why);
-
+	bool detected = check_detect(&c);
 	check_caps(&c.caps, detected);
+	check_optional_caps(&c.caps, detected);
+	if (detected)
+		vmx_caps_print(&c.caps);
+}
+
+/* An older processor (Bochs' core2_penryn_t9600): VMX without EPT, VPID or unrestricted guest. */
+static void scenario_noept(void)
+{
+	if (!require_vmx("noept"))
+		return;
+	struct call c = { 0 };
+	bool detected = check_detect(&c);
+	check_optional_caps(&c.caps, detected);
 	if (detected)
 		vmx_caps_print(&c.caps);
 }
@@ -303,6 +347,8 @@ static bool lab1_run(const char *scenario)
 {
 	if (strcmp(scenario, "vmx") == 0)
 		scenario_vmx();
+	else if (strcmp(scenario, "noept") == 0)
+		scenario_noept();
 	else if (strcmp(scenario, "novmx") == 0)
 		scenario_novmx();
 	else

@@ -5,10 +5,10 @@ const char *hv_strerror(int e)
 {
 	static const char *const names[] = {
 		[HV_OK] = "HV_OK",
-		[HV_ENOSYS] = "HV_ENOSYS (not written yet)",
-		[HV_ENOVMX] = "HV_ENOVMX (no VMX)",
-		[HV_ENOMEM] = "HV_ENOMEM (out of pages)",
-		[HV_EINVAL] = "HV_EINVAL (invalid argument or state)",
+		[HV_ENOSYS] = "HV_ENOSYS: not written yet",
+		[HV_ENOVMX] = "HV_ENOVMX: no VMX",
+		[HV_ENOMEM] = "HV_ENOMEM: out of pages",
+		[HV_EINVAL] = "HV_EINVAL: invalid argument or state",
 	};
 	if (e < 0)
 		e = -e;

@@ -10,7 +10,7 @@ enum hv_error {
 	HV_EINVAL = 4,   /* an argument or a state the function cannot work with */
 };
 
-/* A short name for e (positive or negated), e.g. "HV_ENOVMX". */
+/* The name and meaning of e (positive or negated), e.g. "HV_ENOVMX: no VMX". */
 const char *hv_strerror(int e);
 
 #endif
