@@ -53,7 +53,7 @@ def boot(backend, iso: Path, workdir: Path, cmdline: str, scenario, timeout: flo
          cap: int = OUTPUT_CAP, on_output=None) -> BootResult:
     """Runs iso once in workdir on the machine scenario (a labs.Scenario) asks for.
     on_output(bytes), if given, sees the serial output as it comes."""
-    timeout = timeout or scenario.timeout
+    timeout = (timeout or scenario.timeout) + getattr(backend, "boot_allowance", 0.0)
     workdir.mkdir(parents=True, exist_ok=True)
     result = BootResult()
     try:

@@ -84,6 +84,34 @@ LABS = {
             Check("novmx", 2, "without VMX, vmx_detect() returns -HV_ENOVMX and reads no VMX MSR"),
         )),
     )),
+    2: Lab(2, "enable", ("enable.c",), (
+        Scenario("locked_on", needs_vmx=True, checks=(
+            Check("fix_cr", 2, "vmx_fix_cr() sets the fixed-1 bits, clears the fixed-0 bits, keeps the rest"),
+            Check("featctl", 1, "locked with VMX on: vmx_feature_control_enable() returns 0 and writes nothing"),
+            Check("cr0", 2, "CR0 satisfies IA32_VMX_CR0_FIXED0/1 and nothing else changed"),
+            Check("cr4", 2, "CR4 has VMXE set, satisfies IA32_VMX_CR4_FIXED0/1, and nothing else changed"),
+        )),
+        Scenario("unlocked", needs_vmx=True, firmware="legacy", checks=(
+            Check("featctl", 2, "unlocked: vmx_feature_control_enable() sets bit 2 and the lock bit, keeping the others"),
+            Check("vmxon_allowed", 1, "after vmx_enable() on an unlocked MSR, VMXON succeeds"),
+        )),
+        Scenario("locked_off", needs_vmx=True, firmware="legacy", checks=(
+            Check("featctl", 2, "locked with VMX off: vmx_feature_control_enable() returns -HV_EDISABLED without faulting"),
+            Check("enable", 1, "locked with VMX off: vmx_enable() returns -HV_EDISABLED, CR0 and CR4 untouched"),
+        )),
+    )),
+    3: Lab(3, "vmxon", ("vmxon.c",), (
+        Scenario("vmx", needs_vmx=True, checks=(
+            Check("region", 2, "vmxon_region_alloc() gives an aligned page stamped with the revision id"),
+            Check("fail_invalid", 2, "vmx_vmxon() reports VMfailInvalid for revision bit 31 set and an unaligned region"),
+            Check("vmxon", 2, "vmx_vmxon() enters VMX root operation and returns VMsucceed"),
+            Check("root_no_vmcs", 1, "in VMX root operation without a current VMCS, vmx_vmxon() reports VMfailInvalid"),
+            Check("root_vmcs", 2, "in VMX root operation with a current VMCS, vmx_vmxon() reports VMfailValid (error 15)"),
+            Check("vmx_on", 2, "vmx_on() enters VMX root operation and hands back its region"),
+            Check("vmx_on_fail", 2, "a failing VMXON makes vmx_on() print VMfailInvalid, free its region and return -HV_EVMXFAIL"),
+            Check("vmxe_clear", 1, "with CR4.VMXE clear, vmx_on() returns -HV_EINVAL instead of faulting"),
+        )),
+    )),
 }
 
 STUDENT_LABS = sorted(n for n in LABS if n > 0)

@@ -1,5 +1,6 @@
 /* A small printf: one formatter writing through a sink, to COM1 or to a buffer. */
 #include "printf.h"
+#include "capture.h"
 #include "serial.h"
 
 struct sink {
@@ -201,6 +202,7 @@ static void format(struct sink *s, const char *fmt, va_list ap_in)
 static void put_serial(struct sink *s, char c)
 {
 	(void)s;
+	capture_putc(c);
 	serial_putc(c);
 }
 

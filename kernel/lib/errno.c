@@ -9,6 +9,8 @@ const char *hv_strerror(int e)
 		[HV_ENOVMX] = "HV_ENOVMX: no VMX",
 		[HV_ENOMEM] = "HV_ENOMEM: out of pages",
 		[HV_EINVAL] = "HV_EINVAL: invalid argument or state",
+		[HV_EDISABLED] = "HV_EDISABLED: VMX disabled by firmware",
+		[HV_EVMXFAIL] = "HV_EVMXFAIL: a VMX instruction failed",
 	};
 	if (e < 0)
 		e = -e;

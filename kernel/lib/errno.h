@@ -8,6 +8,8 @@ enum hv_error {
 	HV_ENOVMX = 2,   /* the processor does not support VMX */
 	HV_ENOMEM = 3,   /* out of page frames */
 	HV_EINVAL = 4,   /* an argument or a state the function cannot work with */
+	HV_EDISABLED = 5, /* VMX disabled by firmware: IA32_FEATURE_CONTROL locked with VMX off */
+	HV_EVMXFAIL = 6, /* a VMX instruction failed (VMfailInvalid or VMfailValid) */
 };
 
 /* The name and meaning of e (positive or negated), e.g. "HV_ENOVMX: no VMX". */

@@ -71,4 +71,96 @@
 #define SECONDARY_EXEC_ENABLE_VPID BIT(5)
 #define SECONDARY_EXEC_UNRESTRICTED_GUEST BIT(7)
 
+/*
+ * The VMCS field that holds the error number after VMfailValid (SDM Vol. 3C,
+ * 25.9.5 "VM-Instruction Error Field"; encoding from SDM Vol. 3D, B.3.3 "32-Bit
+ * Read-Only Data Fields"). The full VMCS field table comes with lab 4.
+ */
+#define VM_INSTRUCTION_ERROR 0x4400
+
+/* VM-instruction error numbers, generated from vmx_errors.def. */
+enum vmx_error {
+#define VMX_ERROR(n, name, text) name = n,
+#include "vmx_errors.def"
+#undef VMX_ERROR
+};
+
+/*
+ * The outcome of a VMX instruction (SDM Vol. 3C, 31.2 "Conventions"):
+ * VMsucceed clears CF and ZF; VMfailInvalid sets CF (there is no current VMCS
+ * to hold an error number); VMfailValid sets ZF and writes the error number
+ * into the current VMCS's VM_INSTRUCTION_ERROR field.
+ */
+enum vmx_status {
+	VMX_SUCCEED = 0,
+	VMX_FAIL_INVALID = 1,
+	VMX_FAIL_VALID = 2,
+};
+
+/* "VMsucceed", "VMfailInvalid" or "VMfailValid": the SDM's names. */
+const char *vmx_status_name(enum vmx_status s);
+
+/* The SDM's description of VM-instruction error n, e.g. "VMXON executed in VMX root operation". */
+const char *vmx_error_text(u32 n);
+
+/* Linux's name of VM-instruction error n, e.g. "VMXERR_VMXON_IN_VMX_ROOT_OPERATION". */
+const char *vmx_error_name(u32 n);
+
+/*
+ * Prints "<insn> failed: VMfailInvalid" or, for VMfailValid, the error number read
+ * from the current VMCS with its name, e.g.
+ * "VMXON failed: VMfailValid, error 15 (VMXON executed in VMX root operation)".
+ */
+void vmx_report_failure(const char *insn, enum vmx_status s);
+
+/*
+ * Wrappers for the VMX instructions the kernel and the harnesses use. Each
+ * returns the instruction's outcome, read from CF and ZF through GCC's flag
+ * output operands ("=@ccc": CF, "=@ccz": ZF). Lab 3 writes the one for VMXON.
+ */
+#define VMX_STATUS(cf, zf) ((cf) ? VMX_FAIL_INVALID : (zf) ? VMX_FAIL_VALID : VMX_SUCCEED)
+
+/* VMCLEAR: makes the VMCS at pa clear and not current (SDM Vol. 3C, 31.3 "VMCLEAR"). */
+static inline enum vmx_status vmx_vmclear(u64 pa)
+{
+	bool cf, zf;
+	__asm__ volatile("vmclear %[pa]" : "=@ccc"(cf), "=@ccz"(zf) : [pa] "m"(pa) : "memory");
+	return VMX_STATUS(cf, zf);
+}
+
+/* VMPTRLD: makes the VMCS at pa current and active. */
+static inline enum vmx_status vmx_vmptrld(u64 pa)
+{
+	bool cf, zf;
+	__asm__ volatile("vmptrld %[pa]" : "=@ccc"(cf), "=@ccz"(zf) : [pa] "m"(pa) : "memory");
+	return VMX_STATUS(cf, zf);
+}
+
+/* VMPTRST: stores the current-VMCS pointer (all ones when there is none). #UD outside VMX operation. */
+static inline enum vmx_status vmx_vmptrst(u64 *pa)
+{
+	bool cf, zf;
+	__asm__ volatile("vmptrst %[pa]" : [pa] "=m"(*pa), "=@ccc"(cf), "=@ccz"(zf) : : "memory");
+	return VMX_STATUS(cf, zf);
+}
+
+/* VMREAD: reads VMCS field from the current VMCS. */
+static inline enum vmx_status vmx_vmread(u64 field, u64 *value)
+{
+	bool cf, zf;
+	__asm__ volatile("vmread %[field], %[value]"
+			 : [value] "=rm"(*value), "=@ccc"(cf), "=@ccz"(zf)
+			 : [field] "r"(field)
+			 : "memory");
+	return VMX_STATUS(cf, zf);
+}
+
+/* VMXOFF: leaves VMX operation. */
+static inline enum vmx_status vmx_vmxoff(void)
+{
+	bool cf, zf;
+	__asm__ volatile("vmxoff" : "=@ccc"(cf), "=@ccz"(zf) : : "memory");
+	return VMX_STATUS(cf, zf);
+}
+
 #endif

@@ -1,0 +1,241 @@
+/*
+ * Lab 2 harness: IA32_FEATURE_CONTROL in the three states firmware can leave it
+ * in, and CR0/CR4 against the fixed-bit MSRs, all compared with the harness's
+ * own reads. Scenarios (each its own boot, since the lock holds until reset):
+ *   locked_on   the BIOS locked the MSR with VMX enabled (Bochs' BIOS-bochs-latest: 0x5)
+ *   unlocked    the BIOS left it unlocked (BIOS-bochs-legacy: 0x0)
+ *   locked_off  the harness locks it with VMX disabled (0x1) before the student's code runs
+ */
+#include "enable.h"
+#include "errno.h"
+#include "harness.h"
+#include "page.h"
+#include "prereq.h"
+#include "printf.h"
+#include "string.h"
+#include "vmx.h"
+#include "vmxroot.h"
+#include "x86.h"
+
+struct call {
+	const struct vmx_caps *caps;
+	int ret;
+};
+
+static void call_featctl(void *p)
+{
+	struct call *c = p;
+	c->ret = vmx_feature_control_enable();
+}
+
+static void call_enable(void *p)
+{
+	struct call *c = p;
+	c->ret = vmx_enable(c->caps);
+}
+
+struct fix_call {
+	u64 value, fixed0, fixed1, ret;
+};
+
+static void call_fix_cr(void *p)
+{
+	struct fix_call *c = p;
+	c->ret = vmx_fix_cr(c->value, c->fixed0, c->fixed1);
+}
+
+/* The harness's own fixed-bit rule (SDM Vol. 3D, A.7 and A.8). */
+static u64 expect_fixed(u64 value, u32 msr_fixed0, u32 msr_fixed1)
+{
+	return (value | rdmsr(msr_fixed0)) & rdmsr(msr_fixed1);
+}
+
+static void check_fix_cr(void)
+{
+	/* value, fixed0, fixed1, want: must-be-1 bits set, must-be-0 bits cleared, the rest kept */
+	static const u64 cases[][4] = {
+		{ 0x0000000000000011ULL, 0x80000021ULL, 0xFFFFFFFFULL, 0x80000031ULL },
+		{ 0x0000000000050080ULL, 0x00002000ULL, 0x000627FFULL, 0x0000000000042080ULL },
+		{ 0xFFFFFFFFFFFFFFFFULL, 0x00000000ULL, 0x000627FFULL, 0x000627FFULL },
+		{ 0x0000000000000000ULL, 0x00000000ULL, 0xFFFFFFFFFFFFFFFFULL, 0 },
+		{ 0x0000000000080000ULL, 0x00002000ULL, 0x000627FFULL, 0x00002000ULL },
+	};
+	char why[160] = "";
+	bool ok = true;
+
+	for (size_t i = 0; ok && i < ARRAY_SIZE(cases); i++) {
+		struct fix_call c = { cases[i][0], cases[i][1], cases[i][2], 0 };
+		if (!harness_call("vmx_fix_cr()", call_fix_cr, &c, why, sizeof(why))) {
+			ok = false;
+		} else if (c.ret != cases[i][3]) {
+			ksnprintf(why, sizeof(why), "vmx_fix_cr(%#lx, fixed0 %#lx, fixed1 %#lx) = %#lx, "
+				  "want %#lx", c.value, c.fixed0, c.fixed1, c.ret, cases[i][3]);
+			ok = false;
+		}
+	}
+	check("fix_cr", ok, "vmx_fix_cr() sets the fixed-1 bits, clears the fixed-0 bits, keeps the rest",
+	      "%s", why);
+}
+
+/* Runs vmx_enable() and checks the return value, CR0 and CR4 against the fixed-bit MSRs. */
+static void check_enable_locked_on(const struct vmx_caps *caps)
+{
+	char why[192] = "";
+	u64 cr0 = read_cr0();
+
+	/* Start from a CR0 that VMX does not accept, if the CPU lets us: CR0.NE is fixed to 1. */
+	if (rdmsr(MSR_IA32_VMX_CR0_FIXED0) & CR0_NE) {
+		cr0 &= ~CR0_NE;
+		write_cr0(cr0);
+	}
+	u64 cr4 = read_cr4();
+	u64 want_cr0 = expect_fixed(cr0, MSR_IA32_VMX_CR0_FIXED0, MSR_IA32_VMX_CR0_FIXED1);
+	u64 want_cr4 = expect_fixed(cr4 | CR4_VMXE, MSR_IA32_VMX_CR4_FIXED0, MSR_IA32_VMX_CR4_FIXED1);
+	kprintf("before vmx_enable(): CR0 %#lx (NE cleared on purpose), CR4 %#lx\n", cr0, cr4);
+
+	struct call c = { .caps = caps };
+	bool ran = harness_call("vmx_enable()", call_enable, &c, why, sizeof(why));
+	if (ran && c.ret != 0)
+		ksnprintf(why, sizeof(why), "vmx_enable() returned %d (%s), want 0", c.ret,
+			  hv_strerror(c.ret));
+	bool ok = ran && c.ret == 0;
+	u64 got0 = read_cr0(), got4 = read_cr4();
+	if (ok && got0 != want_cr0)
+		ksnprintf(why, sizeof(why), "CR0 is %#lx, want %#lx (fixed bits applied, the rest kept)",
+			  got0, want_cr0);
+	check("cr0", ok && got0 == want_cr0, "CR0 satisfies IA32_VMX_CR0_FIXED0/1 and nothing else changed",
+	      "%s", why);
+	if (ok && got4 != want_cr4)
+		ksnprintf(why, sizeof(why), "CR4 is %#lx, want %#lx (VMXE and the fixed bits, the rest kept)",
+			  got4, want_cr4);
+	check("cr4", ok && got4 == want_cr4,
+	      "CR4 has VMXE set, satisfies IA32_VMX_CR4_FIXED0/1, and nothing else changed", "%s", why);
+}
+
+/* Calls vmx_feature_control_enable(); want is its expected return value. Returns the check's verdict. */
+static bool featctl_returns(int want, u64 want_msr, char *why, size_t size)
+{
+	struct call c = { 0 };
+
+	if (!harness_call("vmx_feature_control_enable()", call_featctl, &c, why, size))
+		return false;
+	u64 msr = rdmsr(MSR_IA32_FEAT_CTL);
+	if (c.ret != want) {
+		ksnprintf(why, size, "it returned %d (%s), want %d (%s)", c.ret, hv_strerror(c.ret),
+			  want, hv_strerror(want));
+		return false;
+	}
+	if (msr != want_msr) {
+		ksnprintf(why, size, "IA32_FEATURE_CONTROL is %#lx afterwards, want %#lx", msr, want_msr);
+		return false;
+	}
+	return true;
+}
+
+static void scenario_locked_on(const struct vmx_caps *caps)
+{
+	char why[192] = "";
+	u64 fc = rdmsr(MSR_IA32_FEAT_CTL);
+
+	if ((fc & (FEAT_CTL_LOCKED | FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX)) !=
+	    (FEAT_CTL_LOCKED | FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX)) {
+		harness_abort("IA32_FEATURE_CONTROL is %#lx, but this scenario needs firmware that "
+			      "locked it with VMX enabled (Bochs' BIOS-bochs-latest)", fc);
+		return;
+	}
+	check_fix_cr();
+	check("featctl", featctl_returns(0, fc, why, sizeof(why)),
+	      "locked with VMX on: vmx_feature_control_enable() returns 0 and writes nothing", "%s", why);
+	check_enable_locked_on(caps);
+}
+
+static void scenario_unlocked(const struct vmx_caps *caps)
+{
+	char why[192] = "";
+	u64 fc = rdmsr(MSR_IA32_FEAT_CTL);
+
+	if (fc & FEAT_CTL_LOCKED) {
+		harness_abort("IA32_FEATURE_CONTROL is %#lx (locked), but this scenario needs firmware "
+			      "that leaves it unlocked (Bochs' BIOS-bochs-legacy)", fc);
+		return;
+	}
+	check("featctl", featctl_returns(0, fc | FEAT_CTL_LOCKED | FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX,
+					 why, sizeof(why)),
+	      "unlocked: vmx_feature_control_enable() sets bit 2 and the lock bit, keeping the others",
+	      "%s", why);
+
+	struct call c = { .caps = caps };
+	bool ok = harness_call("vmx_enable()", call_enable, &c, why, sizeof(why));
+	if (ok && c.ret != 0) {
+		ksnprintf(why, sizeof(why), "vmx_enable() returned %d (%s), want 0", c.ret,
+			  hv_strerror(c.ret));
+		ok = false;
+	}
+	/* The proof: VMXON now succeeds (the harness's own VMXON and region). */
+	void *region = ok ? vmxroot_region((u32)rdmsr(MSR_IA32_VMX_BASIC)) : NULL;
+	if (ok && region) {
+		enum vmx_status s = vmxroot_vmxon((u64)region);
+		if (s != VMX_SUCCEED || !vmxroot_active()) {
+			ksnprintf(why, sizeof(why), "VMXON afterwards ended in %s", vmx_status_name(s));
+			ok = false;
+		}
+		vmxroot_leave();
+	}
+	if (region)
+		page_free(region);
+	check("vmxon_allowed", ok, "after vmx_enable() on an unlocked MSR, VMXON succeeds", "%s", why);
+}
+
+static void scenario_locked_off(const struct vmx_caps *caps)
+{
+	char why[192] = "";
+	u64 fc = rdmsr(MSR_IA32_FEAT_CTL);
+
+	if (fc & FEAT_CTL_LOCKED) {
+		harness_abort("IA32_FEATURE_CONTROL is %#lx (locked), but this scenario needs it "
+			      "unlocked so that the harness can lock it with VMX off", fc);
+		return;
+	}
+	wrmsr(MSR_IA32_FEAT_CTL, FEAT_CTL_LOCKED);
+	fc = rdmsr(MSR_IA32_FEAT_CTL);
+	kprintf("the harness locked IA32_FEATURE_CONTROL with VMX disabled: %#lx\n", fc);
+
+	check("featctl", featctl_returns(-HV_EDISABLED, fc, why, sizeof(why)),
+	      "locked with VMX off: vmx_feature_control_enable() returns -HV_EDISABLED without faulting",
+	      "%s", why);
+
+	u64 cr0 = read_cr0(), cr4 = read_cr4();
+	struct call c = { .caps = caps };
+	bool ok = harness_call("vmx_enable()", call_enable, &c, why, sizeof(why));
+	if (ok && c.ret != -HV_EDISABLED) {
+		ksnprintf(why, sizeof(why), "vmx_enable() returned %d (%s), want -HV_EDISABLED", c.ret,
+			  hv_strerror(c.ret));
+		ok = false;
+	} else if (ok && (read_cr0() != cr0 || read_cr4() != cr4)) {
+		ksnprintf(why, sizeof(why), "CR0/CR4 changed from %#lx/%#lx to %#lx/%#lx", cr0, cr4,
+			  read_cr0(), read_cr4());
+		ok = false;
+	}
+	check("enable", ok, "locked with VMX off: vmx_enable() returns -HV_EDISABLED, CR0 and CR4 untouched",
+	      "%s", why);
+}
+
+static bool lab2_run(const char *scenario)
+{
+	void (*run)(const struct vmx_caps *) = NULL;
+	struct vmx_caps caps;
+
+	if (strcmp(scenario, "locked_on") == 0)
+		run = scenario_locked_on;
+	else if (strcmp(scenario, "unlocked") == 0)
+		run = scenario_unlocked;
+	else if (strcmp(scenario, "locked_off") == 0)
+		run = scenario_locked_off;
+	else
+		return false;
+	if (prereq_run(1, "vmx_detect()", vmx_detect, &caps))
+		run(&caps);
+	return true;
+}
+
+HARNESS(2, "enable", lab2_run);

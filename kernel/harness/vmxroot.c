@@ -1,0 +1,42 @@
+/* Harness-side VMX state: proved with instructions, never taken from the student's word. */
+#include "vmxroot.h"
+#include "page.h"
+#include "trap.h"
+
+static void do_vmptrst(void *p)
+{
+	vmx_vmptrst(p);
+}
+
+bool vmxroot_active(void)
+{
+	u64 current;
+	struct fault f;
+	return !trap_catch(do_vmptrst, &current, &f);
+}
+
+enum vmx_status vmxroot_vmxon(u64 pa)
+{
+	bool cf, zf;
+	__asm__ volatile("vmxon %[pa]" : "=@ccc"(cf), "=@ccz"(zf) : [pa] "m"(pa) : "memory");
+	return VMX_STATUS(cf, zf);
+}
+
+void *vmxroot_region(u32 revision_id)
+{
+	u32 *p = page_alloc();
+	if (p)
+		p[0] = revision_id & 0x7FFFFFFF;
+	return p;
+}
+
+void vmxroot_leave(void)
+{
+	u64 current;
+
+	if (!vmxroot_active())
+		return;
+	if (vmx_vmptrst(&current) == VMX_SUCCEED && current != ~0ULL)
+		vmx_vmclear(current);
+	vmx_vmxoff();
+}

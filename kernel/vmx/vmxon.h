@@ -1,0 +1,32 @@
+/*
+ * Lab 3 "VMXON": the interface of labs/03-vmxon/vmxon.c.
+ * After vmx_on() succeeds the processor is in VMX root operation.
+ */
+#ifndef HV_VMXON_H
+#define HV_VMXON_H
+
+#include "detect.h"
+#include "types.h"
+#include "vmx.h"
+
+/*
+ * Allocates a VMXON region: a zeroed, 4 KiB-aligned page from page_alloc() that
+ * holds caps->basic.revision_id in its first 32 bits, with bit 31 clear
+ * (SDM Vol. 3C, 25.11.5 "VMXON Region"). Returns NULL when out of pages or when
+ * the region size in caps does not fit one page.
+ */
+void *vmxon_region_alloc(const struct vmx_caps *caps);
+
+/* Executes VMXON with the region at physical address pa and returns its outcome. */
+enum vmx_status vmx_vmxon(u64 pa);
+
+/*
+ * Enters VMX root operation: allocates a region, executes VMXON, and on success
+ * stores the region in *region and returns 0. On a failure it prints what failed
+ * by name (vmx_report_failure()), frees the region, and returns -HV_EVMXFAIL;
+ * if CR4.VMXE is clear it returns -HV_EINVAL without executing VMXON; -HV_ENOMEM
+ * when out of pages.
+ */
+int vmx_on(const struct vmx_caps *caps, void **region);
+
+#endif
