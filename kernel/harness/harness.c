@@ -29,6 +29,15 @@ bool check(const char *id, bool ok, const char *what, const char *why, ...)
 	return ok;
 }
 
+bool why_not(char *why, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	kvsnprintf(why, size, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
 void harness_abort(const char *fmt, ...)
 {
 	va_list ap;

@@ -32,6 +32,12 @@ void harness_main(const char *cmdline);
 /* Reports check id: PASS, or FAIL with the reason formatted from why. Returns ok. */
 __printf(4, 5) bool check(const char *id, bool ok, const char *what, const char *why, ...);
 
+/*
+ * Formats the reason a check fails into why and returns false, so that a test reads
+ * `else if (cond) ok = why_not(why, sizeof(why), "...", ...);`.
+ */
+__printf(3, 4) bool why_not(char *why, size_t size, const char *fmt, ...);
+
 /* Ends the run early: the grader fails every check not yet reported, giving this reason. */
 __printf(1, 2) void harness_abort(const char *fmt, ...);
 

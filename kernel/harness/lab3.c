@@ -70,15 +70,15 @@ static void check_region(const struct vmx_caps *caps, u32 revision)
 	u32 *r = c.region;
 
 	if (ok && !r)
-		ksnprintf(why, sizeof(why), "it returned NULL"), ok = false;
+		ok = why_not(why, sizeof(why), "it returned NULL");
 	else if (ok && !IS_ALIGNED(r, PAGE_SIZE))
-		ksnprintf(why, sizeof(why), "the region %p is not 4 KiB-aligned", r), ok = false;
+		ok = why_not(why, sizeof(why), "the region %p is not 4 KiB-aligned", r);
 	else if (ok && page_free_count() != before - 1)
-		ksnprintf(why, sizeof(why), "the page allocator's free count went from %zu to %zu, "
-			  "want one page from page_alloc()", before, page_free_count()), ok = false;
+		ok = why_not(why, sizeof(why), "the page allocator's free count went from %zu to %zu, "
+			  "want one page from page_alloc()", before, page_free_count());
 	else if (ok && r[0] != revision)
-		ksnprintf(why, sizeof(why), "the first 32 bits are %#x, want the revision id %#x with "
-			  "bit 31 clear", r[0], revision), ok = false;
+		ok = why_not(why, sizeof(why), "the first 32 bits are %#x, want the revision id %#x with "
+			  "bit 31 clear", r[0], revision);
 	check("region", ok, "vmxon_region_alloc() gives an aligned page stamped with the revision id",
 	      "%s", why);
 	if (ok)
@@ -101,7 +101,7 @@ static void check_vmxon(u32 revision)
 
 	bool ok = vmxon_gives((u64)bad, VMX_FAIL_INVALID, why, sizeof(why));
 	if (ok && vmxroot_active())
-		ksnprintf(why, sizeof(why), "the CPU is in VMX operation after a failed VMXON"), ok = false;
+		ok = why_not(why, sizeof(why), "the CPU is in VMX operation after a failed VMXON");
 	if (ok)
 		ok = vmxon_gives((u64)good + 8, VMX_FAIL_INVALID, why, sizeof(why));
 	check("fail_invalid", ok, "vmx_vmxon() reports VMfailInvalid for revision bit 31 set and an unaligned region",
@@ -111,10 +111,9 @@ static void check_vmxon(u32 revision)
 	ok = vmxon_gives((u64)good, VMX_SUCCEED, why, sizeof(why));
 	u64 current = 0;
 	if (ok && !vmxroot_active())
-		ksnprintf(why, sizeof(why), "VMPTRST raised #UD: the CPU is not in VMX operation"), ok = false;
-	else if (ok && (vmx_vmptrst(&current), current != ~0ULL))
-		ksnprintf(why, sizeof(why), "the current-VMCS pointer is %#lx, want all ones", current),
-			ok = false;
+		ok = why_not(why, sizeof(why), "VMPTRST raised #UD: the CPU is not in VMX operation");
+	else if (ok && vmx_vmptrst(&current) == VMX_SUCCEED && current != ~0ULL)
+		ok = why_not(why, sizeof(why), "the current-VMCS pointer is %#lx, want all ones", current);
 	check("vmxon", ok, "vmx_vmxon() enters VMX root operation and returns VMsucceed", "%s", why);
 
 	if (ok) {
@@ -125,10 +124,12 @@ static void check_vmxon(u32 revision)
 		u64 err = 0;
 		ok = vmx_vmclear((u64)vmcs) == VMX_SUCCEED && vmx_vmptrld((u64)vmcs) == VMX_SUCCEED;
 		if (!ok)
-			ksnprintf(why, sizeof(why), "the harness could not make a VMCS current");
-		else if ((ok = vmxon_gives((u64)good, VMX_FAIL_VALID, why, sizeof(why))) &&
-			 (vmx_vmread(VM_INSTRUCTION_ERROR, &err), err != VMXERR_VMXON_IN_VMX_ROOT_OPERATION))
-			ksnprintf(why, sizeof(why), "VM_INSTRUCTION_ERROR is %lu, want 15", err), ok = false;
+			why_not(why, sizeof(why), "the harness could not make a VMCS current");
+		else if (!vmxon_gives((u64)good, VMX_FAIL_VALID, why, sizeof(why)))
+			ok = false;
+		else if (vmx_vmread(VM_INSTRUCTION_ERROR, &err) != VMX_SUCCEED ||
+			 err != VMXERR_VMXON_IN_VMX_ROOT_OPERATION)
+			ok = why_not(why, sizeof(why), "VM_INSTRUCTION_ERROR is %lu, want 15", err);
 		if (check("root_vmcs", ok, "in VMX root operation with a current VMCS, vmx_vmxon() reports VMfailValid (error 15)",
 			  "%s", why))
 			vmx_report_failure("  (as provoked) VMXON in VMX root operation", VMX_FAIL_VALID);
@@ -155,13 +156,13 @@ static void check_vmx_on(const struct vmx_caps *caps, u32 revision)
 	bool ok = harness_call("vmx_on()", call_vmx_on, &c, why, sizeof(why));
 	u32 *r = c.region;
 	if (ok && c.ret != 0)
-		ksnprintf(why, sizeof(why), "vmx_on() returned %d (%s), want 0", c.ret,
-			  hv_strerror(c.ret)), ok = false;
+		ok = why_not(why, sizeof(why), "vmx_on() returned %d (%s), want 0", c.ret,
+			  hv_strerror(c.ret));
 	else if (ok && (!r || !IS_ALIGNED(r, PAGE_SIZE) || r[0] != revision))
-		ksnprintf(why, sizeof(why), "*region is %p, want an aligned page stamped %#x", r,
-			  revision), ok = false;
+		ok = why_not(why, sizeof(why), "*region is %p, want an aligned page stamped %#x", r,
+			  revision);
 	else if (ok && !vmxroot_active())
-		ksnprintf(why, sizeof(why), "the CPU is not in VMX operation afterwards"), ok = false;
+		ok = why_not(why, sizeof(why), "the CPU is not in VMX operation afterwards");
 	check("vmx_on", ok, "vmx_on() enters VMX root operation and hands back its region", "%s", why);
 	vmxroot_leave();
 	if (ok)
@@ -176,16 +177,16 @@ static void check_vmx_on(const struct vmx_caps *caps, u32 revision)
 	ok = harness_call("vmx_on()", call_vmx_on, &c, why, sizeof(why));
 	capture_end();
 	if (ok && c.ret != -HV_EVMXFAIL)
-		ksnprintf(why, sizeof(why), "vmx_on() returned %d (%s), want -HV_EVMXFAIL", c.ret,
-			  hv_strerror(c.ret)), ok = false;
+		ok = why_not(why, sizeof(why), "vmx_on() returned %d (%s), want -HV_EVMXFAIL", c.ret,
+			  hv_strerror(c.ret));
 	else if (ok && vmxroot_active())
-		ksnprintf(why, sizeof(why), "the CPU is in VMX operation after a failed VMXON"), ok = false;
+		ok = why_not(why, sizeof(why), "the CPU is in VMX operation after a failed VMXON");
 	else if (ok && !strstr(said, "VMfailInvalid"))
-		ksnprintf(why, sizeof(why), "the failure was not reported by name: no \"VMfailInvalid\" "
-			  "was printed"), ok = false;
+		ok = why_not(why, sizeof(why), "the failure was not reported by name: no \"VMfailInvalid\" "
+			  "was printed");
 	else if (ok && page_free_count() != before)
-		ksnprintf(why, sizeof(why), "%ld page(s) leaked: free count %zu, was %zu",
-			  (long)(before - page_free_count()), page_free_count(), before), ok = false;
+		ok = why_not(why, sizeof(why), "%ld page(s) leaked: free count %zu, was %zu",
+			  (long)(before - page_free_count()), page_free_count(), before);
 	check("vmx_on_fail", ok, "a failing VMXON makes vmx_on() print VMfailInvalid, free its region and return -HV_EVMXFAIL",
 	      "%s", why);
 	vmxroot_leave();
@@ -196,10 +197,10 @@ static void check_vmx_on(const struct vmx_caps *caps, u32 revision)
 	before = page_free_count();
 	ok = harness_call("vmx_on()", call_vmx_on, &c, why, sizeof(why));
 	if (ok && c.ret != -HV_EINVAL)
-		ksnprintf(why, sizeof(why), "vmx_on() returned %d (%s), want -HV_EINVAL", c.ret,
-			  hv_strerror(c.ret)), ok = false;
+		ok = why_not(why, sizeof(why), "vmx_on() returned %d (%s), want -HV_EINVAL", c.ret,
+			  hv_strerror(c.ret));
 	else if (ok && page_free_count() != before)
-		ksnprintf(why, sizeof(why), "a page leaked"), ok = false;
+		ok = why_not(why, sizeof(why), "a page leaked");
 	check("vmxe_clear", ok, "with CR4.VMXE clear, vmx_on() returns -HV_EINVAL instead of faulting",
 	      "%s", why);
 	write_cr4(read_cr4() | CR4_VMXE);
