@@ -54,6 +54,7 @@ LABS = {
             Check("catch_gp", 1, "a non-canonical access raises #GP(0) and is caught"),
             Check("catch_pf", 1, "a read above the identity map raises #PF(0) with CR2 set"),
             Check("catch_nested", 1, "trap_catch() nests"),
+            Check("vmptrst_ud", 1, "VMPTRST outside VMX operation raises #UD and is caught"),
             Check("catch_none", 1, "trap_catch() returns false when nothing faults"),
             Check("page_alloc", 1, "page_alloc() gives distinct 4 KiB-aligned pages"),
             Check("page_zero", 1, "page_alloc() returns zeroed pages"),

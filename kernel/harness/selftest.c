@@ -8,6 +8,7 @@
 #include "page.h"
 #include "printf.h"
 #include "string.h"
+#include "vmx.h"
 #include "x86.h"
 
 static void do_nothing(void *p)
@@ -29,6 +30,11 @@ static void do_noncanonical_read(void *p)
 static void do_unmapped_read(void *p)
 {
 	*(u64 *)p = *(volatile u64 *)0x80000000ULL;   /* above the 1 GiB identity map */
+}
+
+static void do_vmptrst(void *p)
+{
+	vmx_vmptrst(p);
 }
 
 static void do_nested(void *p)
@@ -68,6 +74,8 @@ static void check_faults(void)
 	      "a read above the identity map raises #PF(0) with CR2 set", "see the line above");
 	check("catch_nested", caught(do_nested, &inner_ok, VEC_UD, 0, 0) && inner_ok,
 	      "trap_catch() nests", "inner catch ok: %d", inner_ok);
+	check("vmptrst_ud", caught(do_vmptrst, &sink, VEC_UD, 0, 0),
+	      "VMPTRST outside VMX operation raises #UD and is caught", "see the line above");
 	check("catch_none", !trap_catch(do_nothing, NULL, &f),
 	      "trap_catch() returns false when nothing faults", "it reported a fault");
 }
