@@ -77,6 +77,31 @@ static void check_fix_cr(void)
 	      "%s", why);
 }
 
+/* Calls vmx_enable(caps); true if it returned want without faulting, else why says what happened. */
+static bool enable_returns(const struct vmx_caps *caps, int want, char *why, size_t size)
+{
+	struct call c = { .caps = caps };
+
+	if (!harness_call("vmx_enable()", call_enable, &c, why, size))
+		return false;
+	if (c.ret != want)
+		return why_not(why, size, "vmx_enable() returned %d (%s), want %d (%s)", c.ret,
+			       hv_strerror(c.ret), want, hv_strerror(want));
+	return true;
+}
+
+/* Aborts the run unless IA32_FEATURE_CONTROL is unlocked; purpose says why the scenario needs that. */
+static bool require_unlocked(const char *purpose)
+{
+	u64 fc = rdmsr(MSR_IA32_FEAT_CTL);
+
+	if (!(fc & FEAT_CTL_LOCKED))
+		return true;
+	harness_abort("IA32_FEATURE_CONTROL is %#lx (locked), but this scenario needs it unlocked %s",
+		      fc, purpose);
+	return false;
+}
+
 /* Runs vmx_enable() and checks the return value, CR0 and CR4 against the fixed-bit MSRs. */
 static void check_enable_locked_on(const struct vmx_caps *caps)
 {
@@ -93,12 +118,7 @@ static void check_enable_locked_on(const struct vmx_caps *caps)
 	u64 want_cr4 = expect_fixed(cr4 | CR4_VMXE, MSR_IA32_VMX_CR4_FIXED0, MSR_IA32_VMX_CR4_FIXED1);
 	kprintf("before vmx_enable(): CR0 %#lx (NE cleared on purpose), CR4 %#lx\n", cr0, cr4);
 
-	struct call c = { .caps = caps };
-	bool ran = harness_call("vmx_enable()", call_enable, &c, why, sizeof(why));
-	if (ran && c.ret != 0)
-		ksnprintf(why, sizeof(why), "vmx_enable() returned %d (%s), want 0", c.ret,
-			  hv_strerror(c.ret));
-	bool ok = ran && c.ret == 0;
+	bool ok = enable_returns(caps, 0, why, sizeof(why));
 	u64 got0 = read_cr0(), got4 = read_cr4();
 	if (ok && got0 != want_cr0)
 		ksnprintf(why, sizeof(why), "CR0 is %#lx, want %#lx (fixed bits applied, the rest kept)",
@@ -120,15 +140,12 @@ static bool featctl_returns(int want, u64 want_msr, char *why, size_t size)
 	if (!harness_call("vmx_feature_control_enable()", call_featctl, &c, why, size))
 		return false;
 	u64 msr = rdmsr(MSR_IA32_FEAT_CTL);
-	if (c.ret != want) {
-		ksnprintf(why, size, "it returned %d (%s), want %d (%s)", c.ret, hv_strerror(c.ret),
-			  want, hv_strerror(want));
-		return false;
-	}
-	if (msr != want_msr) {
-		ksnprintf(why, size, "IA32_FEATURE_CONTROL is %#lx afterwards, want %#lx", msr, want_msr);
-		return false;
-	}
+	if (c.ret != want)
+		return why_not(why, size, "it returned %d (%s), want %d (%s)", c.ret,
+			       hv_strerror(c.ret), want, hv_strerror(want));
+	if (msr != want_msr)
+		return why_not(why, size, "IA32_FEATURE_CONTROL is %#lx afterwards, want %#lx", msr,
+			       want_msr);
 	return true;
 }
 
@@ -154,31 +171,20 @@ static void scenario_unlocked(const struct vmx_caps *caps)
 	char why[192] = "";
 	u64 fc = rdmsr(MSR_IA32_FEAT_CTL);
 
-	if (fc & FEAT_CTL_LOCKED) {
-		harness_abort("IA32_FEATURE_CONTROL is %#lx (locked), but this scenario needs firmware "
-			      "that leaves it unlocked (Bochs' BIOS-bochs-legacy)", fc);
+	if (!require_unlocked("by the firmware (Bochs' BIOS-bochs-legacy)"))
 		return;
-	}
 	check("featctl", featctl_returns(0, fc | FEAT_CTL_LOCKED | FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX,
 					 why, sizeof(why)),
 	      "unlocked: vmx_feature_control_enable() sets bit 2 and the lock bit, keeping the others",
 	      "%s", why);
 
-	struct call c = { .caps = caps };
-	bool ok = harness_call("vmx_enable()", call_enable, &c, why, sizeof(why));
-	if (ok && c.ret != 0) {
-		ksnprintf(why, sizeof(why), "vmx_enable() returned %d (%s), want 0", c.ret,
-			  hv_strerror(c.ret));
-		ok = false;
-	}
+	bool ok = enable_returns(caps, 0, why, sizeof(why));
 	/* The proof: VMXON now succeeds (the harness's own VMXON and region). */
 	void *region = ok ? vmxroot_region((u32)rdmsr(MSR_IA32_VMX_BASIC)) : NULL;
 	if (ok && region) {
 		enum vmx_status s = vmxroot_vmxon((u64)region);
-		if (s != VMX_SUCCEED || !vmxroot_active()) {
-			ksnprintf(why, sizeof(why), "VMXON afterwards ended in %s", vmx_status_name(s));
-			ok = false;
-		}
+		if (s != VMX_SUCCEED || !vmxroot_active())
+			ok = why_not(why, sizeof(why), "VMXON afterwards ended in %s", vmx_status_name(s));
 		vmxroot_leave();
 	}
 	if (region)
@@ -189,15 +195,11 @@ static void scenario_unlocked(const struct vmx_caps *caps)
 static void scenario_locked_off(const struct vmx_caps *caps)
 {
 	char why[192] = "";
-	u64 fc = rdmsr(MSR_IA32_FEAT_CTL);
 
-	if (fc & FEAT_CTL_LOCKED) {
-		harness_abort("IA32_FEATURE_CONTROL is %#lx (locked), but this scenario needs it "
-			      "unlocked so that the harness can lock it with VMX off", fc);
+	if (!require_unlocked("so that the harness can lock it with VMX off"))
 		return;
-	}
 	wrmsr(MSR_IA32_FEAT_CTL, FEAT_CTL_LOCKED);
-	fc = rdmsr(MSR_IA32_FEAT_CTL);
+	u64 fc = rdmsr(MSR_IA32_FEAT_CTL);
 	kprintf("the harness locked IA32_FEATURE_CONTROL with VMX disabled: %#lx\n", fc);
 
 	check("featctl", featctl_returns(-HV_EDISABLED, fc, why, sizeof(why)),
@@ -205,17 +207,10 @@ static void scenario_locked_off(const struct vmx_caps *caps)
 	      "%s", why);
 
 	u64 cr0 = read_cr0(), cr4 = read_cr4();
-	struct call c = { .caps = caps };
-	bool ok = harness_call("vmx_enable()", call_enable, &c, why, sizeof(why));
-	if (ok && c.ret != -HV_EDISABLED) {
-		ksnprintf(why, sizeof(why), "vmx_enable() returned %d (%s), want -HV_EDISABLED", c.ret,
-			  hv_strerror(c.ret));
-		ok = false;
-	} else if (ok && (read_cr0() != cr0 || read_cr4() != cr4)) {
-		ksnprintf(why, sizeof(why), "CR0/CR4 changed from %#lx/%#lx to %#lx/%#lx", cr0, cr4,
-			  read_cr0(), read_cr4());
-		ok = false;
-	}
+	bool ok = enable_returns(caps, -HV_EDISABLED, why, sizeof(why));
+	if (ok && (read_cr0() != cr0 || read_cr4() != cr4))
+		ok = why_not(why, sizeof(why), "CR0/CR4 changed from %#lx/%#lx to %#lx/%#lx", cr0, cr4,
+			     read_cr0(), read_cr4());
 	check("enable", ok, "locked with VMX off: vmx_enable() returns -HV_EDISABLED, CR0 and CR4 untouched",
 	      "%s", why);
 }
