@@ -1,24 +1,37 @@
-/* Names for VMX outcomes and VM-instruction errors, generated from vmx_errors.def. */
+/* Names for VMX outcomes, VM-instruction errors, exit reasons and VMCS fields, from the .def tables. */
 #include "printf.h"
 #include "vmx.h"
 
-struct vmx_error_row {
+struct name_row {
 	u32 number;
 	const char *name;
-	const char *text;
+	const char *text;       /* the SDM's description, where the table has one */
 };
 
-static const struct vmx_error_row vmx_errors[] = {
+static const struct name_row vmx_errors[] = {
 #define VMX_ERROR(n, name, text) { n, #name, text },
 #include "vmx_errors.def"
 #undef VMX_ERROR
 };
 
-static const struct vmx_error_row *find_error(u32 n)
+static const struct name_row exit_reasons[] = {
+#define EXIT_REASON(n, name, text) { n, #name, text },
+#include "exit_reasons.def"
+#undef EXIT_REASON
+};
+
+static const struct name_row vmcs_fields[] = {
+#define VMCS_FIELD(name, encoding, width, group) { encoding, #name, NULL },
+#include "vmcs_fields.def"
+#undef VMCS_FIELD
+};
+
+/* The row of rows[0..n) numbered number, or NULL. */
+static const struct name_row *find(const struct name_row *rows, size_t n, u32 number)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(vmx_errors); i++)
-		if (vmx_errors[i].number == n)
-			return &vmx_errors[i];
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].number == number)
+			return &rows[i];
 	return NULL;
 }
 
@@ -34,14 +47,26 @@ const char *vmx_status_name(enum vmx_status s)
 
 const char *vmx_error_text(u32 n)
 {
-	const struct vmx_error_row *e = find_error(n);
+	const struct name_row *e = find(vmx_errors, ARRAY_SIZE(vmx_errors), n);
 	return e ? e->text : "unknown VM-instruction error";
 }
 
 const char *vmx_error_name(u32 n)
 {
-	const struct vmx_error_row *e = find_error(n);
+	const struct name_row *e = find(vmx_errors, ARRAY_SIZE(vmx_errors), n);
 	return e ? e->name : "VMXERR_UNKNOWN";
+}
+
+const char *vmx_exit_reason_name(u32 n)
+{
+	const struct name_row *r = find(exit_reasons, ARRAY_SIZE(exit_reasons), n);
+	return r ? r->name : "EXIT_REASON_UNKNOWN";
+}
+
+const char *vmcs_field_name(u32 f)
+{
+	const struct name_row *r = find(vmcs_fields, ARRAY_SIZE(vmcs_fields), f);
+	return r ? r->name : NULL;
 }
 
 void vmx_report_failure(const char *insn, enum vmx_status s)

@@ -71,12 +71,19 @@
 #define SECONDARY_EXEC_ENABLE_VPID BIT(5)
 #define SECONDARY_EXEC_UNRESTRICTED_GUEST BIT(7)
 
-/*
- * The VMCS field that holds the error number after VMfailValid (SDM Vol. 3C,
- * 25.9.5 "VM-Instruction Error Field"; encoding from SDM Vol. 3D, B.3.3 "32-Bit
- * Read-Only Data Fields"). The full VMCS field table comes with lab 4.
- */
-#define VM_INSTRUCTION_ERROR 0x4400
+/* VMCS field encodings, generated from vmcs_fields.def (e.g. VM_INSTRUCTION_ERROR = 0x4400). */
+enum vmcs_field {
+#define VMCS_FIELD(name, encoding, width, group) name = encoding,
+#include "vmcs_fields.def"
+#undef VMCS_FIELD
+};
+
+/* Basic VM-exit reasons, generated from exit_reasons.def (e.g. EXIT_REASON_CPUID = 10). */
+enum vmx_exit_reason {
+#define EXIT_REASON(n, name, text) name = n,
+#include "exit_reasons.def"
+#undef EXIT_REASON
+};
 
 /* VM-instruction error numbers, generated from vmx_errors.def. */
 enum vmx_error {
@@ -105,6 +112,12 @@ const char *vmx_error_text(u32 n);
 
 /* Linux's name of VM-instruction error n, e.g. "VMXERR_VMXON_IN_VMX_ROOT_OPERATION". */
 const char *vmx_error_name(u32 n);
+
+/* Linux's name of basic exit reason n (bits 15:0 of VM_EXIT_REASON), e.g. "EXIT_REASON_CPUID". */
+const char *vmx_exit_reason_name(u32 n);
+
+/* The name of VMCS field encoding f, e.g. "GUEST_RIP", or NULL if the table lacks it. */
+const char *vmcs_field_name(u32 f);
 
 /*
  * Prints "<insn> failed: VMfailInvalid" or, for VMfailValid, the error number read
