@@ -69,7 +69,9 @@ def main(argv=None) -> int:
     backend = emulators.make(args.emu, args.cpu)
     s = pick_scenario(lab, backend, args.scenario)
 
-    who = "the reference solution (solutions/)" if sol else "your code (labs/)"
+    who = ("the reference solution (solutions/)" if sol else
+           "your code (labs/) on the reference for the earlier labs" if args.prior_sol else
+           "your code (labs/)")
     print(f"hvlabs: building stage {number} \"{lab.name}\" from {who}", flush=True)
     built = stage.build(number, sol=sol, prior_sol=args.prior_sol)
     if not built.ok:
@@ -95,8 +97,9 @@ def main(argv=None) -> int:
     passed = sum(r.status == "PASS" for r in scored)
     if "SUMMARY: " not in result.serial:
         print(f"hvlabs: {protocol.end_reason(result, result.serial.splitlines())}")
-    for h in result.hints:
-        print(f"hint from the emulator: {h}")
+    if passed < len(scored):
+        for h in result.hints:
+            print(f"hint from the emulator: {h}")
     print(f"hvlabs: lab {number}, scenario {s.name}: {passed}/{len(scored)} checks passed "
           f"in {result.seconds:.1f} s; the run files are in {workdir}")
     return 0 if passed == len(scored) else 1

@@ -118,6 +118,12 @@ MUTANTS = (
     Mutant("locked_off_ignored", 2, "enable.c",
            (("return (fc & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX) ? 0 : -HV_EDISABLED;", "return 0;"),),
            frozenset({"locked_off/featctl", "locked_off/enable"}), why="want -5 (HV_EDISABLED"),
+    # Bit 1 enables VMX inside SMX; the SDM has WRMSR raise #GP(0) when it is set on a CPU
+    # without SMX. Bochs 2.7 accepts it instead, so here the MSR value gives it away.
+    Mutant("sets_smx_bit", 2, "enable.c",
+           (("fc | FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX | FEAT_CTL_LOCKED);",
+             "fc | FEAT_CTL_VMX_ENABLED_INSIDE_SMX | FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX | FEAT_CTL_LOCKED);"),),
+           frozenset({"unlocked/featctl"}), why="IA32_FEATURE_CONTROL is 0x7 afterwards"),
     Mutant("writes_locked_msr", 2, "enable.c",
            (("\tif (fc & FEAT_CTL_LOCKED)\n\t\treturn (fc & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX) ? 0 : -HV_EDISABLED;\n", ""),),
            # in "unlocked", vmx_enable() runs after the MSR was locked, and writes it again
@@ -145,4 +151,25 @@ MUTANTS = (
     Mutant("failure_not_reported", 3, "vmxon.c",
            (("\t\tvmx_report_failure(\"VMXON\", s);\n", ""),),
            frozenset({"vmx/vmx_on_fail"}), why="not reported by name"),
+    # Lab 4
+    Mutant("control_not_adjusted", 4, "vmcs.c",
+           (("vmx_adjust_ctls(CPU_BASED_HLT_EXITING, &caps->procbased)", "CPU_BASED_HLT_EXITING"),),
+           frozenset({"vmx/controls", "vmx/launch"}), why="must be 1 (allowed-0 settings)"),
+    Mutant("adjust_ignores_allowed1", 4, "vmcs.c",
+           (("return (wanted | cap->allowed0) & cap->allowed1;", "return wanted | cap->allowed0;"),),
+           frozenset({"vmx/adjust"}), why="vmx_adjust_ctls("),
+    Mutant("host_tr_zero", 4, "vmcs.c",
+           (("{ HOST_TR_SELECTOR, read_tr() },", "{ HOST_TR_SELECTOR, 0 },"),),
+           frozenset({"vmx/host", "vmx/launch"}), why="VM entry with invalid host-state field(s)"),
+    Mutant("guest_rip_off", 4, "vmcs.c",
+           (("{ GUEST_RIP, (u64)g->entry },", "{ GUEST_RIP, (u64)g->entry + 2 },"),),
+           frozenset({"vmx/guest", "vmx/launch"}), why="EXIT_REASON_VMCALL"),
+    Mutant("link_pointer_zero", 4, "vmcs.c",
+           (("{ VMCS_LINK_POINTER, ~0ULL },", "{ VMCS_LINK_POINTER, 0 },"),),
+           frozenset({"vmx/guest", "vmx/launch"}), why="VM entry failed: exit reason 0x80000021"),
+    # SDM Vol. 3C, 27.3.1.2 "Checks on Guest Segment Registers": in IA-32e mode, L = 1 needs D/B = 0
+    Mutant("cs_l_and_db", 4, "vmcs.c",
+           (("VMX_AR_TYPE(11) | VMX_AR_S | VMX_AR_P | VMX_AR_L | VMX_AR_G;",
+             "VMX_AR_TYPE(11) | VMX_AR_S | VMX_AR_P | VMX_AR_L | VMX_AR_DB | VMX_AR_G;"),),
+           frozenset({"vmx/launch"}), why="exit reason 0x80000021"),
 )

@@ -182,9 +182,16 @@ static void scenario_unlocked(const struct vmx_caps *caps)
 	/* The proof: VMXON now succeeds (the harness's own VMXON and region). */
 	void *region = ok ? vmxroot_region((u32)rdmsr(MSR_IA32_VMX_BASIC)) : NULL;
 	if (ok && region) {
-		enum vmx_status s = vmxroot_vmxon((u64)region);
-		if (s != VMX_SUCCEED || !vmxroot_active())
+		enum vmx_status s;
+		struct fault f;
+		char desc[96];
+		if (!vmxroot_vmxon((u64)region, &s, &f)) {
+			trap_describe(&f, desc, sizeof(desc));
+			ok = why_not(why, sizeof(why), "VMXON afterwards raised %s: CR0, CR4 or "
+				     "IA32_FEATURE_CONTROL still forbid VMX operation", desc);
+		} else if (s != VMX_SUCCEED || !vmxroot_active()) {
 			ok = why_not(why, sizeof(why), "VMXON afterwards ended in %s", vmx_status_name(s));
+		}
 		vmxroot_leave();
 	}
 	if (region)

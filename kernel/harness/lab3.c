@@ -218,7 +218,7 @@ static bool lab3_run(const char *scenario)
 	if (strcmp(scenario, "vmx") != 0)
 		return false;
 	if (!prereq_run(1, "vmx_detect()", vmx_detect, &caps) ||
-	    !prereq_run(2, "vmx_enable()", enable, &caps))
+	    !prereq_run(2, "vmx_enable()", enable, &caps) || !prereq_vmx_enabled())
 		return true;
 	u32 revision = (u32)rdmsr(MSR_IA32_VMX_BASIC) & VMX_BASIC_REVISION_ID_MASK;
 	check_region(&caps, revision);

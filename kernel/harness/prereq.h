@@ -13,4 +13,11 @@
  */
 bool prereq_run(int lab, const char *who, int (*fn)(struct vmx_caps *caps), struct vmx_caps *caps);
 
+/*
+ * After lab 2: checks that VMXON is now allowed (IA32_FEATURE_CONTROL locked with
+ * VMX on, CR0/CR4 within the fixed bits, CR4.VMXE set); otherwise prints an ABORT
+ * line that blames lab 2 and returns false.
+ */
+bool prereq_vmx_enabled(void);
+
 #endif

@@ -15,11 +15,26 @@ bool vmxroot_active(void)
 	return !trap_catch(do_vmptrst, &current, &f);
 }
 
-enum vmx_status vmxroot_vmxon(u64 pa)
+struct vmxon_call {
+	u64 pa;
+	enum vmx_status status;
+};
+
+static void do_vmxon(void *p)
 {
+	struct vmxon_call *c = p;
 	bool cf, zf;
-	__asm__ volatile("vmxon %[pa]" : "=@ccc"(cf), "=@ccz"(zf) : [pa] "m"(pa) : "memory");
-	return VMX_STATUS(cf, zf);
+	__asm__ volatile("vmxon %[pa]" : "=@ccc"(cf), "=@ccz"(zf) : [pa] "m"(c->pa) : "memory");
+	c->status = VMX_STATUS(cf, zf);
+}
+
+bool vmxroot_vmxon(u64 pa, enum vmx_status *status, struct fault *f)
+{
+	struct vmxon_call c = { .pa = pa };
+	if (trap_catch(do_vmxon, &c, f))
+		return false;
+	*status = c.status;
+	return true;
 }
 
 void *vmxroot_region(u32 revision_id)

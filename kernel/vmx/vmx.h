@@ -63,13 +63,70 @@
 #define VMX_CTL_ALLOWED0(msr) ((u32)(msr))
 #define VMX_CTL_ALLOWED1(msr) ((u32)((msr) >> 32))
 
+/* Pin-based controls (SDM Vol. 3C, 25.6.1 "Pin-Based VM-Execution Controls"). */
+#define PIN_BASED_EXT_INTR_MASK BIT(0)
+#define PIN_BASED_NMI_EXITING BIT(3)
+#define PIN_BASED_VIRTUAL_NMIS BIT(5)
+#define PIN_BASED_VMX_PREEMPTION_TIMER BIT(6)
+
 /* Primary processor-based controls (SDM Vol. 3C, 25.6.2 "Processor-Based VM-Execution Controls"). */
+#define CPU_BASED_INTR_WINDOW_EXITING BIT(2)
+#define CPU_BASED_USE_TSC_OFFSETTING BIT(3)
+#define CPU_BASED_HLT_EXITING BIT(7)
+#define CPU_BASED_INVLPG_EXITING BIT(9)
+#define CPU_BASED_RDTSC_EXITING BIT(12)
+#define CPU_BASED_CR3_LOAD_EXITING BIT(15)
+#define CPU_BASED_CR3_STORE_EXITING BIT(16)
+#define CPU_BASED_TPR_SHADOW BIT(21)
+#define CPU_BASED_NMI_WINDOW_EXITING BIT(22)
+#define CPU_BASED_UNCOND_IO_EXITING BIT(24)
+#define CPU_BASED_USE_IO_BITMAPS BIT(25)
+#define CPU_BASED_USE_MSR_BITMAPS BIT(28)
 #define CPU_BASED_ACTIVATE_SECONDARY_CONTROLS BIT(31)
 
 /* Secondary processor-based controls (same section, Table "Definitions of Secondary Processor-Based VM-Execution Controls"). */
 #define SECONDARY_EXEC_ENABLE_EPT BIT(1)
 #define SECONDARY_EXEC_ENABLE_VPID BIT(5)
 #define SECONDARY_EXEC_UNRESTRICTED_GUEST BIT(7)
+
+/* VM-exit controls (SDM Vol. 3C, 25.7.1 "VM-Exit Controls"). */
+#define VM_EXIT_SAVE_DEBUG_CONTROLS BIT(2)
+#define VM_EXIT_HOST_ADDR_SPACE_SIZE BIT(9)
+#define VM_EXIT_LOAD_IA32_PERF_GLOBAL_CTRL BIT(12)
+#define VM_EXIT_ACK_INTR_ON_EXIT BIT(15)
+#define VM_EXIT_SAVE_IA32_PAT BIT(18)
+#define VM_EXIT_LOAD_IA32_PAT BIT(19)
+#define VM_EXIT_SAVE_IA32_EFER BIT(20)
+#define VM_EXIT_LOAD_IA32_EFER BIT(21)
+#define VM_EXIT_SAVE_VMX_PREEMPTION_TIMER BIT(22)
+
+/* VM-entry controls (SDM Vol. 3C, 25.8.1 "VM-Entry Controls"). */
+#define VM_ENTRY_LOAD_DEBUG_CONTROLS BIT(2)
+#define VM_ENTRY_IA32E_MODE BIT(9)
+#define VM_ENTRY_SMM BIT(10)
+#define VM_ENTRY_DEACT_DUAL_MONITOR BIT(11)
+#define VM_ENTRY_LOAD_IA32_PERF_GLOBAL_CTRL BIT(13)
+#define VM_ENTRY_LOAD_IA32_PAT BIT(14)
+#define VM_ENTRY_LOAD_IA32_EFER BIT(15)
+
+/* Segment access rights in the VMCS format (SDM Vol. 3C, 25.4.1 "Guest Register State", Table "Format of Access Rights"). */
+#define VMX_AR_TYPE(t) ((u32)(t) & 0xF)       /* bits 3:0: segment type */
+#define VMX_AR_S BIT(4)                       /* descriptor type: 1 code/data, 0 system */
+#define VMX_AR_DPL(d) (((u32)(d) & 3) << 5)   /* bits 6:5 */
+#define VMX_AR_P BIT(7)                       /* present */
+#define VMX_AR_AVL BIT(12)
+#define VMX_AR_L BIT(13)                      /* 64-bit code segment */
+#define VMX_AR_DB BIT(14)                     /* default operation size */
+#define VMX_AR_G BIT(15)                      /* granularity */
+#define VMX_AR_UNUSABLE BIT(16)               /* segment unusable */
+
+/* MSRs the host state mirrors (SDM Vol. 4, 2.1 "Architectural MSRs"). */
+#define MSR_IA32_SYSENTER_CS 0x174
+#define MSR_IA32_SYSENTER_ESP 0x175
+#define MSR_IA32_SYSENTER_EIP 0x176
+#define MSR_IA32_EFER 0xC0000080
+#define MSR_FS_BASE 0xC0000100
+#define MSR_GS_BASE 0xC0000101
 
 /* VMCS field encodings, generated from vmcs_fields.def (e.g. VM_INSTRUCTION_ERROR = 0x4400). */
 enum vmcs_field {

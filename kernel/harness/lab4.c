@@ -1,0 +1,254 @@
+/*
+ * Lab 4 harness: the student's VMCS, read back field by field, judged by the
+ * rules (vmcs_check()), and finally entered: the harness launches it and the
+ * guest's first instruction must come back as a CPUID exit. Labs 1-3 run first.
+ */
+#include "enable.h"
+#include "errno.h"
+#include "gdt.h"
+#include "harness.h"
+#include "page.h"
+#include "prereq.h"
+#include "printf.h"
+#include "string.h"
+#include "vcpu.h"
+#include "vmcs.h"
+#include "vmcs_access.h"
+#include "vmxon.h"
+#include "vmxroot.h"
+#include "x86.h"
+
+struct call {
+	const struct vmx_caps *caps;
+	void *vmcs, *stack;
+	int ret;
+	u32 wanted, adjusted;
+	struct vmx_ctl_cap cap;
+};
+
+static void call_adjust(void *p)
+{
+	struct call *c = p;
+	c->adjusted = vmx_adjust_ctls(c->wanted, &c->cap);
+}
+
+static void call_setup(void *p)
+{
+	struct call *c = p;
+	c->ret = vmcs_setup(c->caps, &guest_hello, &c->vmcs, &c->stack);
+}
+
+static void check_adjust(void)
+{
+	/* wanted, allowed0, allowed1, want */
+	static const u32 cases[][4] = {
+		{ 0x00000000, 0x00000016, 0x0000007F, 0x00000016 },
+		{ 0x00000080, 0x04006172, 0xF7F9FFFE, 0x040061F2 },
+		{ 0xFFFFFFFF, 0x00000000, 0x0000FFFF, 0x0000FFFF },
+		{ 0x80000001, 0x00000000, 0x7FFFFFFE, 0x00000000 },
+	};
+	char why[160] = "";
+	bool ok = true;
+
+	for (size_t i = 0; ok && i < ARRAY_SIZE(cases); i++) {
+		struct call c = { .wanted = cases[i][0], .cap = { cases[i][1], cases[i][2] } };
+		if (!harness_call("vmx_adjust_ctls()", call_adjust, &c, why, sizeof(why)))
+			ok = false;
+		else if (c.adjusted != cases[i][3])
+			ok = why_not(why, sizeof(why), "vmx_adjust_ctls(%#x, {%#x, %#x}) = %#x, want %#x",
+				     c.wanted, c.cap.allowed0, c.cap.allowed1, c.adjusted, cases[i][3]);
+	}
+	check("adjust", ok, "vmx_adjust_ctls() computes (wanted | allowed0) & allowed1", "%s", why);
+}
+
+/* Compares a VMCS field with the value the running kernel implies; false with a reason if they differ. */
+static bool field_is(u32 field, u64 want, char *why, size_t size)
+{
+	u64 got;
+	if (!vmcs_try_read(field, &got))
+		return why_not(why, size, "VMREAD of %s failed", vmcs_field_name(field));
+	if (got != want)
+		return why_not(why, size, "%s is %#lx, want %#lx", vmcs_field_name(field), got, want);
+	return true;
+}
+
+static bool loaded_ok(const struct call *c, char *why, size_t size)
+{
+	u32 revision = (u32)rdmsr(MSR_IA32_VMX_BASIC) & VMX_BASIC_REVISION_ID_MASK;
+	u64 current = 0;
+	struct guest_regs regs = { 0 };
+	u64 err = 0;
+	bool ok = true;
+
+	vmx_vmptrst(&current);
+	if (current != (u64)c->vmcs)
+		ok = why_not(why, size, "the current VMCS is %#lx, want your region %p", current,
+			     c->vmcs);
+	else if (*(u32 *)c->vmcs != revision)
+		ok = why_not(why, size, "the region starts with %#x, want the revision id %#x",
+			     *(u32 *)c->vmcs, revision);
+	/* Clear, not launched: VMRESUME must fail with error 5 before checking anything else. */
+	else if (vmx_run(&regs, true) != VMX_FAIL_VALID ||
+		 !vmcs_try_read(VM_INSTRUCTION_ERROR, &err) || err != VMXERR_VMRESUME_NONLAUNCHED_VMCS)
+		ok = why_not(why, size, "the VMCS is not in the clear state (VMRESUME did not "
+			     "fail with error 5; error %lu)", err);
+	return ok;
+}
+
+static bool host_ok(const struct call *c, char *why, size_t size)
+{
+	struct dtr gdtr, idtr;
+	(void)c;
+	sgdt(&gdtr);
+	sidt(&idtr);
+	bool ok = field_is(HOST_CR0, read_cr0(), why, size) &&
+		  field_is(HOST_CR3, read_cr3(), why, size) &&
+		  field_is(HOST_CR4, read_cr4(), why, size) &&
+		  field_is(HOST_CS_SELECTOR, read_cs(), why, size) &&
+		  field_is(HOST_SS_SELECTOR, read_ss(), why, size) &&
+		  field_is(HOST_DS_SELECTOR, read_ds(), why, size) &&
+		  field_is(HOST_ES_SELECTOR, read_es(), why, size) &&
+		  field_is(HOST_FS_SELECTOR, read_fs(), why, size) &&
+		  field_is(HOST_GS_SELECTOR, read_gs(), why, size) &&
+		  field_is(HOST_TR_SELECTOR, read_tr(), why, size) &&
+		  field_is(HOST_FS_BASE, rdmsr(MSR_FS_BASE), why, size) &&
+		  field_is(HOST_GS_BASE, rdmsr(MSR_GS_BASE), why, size) &&
+		  field_is(HOST_TR_BASE, gdt_tss_base(), why, size) &&
+		  field_is(HOST_GDTR_BASE, gdtr.base, why, size) &&
+		  field_is(HOST_IDTR_BASE, idtr.base, why, size) &&
+		  field_is(HOST_IA32_SYSENTER_CS, rdmsr(MSR_IA32_SYSENTER_CS), why, size) &&
+		  field_is(HOST_IA32_SYSENTER_ESP, rdmsr(MSR_IA32_SYSENTER_ESP), why, size) &&
+		  field_is(HOST_IA32_SYSENTER_EIP, rdmsr(MSR_IA32_SYSENTER_EIP), why, size) &&
+		  field_is(HOST_RIP, (u64)vmx_exit_stub, why, size);
+	return ok;
+}
+
+static bool guest_ok(const struct call *c, char *why, size_t size)
+{
+	bool ok = field_is(GUEST_RIP, (u64)guest_hello.entry, why, size) &&
+		  field_is(GUEST_RSP, (u64)c->stack + PAGE_SIZE, why, size) &&
+		  field_is(GUEST_CR3, read_cr3(), why, size) &&
+		  field_is(GUEST_CS_SELECTOR, SEL_CODE64, why, size) &&
+		  field_is(GUEST_TR_SELECTOR, SEL_TSS, why, size) &&
+		  field_is(VMCS_LINK_POINTER, ~0ULL, why, size) &&
+		  field_is(GUEST_RFLAGS, 0x2, why, size);
+	return ok;
+}
+
+/* One control field: within its capability (read here from the MSRs) and with the bits the lab needs. */
+static bool control_ok(u32 field, u32 true_msr, u32 msr, u32 needed, char *why, size_t size)
+{
+	u64 cap = rdmsr(BITS(rdmsr(MSR_IA32_VMX_BASIC), 55, 55) ? true_msr : msr);
+	u32 v = (u32)vmcs_read(field);
+	u32 must1 = (u32)cap, may1 = (u32)(cap >> 32);
+
+	if ((v & must1) != must1)
+		return why_not(why, size, "%s is %#x: bits %#x must be 1 (allowed-0 settings)",
+			       vmcs_field_name(field), v, must1 & ~v);
+	if (v & ~may1)
+		return why_not(why, size, "%s is %#x: bits %#x must be 0 (allowed-1 settings)",
+			       vmcs_field_name(field), v, v & ~may1);
+	if ((v & needed) != needed)
+		return why_not(why, size, "%s is %#x: the lab needs bits %#x", vmcs_field_name(field),
+			       v, needed & ~v);
+	return true;
+}
+
+static bool controls_ok(const struct call *c, char *why, size_t size)
+{
+	(void)c;
+	bool ok = control_ok(PIN_BASED_VM_EXEC_CONTROL, MSR_IA32_VMX_TRUE_PINBASED_CTLS,
+			     MSR_IA32_VMX_PINBASED_CTLS, 0, why, size) &&
+		  control_ok(CPU_BASED_VM_EXEC_CONTROL, MSR_IA32_VMX_TRUE_PROCBASED_CTLS,
+			     MSR_IA32_VMX_PROCBASED_CTLS, CPU_BASED_HLT_EXITING, why, size) &&
+		  control_ok(VM_EXIT_CONTROLS, MSR_IA32_VMX_TRUE_EXIT_CTLS, MSR_IA32_VMX_EXIT_CTLS,
+			     VM_EXIT_HOST_ADDR_SPACE_SIZE, why, size) &&
+		  control_ok(VM_ENTRY_CONTROLS, MSR_IA32_VMX_TRUE_ENTRY_CTLS, MSR_IA32_VMX_ENTRY_CTLS,
+			     VM_ENTRY_IA32E_MODE, why, size);
+	return ok;
+}
+
+/* The proof: the processor accepts the VMCS, and the guest's first instruction exits. */
+static bool launch_ok(const struct call *c, char *why, size_t size)
+{
+	struct guest_regs regs = { 0 };
+	enum vmx_status s = vmx_run(&regs, false);
+	u64 reason = vmcs_read(VM_EXIT_REASON);
+	(void)c;
+
+	if (s != VMX_SUCCEED) {
+		u64 err = vmcs_read(VM_INSTRUCTION_ERROR);
+		why_not(why, size, "VMLAUNCH failed: %s%s%s", vmx_status_name(s),
+			s == VMX_FAIL_VALID ? ", " : "", s == VMX_FAIL_VALID ? vmx_error_text((u32)err) : "");
+	} else if (reason & BIT(31)) {
+		why_not(why, size, "VM entry failed: exit reason %#lx (%s)", reason,
+			vmx_exit_reason_name((u32)reason & 0xFFFF));
+	} else if ((reason & 0xFFFF) != EXIT_REASON_CPUID ||
+		   vmcs_read(GUEST_RIP) != (u64)guest_hello.entry) {
+		why_not(why, size, "the first exit was %s at guest RIP %#lx, want EXIT_REASON_CPUID at %p",
+			vmx_exit_reason_name((u32)reason & 0xFFFF), vmcs_read(GUEST_RIP), guest_hello.entry);
+	} else {
+		kprintf("guest exit: %s at RIP %#lx, instruction length %lu\n",
+			vmx_exit_reason_name((u32)reason), vmcs_read(GUEST_RIP),
+			vmcs_read(VM_EXIT_INSTRUCTION_LEN));
+		return true;
+	}
+	if (s == VMX_SUCCEED || s == VMX_FAIL_VALID)
+		vmcs_dump();
+	return false;
+}
+
+/* The checks of a built VMCS, in order; each runs only if vmcs_setup() succeeded. */
+static const struct {
+	const char *id, *what;
+	bool (*ok)(const struct call *c, char *why, size_t size);
+} vmcs_checks[] = {
+	{ "loaded", "the VMCS is current, stamped with the revision id, and clear", loaded_ok },
+	{ "host", "the host-state area describes the running kernel, HOST_RIP is vmx_exit_stub", host_ok },
+	{ "guest", "guest RIP, RSP, CR3, CS, TR, RFLAGS and the link pointer are as the lab asks", guest_ok },
+	{ "controls", "every control field fits its capability MSR and has the bits the lab needs", controls_ok },
+	{ "launch", "the harness launches your VMCS and the guest's first CPUID exits", launch_ok },
+};
+
+static int enable(struct vmx_caps *caps)
+{
+	return vmx_enable(caps);
+}
+
+static void *vmxon_region;
+
+static int vmxon(struct vmx_caps *caps)
+{
+	return vmx_on(caps, &vmxon_region);
+}
+
+static bool lab4_run(const char *scenario)
+{
+	struct vmx_caps caps;
+	char why[192] = "";
+
+	if (strcmp(scenario, "vmx") != 0)
+		return false;
+	if (!prereq_run(1, "vmx_detect()", vmx_detect, &caps) ||
+	    !prereq_run(2, "vmx_enable()", enable, &caps) || !prereq_vmx_enabled() ||
+	    !prereq_run(3, "vmx_on()", vmxon, &caps))
+		return true;
+	check_adjust();
+
+	struct call c = { .caps = &caps };
+	bool ok = harness_call("vmcs_setup()", call_setup, &c, why, sizeof(why));
+	if (ok && c.ret != 0)
+		ok = why_not(why, sizeof(why), "vmcs_setup() returned %d (%s)", c.ret,
+			     hv_strerror(c.ret));
+	bool built = check("setup", ok, "vmcs_setup() builds a VMCS without a failed VMX instruction",
+			   "%s", why);
+	for (size_t i = 0; i < ARRAY_SIZE(vmcs_checks); i++) {
+		char reason[192] = "not checked: vmcs_setup() did not succeed";
+		check(vmcs_checks[i].id, built && vmcs_checks[i].ok(&c, reason, sizeof(reason)),
+		      vmcs_checks[i].what, "%s", reason);
+	}
+	vmxroot_leave();
+	return true;
+}
+
+HARNESS(4, "vmcs", lab4_run);

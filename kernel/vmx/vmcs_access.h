@@ -1,0 +1,24 @@
+/* Reading and writing fields of the current VMCS, and printing all of them. */
+#ifndef HV_VMCS_ACCESS_H
+#define HV_VMCS_ACCESS_H
+
+#include "types.h"
+#include "vmx.h"
+
+/* VMWRITE field := value. On failure prints e.g. "VMWRITE GUEST_RIP failed: VMfailValid, error 12 (...)" and returns -HV_EVMXFAIL. */
+int vmcs_write(u32 field, u64 value);
+
+/* VMREAD of field into *value; false (nothing printed) if it fails, e.g. for a field this CPU lacks. */
+bool vmcs_try_read(u32 field, u64 *value);
+
+/* VMREAD of field; 0 if it fails. */
+u64 vmcs_read(u32 field);
+
+/*
+ * Prints every field of the current VMCS with its name, in the six groups of
+ * the SDM (guest state, host state, VM-execution, VM-exit and VM-entry
+ * controls, VM-exit information; SDM Vol. 3C, 25.3 "Organization of VMCS Data").
+ */
+void vmcs_dump(void);
+
+#endif
