@@ -39,9 +39,9 @@ STAGE_LABS := $(wordlist 1,$(LAB),$(LAB_NAMES))
 step_dir = $(if $(filter 1,$(SOL)),$(SOL_DIR),$(if $(and $(filter sol,$(PRIOR)),$(filter-out $(lastword $(STAGE_LABS)),$(1))),$(SOL_DIR),$(LABS_DIR)))
 STEP_SRCS := $(foreach l,$(STAGE_LABS),$(wildcard $(call step_dir,$(l))/$(l)/*.c))
 
-# The harness's shared files always; labN.c for the labs of this stage only.
+# The harness's shared files always; labN.c and labN_*.c for the labs of this stage only.
 HARNESS_SRCS := $(filter-out kernel/harness/lab%.c,$(sort $(wildcard kernel/harness/*.c))) \
-	$(foreach n,$(shell seq 1 $(LAB) 2>/dev/null),kernel/harness/lab$(n).c)
+	$(foreach n,$(shell seq 1 $(LAB) 2>/dev/null),$(sort $(wildcard kernel/harness/lab$(n).c kernel/harness/lab$(n)_*.c)))
 KERNEL_SRCS := $(filter-out kernel/harness/%,$(shell find kernel -name '*.c' | sort)) $(HARNESS_SRCS)
 ASM_SRCS := $(shell find kernel -name '*.asm' | sort)
 INCLUDES := $(addprefix -I,$(sort $(dir $(shell find kernel -name '*.h'))))

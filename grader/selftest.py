@@ -196,7 +196,7 @@ def serial_output_is_deterministic():
     for n in labs.STUDENT_LABS:
         built = stage.build(n, sol=True)
         expect(built.ok, built.log)
-        runs += [(n, s, built.iso) for s in labs.get(n).scenarios]
+        runs += [(n, s, built.iso) for s in labs.get(n).graded]
 
     def twice(run):
         n, s, iso = run

@@ -52,7 +52,7 @@ def grade_lab(number: int, sol: bool = False, prior_sol: bool = False, emu: str 
     source = "solutions/" if sol else ("solutions/ for earlier labs, labs/ for this one"
                                        if prior_sol and number > 1 else f"{labs_dir}/")
     report = LabReport(number, lab.name, source, backend.name + (f" ({cpu})" if cpu else ""))
-    scenarios = [lab.scenario(only)] if only else list(lab.scenarios)
+    scenarios = [lab.scenario(only)] if only else list(lab.graded)
 
     built = stage.build(number, sol=sol, prior_sol=prior_sol, labs_dir=labs_dir)
     if not built.ok:
