@@ -186,6 +186,42 @@ def mutant_lab1_msrs_before_cpuid_faults_on_kvm():
     return f"#GP(0) caught and named, in {r.seconds:.1f} s"
 
 
+# --- the VM-entry checker ------------------------------------------------------------
+
+def boot_reference(n: int, scenario: str):
+    """Boots lab n's reference stage once in scenario; returns (serial, results)."""
+    built = stage.build(n, sol=True)
+    expect(built.ok, built.log)
+    s = labs.get(n).scenario(scenario)
+    with tempfile.TemporaryDirectory() as d:
+        res = boot.boot(emulators.make("bochs"), built.iso, Path(d), grading.cmdline(n, scenario, "c0ffee00"), s)
+    from hvlabs import protocol
+    return res.serial, protocol.score(n, s, "c0ffee00", res)
+
+
+@test
+def vmcs_check_agrees_with_bochs():
+    """vmcs_check() against what VMLAUNCH really does, case by case (lab 4's hidden scenario)."""
+    serial, results = boot_reference(4, "checker")
+    bad = [f"{r.id}: {r.why}" for r in results if r.status != "PASS"]
+    disagree = [l for l in serial.splitlines() if l.startswith("CASE ") and "DISAGREE" in l]
+    expect(not bad and not disagree, "\n  ".join(bad + disagree))
+    figure = [l for l in serial.splitlines() if "agrees with the CPU on" in l]
+    expect(figure, "no agreement figure printed")
+    return figure[0].strip()
+
+
+@test
+def vmcs_check_explains_launch_failures():
+    """After each VM-entry failure lab 5 provokes, the kernel's checker names the broken rule."""
+    serial, results = boot_reference(5, "vmx")
+    lines = serial.splitlines()
+    explained = [lines[i + 1] for i, l in enumerate(lines[:-1]) if l == "vmcs_check explains:"]
+    expect(len(explained) == 3 and all(l.startswith("VMCS CHECK: ") for l in explained),
+           f"explanations: {explained}")
+    return "; ".join(l.split(":")[1].strip() for l in explained)
+
+
 # --- 7, 8: determinism and CPU models -------------------------------------------------
 
 @test
@@ -231,6 +267,22 @@ def bochs_models_match_the_table():
     bad = [f"{m}: {s}" for m, ok, s in results if not ok]
     expect(not bad, "models that do not behave as the table says:\n  " + "\n  ".join(bad))
     return f"{len(results)} models"
+
+
+@test
+def labs_pass_on_three_more_models():
+    """Every lab's reference on three other VMX models, one without EPT or unrestricted guest."""
+    bad, graded = [], 0
+    for model in ("core2_penryn_t9600", "corei7_skylake_x", "tigerlake"):
+        for n in labs.STUDENT_LABS:
+            r = grading.grade_lab(n, sol=True, emu="bochs", cpu=model)
+            graded += 1
+            # scenarios without VMX are skipped on a VMX model; everything else must pass
+            if any(x.status == "FAIL" for x in r.results) or \
+                    any(x.status == "SKIP" and x.scenario != "novmx" for x in r.results):
+                bad.append(f"lab {n} on {model}: {r.earned}/{r.possible}" + explain(r))
+    expect(not bad, "\n".join(bad))
+    return f"{graded} gradings"
 
 
 def protocol_reason(res):

@@ -127,7 +127,22 @@ LABS = {
             Check("host", 2, "the host-state area describes the running kernel, HOST_RIP is vmx_exit_stub"),
             Check("guest", 2, "guest RIP, RSP, CR3, CS, TR, RFLAGS and the link pointer are as the lab asks"),
             Check("controls", 2, "every control field fits its capability MSR and has the bits the lab needs"),
+            Check("rules", 2, "vmcs_check() finds no violated VM-entry rule in the VMCS"),
             Check("launch", 3, "the harness launches your VMCS and the guest's first CPUID exits"),
+        )),
+        Scenario("checker", needs_vmx=True, hidden=True, checks=(
+            Check("clean", 0, "vmcs_check() finds no violation in the reference VMCS"),
+            Check("agreement", 0, "vmcs_check() and the processor give the same verdict on single-field breakages of the reference VMCS"),
+        )),
+    )),
+    5: Lab(5, "launch", ("launch.c",), (
+        Scenario("vmx", needs_vmx=True, checks=(
+            Check("first_exit", 3, "vmx_launch() runs the guest to its first exit: CPUID at the entry point"),
+            Check("exit_info", 2, "*exit holds the exit reason, qualification, guest RIP and instruction length"),
+            Check("entry_failure", 2, "a guest-state error makes vmx_launch() name EXIT_REASON_INVALID_STATE and return -HV_EENTRY"),
+            Check("fail_host", 2, "a host-state error makes vmx_launch() report VMfailValid with error 8"),
+            Check("fail_control", 2, "a control error makes vmx_launch() report VMfailValid with error 7"),
+            Check("fail_invalid", 1, "without a current VMCS, vmx_launch() reports VMfailInvalid"),
         )),
     )),
 }

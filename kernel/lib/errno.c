@@ -11,6 +11,7 @@ const char *hv_strerror(int e)
 		[HV_EINVAL] = "HV_EINVAL: invalid argument or state",
 		[HV_EDISABLED] = "HV_EDISABLED: VMX disabled by firmware",
 		[HV_EVMXFAIL] = "HV_EVMXFAIL: a VMX instruction failed",
+		[HV_EENTRY] = "HV_EENTRY: VM entry failed",
 	};
 	if (e < 0)
 		e = -e;

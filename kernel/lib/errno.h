@@ -10,6 +10,7 @@ enum hv_error {
 	HV_EINVAL = 4,   /* an argument or a state the function cannot work with */
 	HV_EDISABLED = 5, /* VMX disabled by firmware: IA32_FEATURE_CONTROL locked with VMX off */
 	HV_EVMXFAIL = 6, /* a VMX instruction failed (VMfailInvalid or VMfailValid) */
+	HV_EENTRY = 7,   /* VM entry failed after its checks on the guest (exit reason bit 31) */
 };
 
 /* The name and meaning of e (positive or negated), e.g. "HV_ENOVMX: no VMX". */
