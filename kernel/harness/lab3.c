@@ -10,11 +10,10 @@
  * Scenario "vmx" (one boot); labs 1 and 2 run first.
  */
 #include "capture.h"
-#include "enable.h"
 #include "errno.h"
 #include "harness.h"
 #include "page.h"
-#include "prereq.h"
+#include "prereq_root.h"
 #include "printf.h"
 #include "string.h"
 #include "vmxon.h"
@@ -206,11 +205,6 @@ static void check_vmx_on(const struct vmx_caps *caps, u32 revision)
 	write_cr4(read_cr4() | CR4_VMXE);
 }
 
-static int enable(struct vmx_caps *caps)
-{
-	return vmx_enable(caps);
-}
-
 static bool lab3_run(const char *scenario)
 {
 	struct vmx_caps caps;
@@ -218,7 +212,7 @@ static bool lab3_run(const char *scenario)
 	if (strcmp(scenario, "vmx") != 0)
 		return false;
 	if (!prereq_run(1, "vmx_detect()", vmx_detect, &caps) ||
-	    !prereq_run(2, "vmx_enable()", enable, &caps) || !prereq_vmx_enabled())
+	    !prereq_run(2, "vmx_enable()", prereq_enable, &caps) || !prereq_vmx_enabled())
 		return true;
 	u32 revision = (u32)rdmsr(MSR_IA32_VMX_BASIC) & VMX_BASIC_REVISION_ID_MASK;
 	check_region(&caps, revision);

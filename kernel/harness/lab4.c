@@ -5,19 +5,17 @@
  * Scenario "checker" (maintainers', hidden) validates vmcs_check() itself
  * against the processor: see lab4_checker.c.
  */
-#include "enable.h"
 #include "errno.h"
 #include "gdt.h"
 #include "harness.h"
 #include "page.h"
-#include "prereq.h"
+#include "prereq_root.h"
 #include "printf.h"
 #include "string.h"
 #include "vcpu.h"
 #include "vmcs.h"
 #include "vmcs_access.h"
 #include "vmcs_check.h"
-#include "vmxon.h"
 #include "vmxroot.h"
 #include "x86.h"
 
@@ -226,18 +224,6 @@ static const struct {
 	{ "launch", "the harness launches your VMCS and the guest's first CPUID exits", launch_ok },
 };
 
-static int enable(struct vmx_caps *caps)
-{
-	return vmx_enable(caps);
-}
-
-static void *vmxon_region;
-
-static int vmxon(struct vmx_caps *caps)
-{
-	return vmx_on(caps, &vmxon_region);
-}
-
 static bool lab4_run(const char *scenario)
 {
 	struct vmx_caps caps;
@@ -245,9 +231,7 @@ static bool lab4_run(const char *scenario)
 
 	if (strcmp(scenario, "vmx") != 0 && strcmp(scenario, "checker") != 0)
 		return false;
-	if (!prereq_run(1, "vmx_detect()", vmx_detect, &caps) ||
-	    !prereq_run(2, "vmx_enable()", enable, &caps) || !prereq_vmx_enabled() ||
-	    !prereq_run(3, "vmx_on()", vmxon, &caps))
+	if (!prereq_vmx_root(&caps))
 		return true;
 	if (strcmp(scenario, "checker") == 0) {
 		lab4_checker_run(&caps);

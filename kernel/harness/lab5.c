@@ -6,18 +6,16 @@
  * it in plain words. Labs 1-4 run first.
  */
 #include "capture.h"
-#include "enable.h"
 #include "errno.h"
 #include "harness.h"
 #include "launch.h"
 #include "page.h"
-#include "prereq.h"
+#include "prereq_root.h"
 #include "printf.h"
 #include "string.h"
 #include "vmcs.h"
 #include "vmcs_access.h"
 #include "vmcs_check.h"
-#include "vmxon.h"
 #include "vmxroot.h"
 #include "x86.h"
 
@@ -172,27 +170,13 @@ static void check_failure(const struct failure *f)
 	vm_free(&vm);
 }
 
-static int enable(struct vmx_caps *caps)
-{
-	return vmx_enable(caps);
-}
-
-static void *vmxon_region;
-
-static int vmxon(struct vmx_caps *caps)
-{
-	return vmx_on(caps, &vmxon_region);
-}
-
 static bool lab5_run(const char *scenario)
 {
 	struct vmx_caps caps;
 
 	if (strcmp(scenario, "vmx") != 0)
 		return false;
-	if (!prereq_run(1, "vmx_detect()", vmx_detect, &caps) ||
-	    !prereq_run(2, "vmx_enable()", enable, &caps) || !prereq_vmx_enabled() ||
-	    !prereq_run(3, "vmx_on()", vmxon, &caps))
+	if (!prereq_vmx_root(&caps))
 		return true;
 	lab_caps = &caps;
 	check_first_exit();

@@ -29,6 +29,16 @@ int vmcs_write(u32 field, u64 value)
 	return -HV_EVMXFAIL;
 }
 
+int vmcs_write_all(const struct vmcs_field_value *fv, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int err = vmcs_write(fv[i].field, fv[i].value);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 bool vmcs_try_read(u32 field, u64 *value)
 {
 	return vmx_vmread(field, value) == VMX_SUCCEED;

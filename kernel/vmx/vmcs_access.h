@@ -8,6 +8,15 @@
 /* VMWRITE field := value. On failure prints e.g. "VMWRITE GUEST_RIP failed: VMfailValid, error 12 (...)" and returns -HV_EVMXFAIL. */
 int vmcs_write(u32 field, u64 value);
 
+/* One field and the value to write into it. */
+struct vmcs_field_value {
+	u32 field;
+	u64 value;
+};
+
+/* vmcs_write() of each of the n pairs in order; stops at, and returns, the first error. */
+int vmcs_write_all(const struct vmcs_field_value *fv, size_t n);
+
 /* VMREAD of field into *value; false (nothing printed) if it fails, e.g. for a field this CPU lacks. */
 bool vmcs_try_read(u32 field, u64 *value);
 

@@ -55,6 +55,8 @@ int vmcs_load_new(const struct vmx_caps *caps, void **vmcs)
  * the SYSENTER MSRs; and HOST_RIP, where exits land: vmx_exit_stub (vcpu.h).
  * HOST_RSP is left to vmx_run(), which knows the stack pointer at entry.
  * Hint: vmcs_write() returns 0 or an error; stop at the first error.
+ * vmcs_write_all() (kernel/vmx/vmcs_access.h) does that for a table of
+ * { field, value } pairs, which keeps this function a readable list.
  */
 int vmcs_setup_host(void)
 {
