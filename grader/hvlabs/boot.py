@@ -103,5 +103,6 @@ def boot(backend, iso: Path, workdir: Path, cmdline: str, scenario, timeout: flo
     if serial.exists():
         with open(serial, "rb") as f:
             result.serial = f.read(cap).decode("utf-8", errors="replace")
-    result.hints = backend.hints(workdir)
+    result.hints = [h for h in backend.hints(workdir)
+                    if not any(p in h for p in getattr(scenario, "provoked", ()))]
     return result

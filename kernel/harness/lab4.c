@@ -176,7 +176,7 @@ static bool rules_ok(const struct call *c, char *why, size_t size)
 	struct vmcs_check_result r = vmcs_check(true);
 	if (r.violations)
 		return why_not(why, size, "vmcs_check() found %u violated rule(s), the first in the %s "
-			       "checks: see the VMCS CHECK lines above", r.violations,
+			       "checks: each is a VMCS CHECK line", r.violations,
 			       vmcs_check_kind_name(r.first));
 	return true;
 }
