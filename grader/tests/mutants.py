@@ -172,6 +172,10 @@ MUTANTS = (
            (("VMX_AR_TYPE(11) | VMX_AR_S | VMX_AR_P | VMX_AR_L | VMX_AR_G;",
              "VMX_AR_TYPE(11) | VMX_AR_S | VMX_AR_P | VMX_AR_L | VMX_AR_DB | VMX_AR_G;"),),
            frozenset({"vmx/rules", "vmx/launch"}), why="exit reason 0x80000021"),
+    Mutant("vmwrite_read_only_field", 4, "vmcs.c",
+           (("\t\t{ VM_ENTRY_INTR_INFO_FIELD, 0 },\n", "\t\t{ VM_ENTRY_INTR_INFO_FIELD, 0 },\n\t\t{ VM_EXIT_REASON, 0 },\n"),),
+           frozenset({"vmx/setup", "vmx/loaded", "vmx/host", "vmx/guest", "vmx/controls", "vmx/rules",
+                      "vmx/launch"}), why="VMWRITE to read-only VMCS component"),
     # Lab 5
     Mutant("vmresume_first", 5, "launch.c",
            (("vmx_exit_read(vmx_run(regs, false), exit);", "vmx_exit_read(vmx_run(regs, true), exit);"),),
