@@ -135,6 +135,18 @@ def lab1_novmx_on_tcg():
 
 # --- 6: broken solutions ---------------------------------------------------------
 
+@test
+def every_check_has_a_broken_solution():
+    """Each graded check fails for at least one mutant: no check that cannot fail."""
+    missing = []
+    for n in labs.STUDENT_LABS:
+        covered = set().union(*[m.fails for m in mutants.MUTANTS if m.lab == n])
+        missing += [f"lab{n} {s.name}/{c.id}" for s in labs.get(n).graded for c in s.checks
+                    if f"{s.name}/{c.id}" not in covered]
+    expect(not missing, "checks no mutant in grader/tests/mutants.py makes fail: " + ", ".join(missing))
+    return f"{len(mutants.MUTANTS)} mutants cover every check"
+
+
 def mutant_labs_dir(m: mutants.Mutant, workdir: Path) -> Path:
     """A copy of labs/ where m's lab is the reference with m's edits (earlier labs: reference)."""
     labs_dir = workdir / "labs"

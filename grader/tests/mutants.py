@@ -151,6 +151,10 @@ MUTANTS = (
     Mutant("failure_not_reported", 3, "vmxon.c",
            (("\t\tvmx_report_failure(\"VMXON\", s);\n", ""),),
            frozenset({"vmx/vmx_on_fail"}), why="not reported by name"),
+    Mutant("vmxon_operand_is_the_region", 3, "vmxon.c",
+           (('[pa] "m"(pa)', '[pa] "m"(*(u64 *)pa)'),),
+           frozenset({"vmx/vmxon", "vmx/root_no_vmcs", "vmx/root_vmcs", "vmx/vmx_on"}),
+           why="returned VMfailInvalid (1), want VMsucceed"),
     # Lab 4
     Mutant("control_not_adjusted", 4, "vmcs.c",
            (("vmx_adjust_ctls(CPU_BASED_HLT_EXITING, &caps->procbased)", "CPU_BASED_HLT_EXITING"),),
