@@ -123,13 +123,13 @@ LABS = {
     4: Lab(4, "vmcs", ("vmcs.c",), (
         Scenario("vmx", needs_vmx=True, provoked=("VMRESUME with non-launched VMCS",), checks=(
             Check("adjust", 2, "vmx_adjust_ctls() computes (wanted | allowed0) & allowed1"),
-            Check("setup", 1, "vmcs_setup() builds a VMCS without a failed VMX instruction"),
             Check("loaded", 2, "the VMCS is current, stamped with the revision id, and clear"),
             Check("host", 2, "the host-state area describes the running kernel, HOST_RIP is vmx_exit_stub"),
             Check("guest", 2, "guest RIP, RSP, CR3, CS, TR, RFLAGS and the link pointer are as the lab asks"),
             Check("controls", 2, "every control field fits its capability MSR and has the bits the lab needs"),
             Check("rules", 2, "vmcs_check() finds no violated VM-entry rule in the VMCS"),
             Check("launch", 3, "the harness launches your VMCS and the guest's first CPUID exits"),
+            Check("setup", 1, "vmcs_setup() makes a complete VMCS current and hands back it and the guest stack"),
         )),
         Scenario("checker", needs_vmx=True, hidden=True, checks=(
             Check("clean", 0, "vmcs_check() finds no violation in the reference VMCS"),

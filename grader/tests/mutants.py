@@ -176,10 +176,16 @@ MUTANTS = (
            (("VMX_AR_TYPE(11) | VMX_AR_S | VMX_AR_P | VMX_AR_L | VMX_AR_G;",
              "VMX_AR_TYPE(11) | VMX_AR_S | VMX_AR_P | VMX_AR_L | VMX_AR_DB | VMX_AR_G;"),),
            frozenset({"vmx/rules", "vmx/launch"}), why="exit reason 0x80000021"),
+    # Bit 31 marks a shadow VMCS (SDM Vol. 3C, 25.2): VMPTRLD refuses it without VMCS shadowing
+    Mutant("vmcs_shadow_bit_set", 4, "vmcs.c",
+           (("region[0] = caps->basic.revision_id & VMX_BASIC_REVISION_ID_MASK;",
+             "region[0] = caps->basic.revision_id | 0x80000000u;"),),
+           frozenset({"vmx/loaded", "vmx/host", "vmx/guest", "vmx/controls", "vmx/rules", "vmx/launch",
+                      "vmx/setup"}), why="VMCLEAR/VMPTRLD failed"),
     Mutant("vmwrite_read_only_field", 4, "vmcs.c",
            (("\t\t{ VM_ENTRY_INTR_INFO_FIELD, 0 },\n", "\t\t{ VM_ENTRY_INTR_INFO_FIELD, 0 },\n\t\t{ VM_EXIT_REASON, 0 },\n"),),
-           frozenset({"vmx/setup", "vmx/loaded", "vmx/host", "vmx/guest", "vmx/controls", "vmx/rules",
-                      "vmx/launch"}), why="VMWRITE to read-only VMCS component"),
+           frozenset({"vmx/controls", "vmx/rules", "vmx/launch", "vmx/setup"}),
+           why="VMWRITE to read-only VMCS component"),
     # Lab 5
     Mutant("vmresume_first", 5, "launch.c",
            (("vmx_exit_read(vmx_run(regs, false), exit);", "vmx_exit_read(vmx_run(regs, true), exit);"),),

@@ -39,6 +39,30 @@ static void call_setup(void *p)
 	c->ret = vmcs_setup(c->caps, &guest_hello, &c->vmcs, &c->stack);
 }
 
+static void call_load(void *p)
+{
+	struct call *c = p;
+	c->ret = vmcs_load_new(c->caps, &c->vmcs);
+}
+
+static void call_host(void *p)
+{
+	struct call *c = p;
+	c->ret = vmcs_setup_host();
+}
+
+static void call_guest(void *p)
+{
+	struct call *c = p;
+	c->ret = vmcs_setup_guest(&guest_hello, (u64)c->stack + PAGE_SIZE);
+}
+
+static void call_controls(void *p)
+{
+	struct call *c = p;
+	c->ret = vmcs_setup_controls(c->caps);
+}
+
 static void check_adjust(void)
 {
 	/* wanted, allowed0, allowed1, want */
@@ -211,23 +235,76 @@ static bool launch_ok(const struct call *c, char *why, size_t size)
 	return false;
 }
 
-/* The checks of a built VMCS, in order; each runs only if vmcs_setup() succeeded. */
-static const struct {
-	const char *id, *what;
+/*
+ * The exercises, one check each and in order: the student's function (if any)
+ * must return 0, then the harness verifies what it wrote. The last two judge the
+ * VMCS as a whole and run when every function before them returned 0.
+ */
+static const struct step {
+	const char *id, *what, *who;
+	void (*call)(void *c);
 	bool (*ok)(const struct call *c, char *why, size_t size);
-} vmcs_checks[] = {
-	{ "loaded", "the VMCS is current, stamped with the revision id, and clear", loaded_ok },
-	{ "host", "the host-state area describes the running kernel, HOST_RIP is vmx_exit_stub", host_ok },
-	{ "guest", "guest RIP, RSP, CR3, CS, TR, RFLAGS and the link pointer are as the lab asks", guest_ok },
-	{ "controls", "every control field fits its capability MSR and has the bits the lab needs", controls_ok },
-	{ "rules", "vmcs_check() finds no violated VM-entry rule in the VMCS", rules_ok },
-	{ "launch", "the harness launches your VMCS and the guest's first CPUID exits", launch_ok },
+} steps[] = {
+	{ "loaded", "the VMCS is current, stamped with the revision id, and clear",
+	  "vmcs_load_new()", call_load, loaded_ok },
+	{ "host", "the host-state area describes the running kernel, HOST_RIP is vmx_exit_stub",
+	  "vmcs_setup_host()", call_host, host_ok },
+	{ "guest", "guest RIP, RSP, CR3, CS, TR, RFLAGS and the link pointer are as the lab asks",
+	  "vmcs_setup_guest()", call_guest, guest_ok },
+	{ "controls", "every control field fits its capability MSR and has the bits the lab needs",
+	  "vmcs_setup_controls()", call_controls, controls_ok },
+	{ "rules", "vmcs_check() finds no violated VM-entry rule in the VMCS", NULL, NULL, rules_ok },
+	{ "launch", "the harness launches your VMCS and the guest's first CPUID exits", NULL, NULL,
+	  launch_ok },
 };
+
+/* Runs one step; *blocked says why the steps after a failed call cannot run. */
+static void run_step(const struct step *st, struct call *c, const char **blocked)
+{
+	static const char after_failure[] = "an exercise before this one faulted or failed";
+	char why[192] = "";
+	bool ok = false;
+
+	if (*blocked) {
+		why_not(why, sizeof(why), "not checked: %s", *blocked);
+	} else if (st->call && !harness_call(st->who, st->call, c, why, sizeof(why))) {
+		*blocked = after_failure;
+	} else if (st->call && c->ret != 0) {
+		why_not(why, sizeof(why), "%s returned %d (%s)", st->who, c->ret, hv_strerror(c->ret));
+		*blocked = after_failure;
+	} else {
+		ok = st->ok(c, why, sizeof(why));
+	}
+	if (!ok && st->call == call_load)
+		*blocked = "there is no VMCS: vmcs_load_new() did not make one current";
+	check(st->id, ok, st->what, "%s", why);
+}
+
+/* Exercise 6 on its own: vmcs_setup() on a fresh VMCS, and what it hands back. */
+static void check_setup(const struct vmx_caps *caps)
+{
+	char why[192] = "";
+	struct call c = { .caps = caps };
+	u64 current = 0;
+
+	bool ok = harness_call("vmcs_setup()", call_setup, &c, why, sizeof(why));
+	if (ok && c.ret != 0)
+		ok = why_not(why, sizeof(why), "vmcs_setup() returned %d (%s)", c.ret, hv_strerror(c.ret));
+	else if (ok && vmx_vmptrst(&current) == VMX_SUCCEED && current != (u64)c.vmcs)
+		ok = why_not(why, sizeof(why), "the current VMCS is %#lx, not *vmcs %p", current, c.vmcs);
+	else if (ok)
+		ok = field_is(GUEST_RSP, (u64)c.stack + PAGE_SIZE, why, sizeof(why));
+	if (check("setup", ok, "vmcs_setup() makes a complete VMCS current and hands back it and the guest stack",
+		  "%s", why)) {
+		vmx_vmclear((u64)c.vmcs);
+		page_free(c.vmcs);
+		page_free(c.stack);
+	}
+}
 
 static bool lab4_run(const char *scenario)
 {
 	struct vmx_caps caps;
-	char why[192] = "";
 
 	if (strcmp(scenario, "vmx") != 0 && strcmp(scenario, "checker") != 0)
 		return false;
@@ -240,18 +317,17 @@ static bool lab4_run(const char *scenario)
 	}
 	check_adjust();
 
-	struct call c = { .caps = &caps };
-	bool ok = harness_call("vmcs_setup()", call_setup, &c, why, sizeof(why));
-	if (ok && c.ret != 0)
-		ok = why_not(why, sizeof(why), "vmcs_setup() returned %d (%s)", c.ret,
-			     hv_strerror(c.ret));
-	bool built = check("setup", ok, "vmcs_setup() builds a VMCS without a failed VMX instruction",
-			   "%s", why);
-	for (size_t i = 0; i < ARRAY_SIZE(vmcs_checks); i++) {
-		char reason[192] = "not checked: vmcs_setup() did not succeed";
-		check(vmcs_checks[i].id, built && vmcs_checks[i].ok(&c, reason, sizeof(reason)),
-		      vmcs_checks[i].what, "%s", reason);
+	struct call c = { .caps = &caps, .stack = page_alloc() };
+	const char *blocked = c.stack ? NULL : "out of pages";
+	for (size_t i = 0; i < ARRAY_SIZE(steps); i++)
+		run_step(&steps[i], &c, &blocked);
+	if (c.vmcs) {
+		vmx_vmclear((u64)c.vmcs);
+		page_free(c.vmcs);
 	}
+	if (c.stack)
+		page_free(c.stack);
+	check_setup(&caps);
 	vmxroot_leave();
 	return true;
 }
