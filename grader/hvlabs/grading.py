@@ -28,7 +28,7 @@ def note_for(scenario: str, result: boot.BootResult, lines_failed: bool) -> str:
     if clean:
         lines = [l for l in result.serial.splitlines()
                  if l.startswith(("TODO", "(the fault", "PANIC", "EXCEPTION", "VMCS CHECK"))
-                 or " failed: VMfail" in l][:8]
+                 or (" failed: VMfail" in l and not l.startswith(("PASS:", "FAIL:")))][:8]
         title = "what the kernel said besides the results"
     else:
         lines = protocol.tail(result.serial)

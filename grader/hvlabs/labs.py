@@ -139,7 +139,7 @@ LABS = {
     5: Lab(5, "launch", ("launch.c",), (
         Scenario("vmx", needs_vmx=True, provoked=(
             "RFLAGS[1] cleared", "VMX pin-based controls allowed 0-settings", "invalid host TR selector",
-            "VMWRITE with invalid VMCS ptr"), checks=(
+            "VMWRITE with invalid VMCS ptr", "VMEXIT: Guest State Checks Failed"), checks=(
             Check("first_exit", 3, "vmx_launch() runs the guest to its first exit: CPUID at the entry point"),
             Check("exit_info", 2, "*exit holds the exit reason, qualification, guest RIP and instruction length"),
             Check("entry_failure", 2, "a guest-state error makes vmx_launch() name EXIT_REASON_INVALID_STATE and return -HV_EENTRY"),

@@ -29,6 +29,9 @@ class LabReport:
         return sum(r.points for r in self.results if r.status == "SKIP")
 
 
+SHARED_REASONS = ("not reported:", "not checked:", "the stage did not build")
+
+
 def console(report: LabReport) -> str:
     out = [f"== Lab {report.lab} \"{report.name}\" ({report.source}) on {report.backend}"]
     if not report.build_ok:
@@ -39,15 +42,23 @@ def console(report: LabReport) -> str:
     for r in report.results:
         out.append(f"  {r.scenario + '/' + r.id:<{width}}  {r.status:<6}  "
                    f"{r.earned:>2}/{r.points:<3}  {r.seconds:4.1f}s")
-    shown_skips = set()
+    # Checks that failed for one shared reason (the run stopped, the stage did not build,
+    # a prerequisite failed) are listed together; the others each with their own reason.
     failed = [r for r in report.results if r.status != "PASS"]
     if failed:
         out.append("")
+    shared = {}
     for r in failed:
-        if r.status == "SKIP":
-            if r.scenario not in shown_skips:
-                shown_skips.add(r.scenario)
-                out.append(f"  SKIP {r.scenario}/*: {r.why}")
+        if r.status == "SKIP" or r.why.startswith(SHARED_REASONS):
+            shared.setdefault((r.status, r.why), []).append(f"{r.scenario}/{r.id}")
+    done = set()
+    for r in failed:
+        key = (r.status, r.why)
+        if key in shared:
+            if key not in done:
+                done.add(key)
+                out.append(f"  {r.status} {', '.join(shared[key])}:")
+                out.append(f"       {r.why}")
             continue
         out.append(f"  {r.status} {r.scenario}/{r.id}: {r.what}")
         if r.why:

@@ -32,20 +32,44 @@ static void call_launch(void *p)
 	c->ret = vmx_launch(&c->regs, &c->exit);
 }
 
-/* A fresh VMCS from the student's lab 4, current; NULL (after an ABORT line) if that fails. */
+/* A VMCS from the student's lab 4. */
 struct vm {
 	void *vmcs, *stack;
+	int ret;
 };
 
 static const struct vmx_caps *lab_caps;
+static bool lab4_broken;        /* set once vm_new() has printed its ABORT line */
 
+static void call_setup(void *p)
+{
+	struct vm *vm = p;
+	vm->ret = vmcs_setup(lab_caps, &guest_hello, &vm->vmcs, &vm->stack);
+}
+
+/*
+ * A fresh, current VMCS from the student's vmcs_setup(), which must not fault,
+ * must return 0 and must break none of vmcs_check()'s rules. Otherwise prints one
+ * ABORT line naming lab 4 and returns false (now and on every later call).
+ */
 static bool vm_new(struct vm *vm)
 {
-	int err = vmcs_setup(lab_caps, &guest_hello, &vm->vmcs, &vm->stack);
-	if (err)
-		harness_abort("this lab builds on lab 4, and vmcs_setup() returned %d (%s); fix lab 4, "
-			      "or grade this lab on the reference with PRIOR=sol", err, hv_strerror(err));
-	return !err;
+	char why[160] = "";
+
+	if (lab4_broken)
+		return false;
+	if (!harness_call("vmcs_setup()", call_setup, vm, why, sizeof(why)))
+		lab4_broken = true;
+	else if (vm->ret != 0)
+		lab4_broken = !why_not(why, sizeof(why), "vmcs_setup() returned %d (%s)", vm->ret,
+				       hv_strerror(vm->ret));
+	else if (vmcs_check(false).violations)
+		lab4_broken = !why_not(why, sizeof(why), "vmcs_setup() built a VMCS that breaks "
+				       "VM-entry rules (run lab 4 to see which)");
+	if (lab4_broken)
+		harness_abort("this lab builds on lab 4, and %s; fix lab 4, or grade this lab on the "
+			      "reference with PRIOR=sol", why);
+	return !lab4_broken;
 }
 
 static void vm_free(struct vm *vm)

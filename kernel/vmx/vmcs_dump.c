@@ -27,9 +27,11 @@ static const char *const group_titles[GROUPS] = {
 
 void vmcs_dump(void)
 {
-	u64 current = ~0ULL;
+	u64 current = ~0ULL, error = 0;
 
 	vmx_vmptrst(&current);
+	/* Read first: a VMREAD of a field this CPU lacks fails and overwrites it with 12. */
+	vmcs_try_read(VM_INSTRUCTION_ERROR, &error);
 	kprintf("VMCS dump (current VMCS %#lx):\n", current);
 	for (unsigned g = 0; g < GROUPS; g++) {
 		kprintf(" %s\n", group_titles[g]);
@@ -37,7 +39,10 @@ void vmcs_dump(void)
 			u64 v;
 			if (fields[i].group != g)
 				continue;
-			if (vmcs_try_read(fields[i].encoding, &v))
+			if (fields[i].encoding == VM_INSTRUCTION_ERROR)
+				kprintf("  %-30s %#018lx (%s)\n", fields[i].name, error,
+					error ? vmx_error_text((u32)error) : "none");
+			else if (vmcs_try_read(fields[i].encoding, &v))
 				kprintf("  %-30s %#018lx\n", fields[i].name, v);
 			else
 				kprintf("  %-30s (not on this CPU)\n", fields[i].name);

@@ -12,6 +12,7 @@
 #include "printf.h"
 #include "todo.h"
 #include "vmcs_access.h"
+#include "x86.h"
 
 /*
  * Exercise 1: read what happened, given VMLAUNCH's (or VMRESUME's) status s.
