@@ -74,6 +74,7 @@ DEFINE_CR_ACCESSORS(4)
 #define RFLAGS_ZF BIT(6)
 #define RFLAGS_IF BIT(9)
 
+/* The current RFLAGS. */
 static inline u64 read_rflags(void)
 {
 	u64 v;
@@ -81,6 +82,7 @@ static inline u64 read_rflags(void)
 	return v;
 }
 
+/* The time-stamp counter (under Bochs: a count of instructions). */
 static inline u64 rdtsc(void)
 {
 	u32 lo, hi;
@@ -88,6 +90,7 @@ static inline u64 rdtsc(void)
 	return ((u64)hi << 32) | lo;
 }
 
+/* Port I/O: write a byte or a word, read a byte. */
 static inline void outb(u16 port, u8 v)
 {
 	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
@@ -111,6 +114,7 @@ struct __attribute__((packed)) dtr {
 	u64 base;
 };
 
+/* Load or store the GDT/IDT registers, load the task register. */
 static inline void lgdt(const struct dtr *d) { __asm__ volatile("lgdt %0" : : "m"(*d)); }
 static inline void lidt(const struct dtr *d) { __asm__ volatile("lidt %0" : : "m"(*d)); }
 static inline void ltr(u16 sel) { __asm__ volatile("ltr %0" : : "r"(sel)); }
@@ -132,6 +136,7 @@ DEFINE_SEG_READER(fs)
 DEFINE_SEG_READER(gs)
 #undef DEFINE_SEG_READER
 
+/* The task register's selector (STR). */
 static inline u16 read_tr(void)
 {
 	u16 v;
@@ -139,6 +144,7 @@ static inline u16 read_tr(void)
 	return v;
 }
 
+/* A spin-wait hint (PAUSE). */
 static inline void cpu_relax(void) { __asm__ volatile("pause"); }
 
 /* A Bochs magic breakpoint: stops in the Bochs debugger (`make debug`), a no-op elsewhere. */

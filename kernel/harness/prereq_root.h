@@ -10,11 +10,13 @@
 #include "prereq.h"
 #include "vmxon.h"
 
+/* Lab 2's vmx_enable() in the shape prereq_run() calls. */
 static inline int prereq_enable(struct vmx_caps *caps)
 {
 	return vmx_enable(caps);
 }
 
+/* Lab 3's vmx_on() in the shape prereq_run() calls. */
 static inline int prereq_vmxon(struct vmx_caps *caps)
 {
 	static void *region;    /* freed with the machine: the harness leaves with vmxroot_leave() */
