@@ -3,7 +3,7 @@
 #   make run   [LAB=n] [SOL=1] [EMU=bochs|kvm|tcg] [CPU=model] [SCENARIO=s]
 #   make grade [LAB=n] [SOL=1] [EMU=...] [CPU=...] [PRIOR=sol]
 #   make debug [LAB=n] [SOL=1] [EMU=...]      Bochs debugger, or gdb on QEMU's stub
-#   make test | bench | slides | slides-check | skel | deps | clean
+#   make test | bench | slides | slides-check | skel | handout | deps | clean
 #
 # LAB defaults to the last lab. Stage n links the kernel, the harness of labs
 # 0..n and the step files of labs 1..n: from labs/ (your work), from solutions/
@@ -128,17 +128,32 @@ grade: deps-check
 
 # --- Maintainers ----------------------------------------------------------------
 .PHONY: test bench skel skel-check
+# In the student distribution (make handout) there is no solutions/ and no test suite.
+MAINTAINERS_ONLY = @test -d $(SOL_DIR) || { echo "hvlabs: 'make $@' is for the course's maintainers: it needs solutions/, which the student distribution leaves out. Students: make run, make grade, make debug."; exit 2; }
+
 test: deps-check
+	$(MAINTAINERS_ONLY)
 	@$(PYTHON) grader/selftest.py
 
 bench: deps-check
+	$(MAINTAINERS_ONLY)
 	@$(PYTHON) grader/bench.py
 
 skel:
+	$(MAINTAINERS_ONLY)
 	@$(PYTHON) grader/skel.py --write $(if $(FORCE_SKEL),--force)
 
 skel-check:
+	$(MAINTAINERS_ONLY)
 	@$(PYTHON) grader/skel.py --check
+
+# The course as students receive it: HANDOUT=dir (default build/handout, replaced).
+HANDOUT ?= $(BUILD)/handout
+.PHONY: handout
+handout:
+	$(MAINTAINERS_ONLY)
+	@rm -rf $(HANDOUT)
+	@$(PYTHON) grader/handout.py $(HANDOUT)
 
 # --- Dependencies ---------------------------------------------------------------
 .PHONY: deps deps-check

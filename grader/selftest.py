@@ -17,6 +17,7 @@ Ends with a line "N passed, M failed"; exits 1 if anything failed.
 import argparse
 import io
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -196,6 +197,35 @@ def mutant_lab1_msrs_before_cpuid_faults_on_kvm():
     expect("FAIL: lab1/novmx [0000cafe]" in r.serial and "raised #GP(0)" in r.serial,
            f"no #GP(0) was reported ({r.ended}: {r.detail}):\n{r.serial[-600:]}")
     return f"#GP(0) caught and named, in {r.seconds:.1f} s"
+
+
+# --- the student distribution ----------------------------------------------------
+
+@test
+def handout_grades_the_skeleton():
+    """`make handout` leaves solutions out, and make grade/run work inside the export."""
+    with tempfile.TemporaryDirectory() as d:
+        dest = Path(d) / "handout"
+        p = subprocess.run(["make", "-s", "-C", str(ROOT), "handout", f"HANDOUT={dest}"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        expect(p.returncode == 0, p.stdout)
+        expect(not (dest / "solutions").exists() and not (dest / "grader/tests/mutants.py").exists(),
+               "the export contains solutions/ or the broken solutions")
+        leaks = [str(f) for f in dest.rglob("*.c") if "END SOLUTION" in f.read_text()]
+        expect(not leaks, f"solution regions in {leaks}")
+        g = subprocess.run(["make", "-s", "-C", str(dest), "grade", "LAB=1", "EMU=bochs"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        expect(g.returncode != 0 and "Score: 0/16" in g.stdout and "TODO(lab1)" in g.stdout,
+               "make grade LAB=1 in the export:\n" + g.stdout[-1500:])
+        r = subprocess.run(["make", "-s", "-C", str(dest), "run", "EMU=bochs"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        expect("your code (labs/)" in r.stdout and "TODO(lab" in r.stdout,
+               "make run in the export:\n" + r.stdout[-1500:])
+        t = subprocess.run(["make", "-s", "-C", str(dest), "test"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        expect(t.returncode == 2 and "for the course's maintainers" in t.stdout,
+               "make test in the export: " + t.stdout[-500:])
+    return "make grade, make run and make test behave there"
 
 
 # --- the VM-entry checker ------------------------------------------------------------

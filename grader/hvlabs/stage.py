@@ -24,6 +24,9 @@ def variant(sol: bool, prior_sol: bool) -> str:
 def build(lab: int, sol: bool = False, prior_sol: bool = False, labs_dir: str = "labs",
           build_dir: Path = ROOT / "build") -> Build:
     """Runs make for stage lab; the ISO lands in build_dir/stage<lab>-<variant>/."""
+    if (sol or prior_sol) and lab > 0 and not (ROOT / "solutions").is_dir():
+        raise SystemExit("hvlabs: SOL=1 and PRIOR=sol take files from solutions/, which the "
+                         "student distribution leaves out")
     out = build_dir / f"stage{lab}-{variant(sol, prior_sol)}"
     cmd = ["make", "-s", "--no-print-directory", "-C", str(ROOT), "stage", f"LAB={lab}",
            f"SOL={1 if sol else 0}", f"PRIOR={'sol' if prior_sol else 'labs'}",

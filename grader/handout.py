@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Export the course as students receive it (`make handout`).
+
+The export holds every file git tracks except what would give the labs away or
+only serves maintainers: solutions/, the broken solutions and the test suite that
+uses them (grader/tests/mutants.py, grader/selftest.py, grader/bench.py), the
+skeleton generator's files and CI. Everything a student runs — make run, make
+grade, make debug, make slides — works there on their own files in labs/.
+
+    handout.py DEST        DEST must not exist yet
+"""
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LEFT_OUT = ("solutions/", ".ci/", "grader/tests/mutants.py", "grader/selftest.py",
+            "grader/bench.py", "grader/skel.py", "grader/handout.py", "grader/tests/test_skel.py",
+            "labs/.skel.sha256")
+
+
+def tracked_files() -> list:
+    out = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z"], check=True,
+                         stdout=subprocess.PIPE).stdout.decode()
+    return [f for f in out.split("\0") if f]
+
+
+def export(dest: Path) -> list:
+    """Copies the student distribution to dest; returns the files copied."""
+    if dest.exists():
+        raise SystemExit(f"handout: {dest} exists; remove it or name another directory")
+    files = [f for f in tracked_files() if not f.startswith(LEFT_OUT)]
+    for f in files:
+        (dest / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / f, dest / f)
+    leaks = [f for f in files if f.endswith((".c", ".h", ".asm"))
+             and "BEGIN SOLUTION" in (dest / f).read_text(errors="replace")]
+    if leaks:
+        shutil.rmtree(dest)
+        raise SystemExit(f"handout: solution regions found in {', '.join(leaks)}: nothing exported")
+    return files
+
+
+def main() -> int:
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    dest = Path(sys.argv[1]).resolve()
+    files = export(dest)
+    print(f"handout: {len(files)} files in {dest} (no solutions/, no maintainers' tests)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
