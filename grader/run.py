@@ -24,14 +24,18 @@ def pick_scenario(lab: labs.Lab, backend, wanted: str) -> labs.Scenario:
     if wanted:
         return lab.scenario(wanted)
     for s in lab.graded:
-        if backend.vmx or not s.needs_vmx:
+        if not backend.unsupported(s):
             return s
     return lab.graded[0]
 
 
 def debug(backend, iso: Path, workdir: Path, s: labs.Scenario, cmd_line: str, elf: Path) -> int:
     run_iso = boot.iso_with_cmdline(iso, cmd_line, workdir / "run.iso")
-    cmd = backend.command(run_iso, workdir, s, debug=True)
+    try:
+        cmd = backend.command(run_iso, workdir, s, debug=True)
+    except emulators.Unsupported as e:
+        print(f"hvlabs: cannot run scenario '{s.name}' here: {e}")
+        return 1
     serial = workdir / "serial.txt"
     if backend.name == "bochs":
         print("Bochs debugger: `c` continues, and the CPU stops at every magic breakpoint\n"
@@ -86,6 +90,10 @@ def main(argv=None) -> int:
     if args.debug:
         return debug(backend, built.iso, workdir, s, cmd_line, built.iso.parent / "kernel.elf")
 
+    reason = backend.unsupported(s)
+    if reason:
+        print(f"hvlabs: cannot run scenario '{s.name}' of lab {number} here: {reason}")
+        return 1
     print(f"hvlabs: booting on {backend.describe(s)}: {cmd_line}", flush=True)
     out = sys.stdout.buffer
     result = boot.boot(backend, built.iso, workdir, cmd_line, s, args.timeout,

@@ -105,6 +105,14 @@ class Bochs:
     def describe(self, scenario) -> str:
         return f"bochs ({self.model_for(scenario)})"
 
+    def unsupported(self, scenario) -> str:
+        """Why this backend cannot run scenario, or "" if it can."""
+        try:
+            self.model_for(scenario)
+            return ""
+        except Unsupported as e:
+            return str(e)
+
     def command(self, iso: Path, workdir: Path, scenario, debug: bool = False) -> list:
         model = self.model_for(scenario)
         rc = workdir / "bochsrc"
@@ -169,14 +177,21 @@ class Qemu:
     def describe(self, scenario) -> str:
         return f"qemu {self.name}"
 
-    def command(self, iso: Path, workdir: Path, scenario, debug: bool = False) -> list:
+    def unsupported(self, scenario) -> str:
+        """Why this backend cannot run scenario, or "" if it can."""
         if scenario.needs_vmx and not self.kvm:
-            raise Unsupported("QEMU without KVM (tcg) has no VMX: use EMU=bochs")
+            return "QEMU without KVM (tcg) has no VMX: use EMU=bochs"
         if scenario.needs_vmx and not self.vmx:
-            raise Unsupported("this host's KVM does not expose VMX to guests (no nested "
-                              "virtualization): use EMU=bochs")
+            return ("this host's KVM does not expose VMX to guests (no nested virtualization): "
+                    "use EMU=bochs")
         if scenario.firmware != "latest":
-            raise Unsupported(f"the '{scenario.firmware}' firmware scenario needs Bochs: use EMU=bochs")
+            return f"the '{scenario.firmware}' firmware scenario needs Bochs: use EMU=bochs"
+        return ""
+
+    def command(self, iso: Path, workdir: Path, scenario, debug: bool = False) -> list:
+        reason = self.unsupported(scenario)
+        if reason:
+            raise Unsupported(reason)
         if self.kvm:
             accel = ["-accel", "kvm", "-cpu", "host" if scenario.needs_vmx else "host,-vmx"]
         else:
