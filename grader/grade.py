@@ -6,15 +6,18 @@
     grade.py --lab 3 --prior-sol  lab 3 on top of the reference labs 1-2
     grade.py --lab 1 --sol 1      the reference solution
     grade.py --lab 1 --emu tcg --scenario novmx
+    grade.py batch SUBMISSION... --labs 1-5 --jobs 2 --out grades/ --csv grades.csv --json grades.json
+             (each SUBMISSION a directory, a git repository, or a tar/zip archive)
 
 Exit status: 0 with full marks, 1 when points are missing, 2 on a usage error.
 """
 import argparse
+import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hvlabs import grading, labs, report  # noqa: E402
+from hvlabs import batch, grading, labs, report  # noqa: E402
 
 
 def parse_args(argv):
@@ -36,7 +39,30 @@ def parse_args(argv):
     return ap.parse_args(argv)
 
 
+def batch_main(argv) -> int:
+    ap = argparse.ArgumentParser(prog="grade.py batch", description=batch.__doc__)
+    ap.add_argument("submissions", nargs="+", type=Path)
+    ap.add_argument("--labs", default=",".join(map(str, labs.STUDENT_LABS)), help="e.g. 1-5 or 1,3")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--out", type=Path, default=Path("build/batch"), help="per-submission reports")
+    ap.add_argument("--csv", type=Path)
+    ap.add_argument("--json", type=Path)
+    ap.add_argument("--emu", default="")
+    ap.add_argument("--prior-sol", action="store_true")
+    args = ap.parse_args(argv)
+    missing = [str(s) for s in args.submissions if not s.exists()]
+    if missing:
+        print(f"batch: no such submission: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    batch.run(args.submissions, batch.parse_labs(args.labs), args.out, args.jobs, args.emu,
+              args.prior_sol, args.csv, args.json)
+    return 0
+
+
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["batch"]:
+        return batch_main(argv[1:])
     args = parse_args(argv)
     if args.nonce and not (len(args.nonce) == 8 and all(c in "0123456789abcdef" for c in args.nonce)):
         print("hvlabs: --nonce takes 8 lowercase hex digits", file=sys.stderr)

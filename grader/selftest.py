@@ -228,6 +228,38 @@ def handout_grades_the_skeleton():
     return "make grade, make run and make test behave there"
 
 
+@test
+def batch_grades_a_class():
+    """grade.py batch: a directory, a tar, an edited submission, a hostile zip; then a resume."""
+    import zipfile
+    with tempfile.TemporaryDirectory() as d:
+        d = Path(d)
+        shutil.copytree(ROOT / "solutions", d / "ref" / "labs")
+        subprocess.run(["tar", "czf", str(d / "skel.tar.gz"), "-C", str(ROOT), "labs"], check=True)
+        shutil.copytree(ROOT / "solutions", d / "hack" / "labs")
+        (d / "hack/labs/01-detect/detect.c").unlink()
+        (d / "hack/kernel").mkdir()
+        (d / "hack/kernel/main.c").write_text("/* edited */\n")
+        with zipfile.ZipFile(d / "evil.zip", "w") as z:
+            z.writestr("labs/01-detect/detect.c", "x")
+            z.writestr("../outside", "boom")
+        cmd = [sys.executable, str(GRADER / "grade.py"), "batch", *(str(d / s) for s in
+               ("ref", "skel.tar.gz", "hack", "evil.zip")), "--labs", "1", "--jobs", "2",
+               "--emu", "bochs", "--out", str(d / "out"), "--csv", str(d / "grades.csv")]
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        expect(p.returncode == 0, p.stdout)
+        rows = {r.split(",")[0]: r.split(",")[1:] for r in (d / "grades.csv").read_text().splitlines()[1:]}
+        expect(rows["ref"][:3] == ["16", "16", "16"] and rows["skel"][0] == "0" and rows["hack"][0] == "0",
+               f"unexpected grades: {rows}")
+        expect("unsafe path" in rows["evil"][-1] and not (d.parent / "outside").exists(),
+               f"the hostile archive: {rows['evil']}")
+        hack = (d / "out/hack/report.txt").read_text()
+        expect("kernel/main.c" in hack and "labs/01-detect/detect.c" in hack, hack[:400])
+        again = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        expect("4 already graded" in again.stdout, again.stdout)
+    return "4 submissions graded, hostile archive refused, resume skips all"
+
+
 # --- the VM-entry checker ------------------------------------------------------------
 
 def boot_reference(n: int, scenario: str):

@@ -47,15 +47,17 @@ def note_for(scenario: str, result: boot.BootResult, lines_failed: bool) -> str:
 
 def grade_lab(number: int, sol: bool = False, prior_sol: bool = False, emu: str = "",
               cpu: str = "", only: str = "", nonce: str = "", jobs: int = 0,
-              keep: Path = None, labs_dir: str = "labs", timeout: float = 0) -> LabReport:
+              keep: Path = None, labs_dir: str = "labs", timeout: float = 0,
+              build_dir: Path = None, source: str = "") -> LabReport:
     lab = labs.get(number)
     backend = emulators.make(emu, cpu)
-    source = "solutions/" if sol else ("solutions/ for earlier labs, labs/ for this one"
-                                       if prior_sol and number > 1 else f"{labs_dir}/")
+    source = source or ("solutions/" if sol else ("solutions/ for earlier labs, labs/ for this one"
+                                                  if prior_sol and number > 1 else f"{labs_dir}/"))
     report = LabReport(number, lab.name, source, backend.name + (f" ({cpu})" if cpu else ""))
     scenarios = [lab.scenario(only)] if only else list(lab.graded)
 
-    built = stage.build(number, sol=sol, prior_sol=prior_sol, labs_dir=labs_dir)
+    built = stage.build(number, sol=sol, prior_sol=prior_sol, labs_dir=labs_dir,
+                        build_dir=build_dir or stage.ROOT / "build")
     if not built.ok:
         report.build_ok = False
         report.build_errors = stage.error_excerpt(built.log)

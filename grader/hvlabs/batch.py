@@ -1,0 +1,93 @@
+"""Grading a class: many submissions, in parallel, resumable, into CSV and JSON.
+
+Each submission is graded in a temporary directory of its own (unpacked files,
+build tree, emulator runs), against the course's kernel and harnesses; its report
+and result go to OUT/<name>/. A submission whose OUT/<name>/result.json exists is
+not graded again, so an interrupted batch resumes where it stopped.
+"""
+import csv
+import json
+import shutil
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from . import grading, labs, report, submission
+
+
+def parse_labs(text: str) -> list:
+    """'1-5' or '1,3,4' -> [1, 2, 3, 4, 5] / [1, 3, 4]."""
+    out = []
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        out += list(range(int(lo), int(hi or lo) + 1))
+    return out
+
+
+def grade_one(src: Path, labs_: list, out: Path, emu: str, prior_sol: bool) -> dict:
+    """Grades one submission into out/<name>/; returns its result."""
+    name = src.name.split(".")[0]
+    work = Path(tempfile.mkdtemp(prefix=f"hvlabs-batch-{name}-"))
+    result = {"name": name, "source": str(src), "labs": {}, "error": ""}
+    text = []
+    try:
+        sub = submission.prepare(src, work, name)
+        text += submission.describe(sub)
+        for n in labs_:
+            r = grading.grade_lab(n, prior_sol=prior_sol, emu=emu, jobs=1,
+                                  labs_dir=str(sub.labs_dir), build_dir=work / "build",
+                                  source=f"submission {name}")
+            text.append(report.console(r))
+            result["labs"][n] = {"score": r.earned, "max_score": r.possible,
+                                 "checks": report.to_json([r])["labs"][0]["checks"]}
+        result["notes"] = submission.describe(sub)
+    except submission.SubmissionError as e:
+        result["error"] = str(e)
+        text.append(f"not graded: {e}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    result["score"] = sum(l["score"] for l in result["labs"].values())
+    dest = out / name
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / "report.txt").write_text("\n".join(text) + "\n")
+    (dest / "result.json").write_text(json.dumps(result, indent=2) + "\n")   # last: marks it done
+    return result
+
+
+def run(sources: list, labs_: list, out: Path, jobs: int, emu: str = "bochs",
+        prior_sol: bool = False, csv_path: Path = None, json_path: Path = None) -> list:
+    out.mkdir(parents=True, exist_ok=True)
+    names = [s.name.split(".")[0] for s in sources]
+    if len(set(names)) != len(names):
+        raise SystemExit("batch: two submissions have the same name")
+    todo = [s for s in sources if not (out / s.name.split(".")[0] / "result.json").exists()]
+    print(f"batch: {len(sources)} submissions, {len(sources) - len(todo)} already graded, "
+          f"labs {labs_}, {jobs} at a time", flush=True)
+    done, lock, start = 0, threading.Lock(), time.monotonic()
+
+    def one(src):
+        nonlocal done
+        r = grade_one(src, labs_, out, emu, prior_sol)
+        with lock:
+            done += 1
+            left = (time.monotonic() - start) / done * (len(todo) - done)
+            status = r["error"] or f"{r['score']} points"
+            print(f"[{done}/{len(todo)}] {r['name']}: {status} (ETA {left:.0f} s)", flush=True)
+        return r
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        list(pool.map(one, todo))
+    results = [json.loads((out / n / "result.json").read_text()) for n in names]
+    if csv_path:
+        with open(csv_path, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["name"] + [f"lab{n}" for n in labs_] + ["total", "max", "error"])
+            for r in results:
+                scores = [r["labs"].get(str(n), {}).get("score", 0) for n in labs_]
+                possible = sum(labs.get(n).max_points for n in labs_)
+                w.writerow([r["name"]] + scores + [sum(scores), possible, r["error"]])
+    if json_path:
+        json_path.write_text(json.dumps(results, indent=2) + "\n")
+    return results

@@ -1,0 +1,137 @@
+"""A student's submission, unpacked safely and reduced to the student files of each lab.
+
+Grading builds the course as it is (kernel/, grader/, the harnesses and guests) with
+only the files each lab lists taken from the submission; everything else in it is
+ignored, and the report says which of those files differ from the course.
+"""
+import shutil
+import subprocess
+import tarfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from . import labs
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+STUDENT_FILES = tuple(f"labs/{lab.dir}/{f}" for n, lab in sorted(labs.LABS.items()) if n > 0
+                      for f in lab.files)
+MAX_FILE = 1 << 20            # bytes: a larger student file is refused
+MAX_IGNORED_LISTED = 20
+
+
+class SubmissionError(Exception):
+    """The submission cannot be graded at all; the message says why."""
+
+
+@dataclass
+class Submission:
+    name: str
+    labs_dir: Path                                  # a labs/ tree to build with
+    missing: list = field(default_factory=list)     # student files absent: graded as the skeleton
+    ignored: list = field(default_factory=list)     # other files that differ from the course
+
+
+def _safe_member(name: str) -> PurePosixPath:
+    p = PurePosixPath(name)
+    if p.is_absolute() or ".." in p.parts:
+        raise SubmissionError(f"the archive holds an unsafe path: {name!r} (nothing was extracted)")
+    return p
+
+
+def _extract_tar(src: Path, dest: Path) -> None:
+    with tarfile.open(src) as t:
+        members = t.getmembers()
+        for m in members:
+            _safe_member(m.name)
+        for m in members:
+            if m.isdir():
+                (dest / m.name).mkdir(parents=True, exist_ok=True)
+            elif m.isfile():
+                out = dest / m.name
+                out.parent.mkdir(parents=True, exist_ok=True)
+                with t.extractfile(m) as f_in, open(out, "wb") as f_out:
+                    shutil.copyfileobj(f_in, f_out)
+            # links, devices and fifos are skipped: a submission is source files
+
+
+def _extract_zip(src: Path, dest: Path) -> None:
+    with zipfile.ZipFile(src) as z:
+        infos = z.infolist()
+        for i in infos:
+            _safe_member(i.filename)
+        for i in infos:
+            out = dest / i.filename
+            if i.is_dir():
+                out.mkdir(parents=True, exist_ok=True)
+                continue
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with z.open(i) as f_in, open(out, "wb") as f_out:
+                shutil.copyfileobj(f_in, f_out)
+
+
+def unpack(src: Path, work: Path) -> Path:
+    """The submission's top directory: src itself, a clone of a git repository, or an archive's contents."""
+    if src.is_dir() and not (src / "HEAD").is_file():
+        return src
+    dest = work / "unpacked"
+    dest.mkdir(parents=True)
+    if src.is_dir():                                  # a bare git repository
+        p = subprocess.run(["git", "clone", "-q", str(src), str(dest / "repo")],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if p.returncode:
+            raise SubmissionError(f"git clone failed: {p.stdout.strip()}")
+        return dest / "repo"
+    try:
+        if zipfile.is_zipfile(src):
+            _extract_zip(src, dest)
+        elif tarfile.is_tarfile(src):
+            _extract_tar(src, dest)
+        else:
+            raise SubmissionError("neither a directory, a git repository, a tar nor a zip archive")
+    except (tarfile.TarError, zipfile.BadZipFile, OSError) as e:
+        raise SubmissionError(f"the archive could not be read: {e}")
+    entries = [e for e in dest.iterdir() if e.name != "__MACOSX"]
+    return entries[0] if len(entries) == 1 and entries[0].is_dir() else dest
+
+
+def _differs(path: Path, course: Path) -> bool:
+    return not course.is_file() or path.stat().st_size != course.stat().st_size or \
+        path.read_bytes() != course.read_bytes()
+
+
+def prepare(src: Path, work: Path, name: str = "") -> Submission:
+    """Unpacks src under work and builds work/labs from its student files (the skeleton where one is missing)."""
+    top = unpack(src, work)
+    sub = Submission(name or src.name.split(".")[0], work / "labs")
+    for rel in STUDENT_FILES:
+        mine = top / rel
+        out = sub.labs_dir / rel.split("/", 1)[1]
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if mine.is_file() and not mine.is_symlink():
+            if mine.stat().st_size > MAX_FILE:
+                raise SubmissionError(f"{rel} is larger than {MAX_FILE // 1024} KiB")
+            shutil.copyfile(mine, out)
+        else:
+            shutil.copyfile(ROOT / rel, out)
+            sub.missing.append(rel)
+    student = set(STUDENT_FILES)
+    for path in sorted(top.rglob("*")):
+        rel = path.relative_to(top).as_posix()
+        if path.is_file() and not path.is_symlink() and rel not in student and \
+                not rel.startswith((".git/", "build/")) and _differs(path, ROOT / rel):
+            sub.ignored.append(rel)
+    return sub
+
+
+def describe(sub: Submission) -> list:
+    """Lines for the report: what was graded as the skeleton, what was ignored."""
+    out = []
+    if sub.missing:
+        out.append("missing, graded as the untouched skeleton: " + ", ".join(sub.missing))
+    if sub.ignored:
+        shown = sub.ignored[:MAX_IGNORED_LISTED]
+        more = len(sub.ignored) - len(shown)
+        out.append("ignored (only the labs' student files are graded; these differ from the course): "
+                   + ", ".join(shown) + (f" and {more} more" if more else ""))
+    return out
