@@ -39,35 +39,31 @@ def _safe_member(name: str) -> PurePosixPath:
     return p
 
 
+def _extract(entries: list, dest: Path) -> None:
+    """entries: (name, kind, open) with kind "dir", "file" or "other" (links, devices:
+    skipped; a submission is source files). Every name is checked before anything is written."""
+    for name, _, _ in entries:
+        _safe_member(name)
+    for name, kind, opener in entries:
+        out = dest / name
+        if kind == "dir":
+            out.mkdir(parents=True, exist_ok=True)
+        elif kind == "file":
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with opener() as f_in, open(out, "wb") as f_out:
+                shutil.copyfileobj(f_in, f_out)
+
+
 def _extract_tar(src: Path, dest: Path) -> None:
     with tarfile.open(src) as t:
-        members = t.getmembers()
-        for m in members:
-            _safe_member(m.name)
-        for m in members:
-            if m.isdir():
-                (dest / m.name).mkdir(parents=True, exist_ok=True)
-            elif m.isfile():
-                out = dest / m.name
-                out.parent.mkdir(parents=True, exist_ok=True)
-                with t.extractfile(m) as f_in, open(out, "wb") as f_out:
-                    shutil.copyfileobj(f_in, f_out)
-            # links, devices and fifos are skipped: a submission is source files
+        _extract([(m.name, "dir" if m.isdir() else "file" if m.isfile() else "other",
+                   lambda m=m: t.extractfile(m)) for m in t.getmembers()], dest)
 
 
 def _extract_zip(src: Path, dest: Path) -> None:
     with zipfile.ZipFile(src) as z:
-        infos = z.infolist()
-        for i in infos:
-            _safe_member(i.filename)
-        for i in infos:
-            out = dest / i.filename
-            if i.is_dir():
-                out.mkdir(parents=True, exist_ok=True)
-                continue
-            out.parent.mkdir(parents=True, exist_ok=True)
-            with z.open(i) as f_in, open(out, "wb") as f_out:
-                shutil.copyfileobj(f_in, f_out)
+        _extract([(i.filename, "dir" if i.is_dir() else "file", lambda i=i: z.open(i))
+                  for i in z.infolist()], dest)
 
 
 def unpack(src: Path, work: Path) -> Path:
