@@ -3,7 +3,7 @@
 #   make run   [LAB=n] [SOL=1] [EMU=bochs|kvm|tcg] [CPU=model] [SCENARIO=s]
 #   make grade [LAB=n] [SOL=1] [EMU=...] [CPU=...] [PRIOR=sol]
 #   make debug [LAB=n] [SOL=1] [EMU=...]      Bochs debugger, or gdb on QEMU's stub
-#   make test | bench | slides | slides-check | skel | handout | deps | clean
+#   make test | bench | slides | slides-check | skel | handout | gradescope | deps | clean
 #
 # LAB defaults to the last lab. Stage n links the kernel, the harness of labs
 # 0..n and the step files of labs 1..n: from labs/ (your work), from solutions/
@@ -146,6 +146,14 @@ skel:
 skel-check:
 	$(MAINTAINERS_ONLY)
 	@$(PYTHON) grader/skel.py --check
+
+# Gradescope's autograder zip, grading LABS (default: every lab).
+LABS ?=
+.PHONY: gradescope
+gradescope:
+	$(MAINTAINERS_ONLY)
+	@mkdir -p $(BUILD)
+	@$(PYTHON) grader/gradescope.py zip $(BUILD)/hvlabs-autograder.zip $(if $(LABS),--labs $(LABS))
 
 # The course as students receive it: HANDOUT=dir (default build/handout, replaced).
 HANDOUT ?= $(BUILD)/handout

@@ -16,7 +16,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LEFT_OUT = ("solutions/", ".ci/", "grader/tests/mutants.py", "grader/selftest.py",
-            "grader/bench.py", "grader/skel.py", "grader/handout.py", "grader/tests/test_skel.py",
+            "grader/bench.py", "grader/skel.py", "grader/handout.py", "grader/gradescope.py",
+            "grader/tests/test_skel.py",
             "labs/.skel.sha256")
 
 

@@ -16,6 +16,8 @@ Ends with a line "N passed, M failed"; exits 1 if anything failed.
 """
 import argparse
 import io
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -258,6 +260,40 @@ def batch_grades_a_class():
         again = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         expect("4 already graded" in again.stdout, again.stdout)
     return "4 submissions graded, hostile archive refused, resume skips all"
+
+
+@test
+def gradescope_autograder_in_a_simulated_layout():
+    """make gradescope's zip, unpacked as Gradescope would, grading the reference and the skeleton."""
+    import zipfile
+    allowed = {"visible", "hidden", "after_due_date", "after_published"}
+    with tempfile.TemporaryDirectory() as d:
+        d = Path(d)
+        p = subprocess.run(["make", "-s", "-C", str(ROOT), "gradescope", "LABS=1", f"BUILD={d}"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        expect(p.returncode == 0, p.stdout)
+        scores = {}
+        for who, src in (("reference", ROOT / "solutions"), ("skeleton", ROOT / "labs")):
+            ag = d / who
+            with zipfile.ZipFile(d / "hvlabs-autograder.zip") as z:
+                z.extractall(ag / "source")
+            shutil.copytree(src, ag / "submission" / "labs", ignore=shutil.ignore_patterns("*.md"))
+            r = subprocess.run(["bash", str(ag / "source/run_autograder")], env={**os.environ,
+                               "AUTOGRADER_ROOT": str(ag)}, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+            res = json.loads((ag / "results/results.json").read_text())
+            tests = res["tests"]
+            expect(tests and all(isinstance(t["name"], str) and t["status"] in ("passed", "failed")
+                                 and 0 <= t["score"] <= t["max_score"] and t["visibility"] in allowed
+                                 and isinstance(t["output"], str) for t in tests),
+                   f"malformed tests in results.json: {tests[:2]}\n{r.stdout[-800:]}")
+            expect(res["score"] == sum(t["score"] for t in tests) and res["visibility"] in allowed,
+                   "the total score or visibility is wrong")
+            expect(all(t["output"] for t in tests if t["status"] == "failed"),
+                   "a failed test without an explanation")
+            scores[who] = (res["score"], sum(t["max_score"] for t in tests))
+    expect(scores["reference"] == (16, 16) and scores["skeleton"] == (0, 16), f"scores: {scores}")
+    return f"reference {scores['reference'][0]}/16, skeleton 0/16 in results.json"
 
 
 # --- the VM-entry checker ------------------------------------------------------------

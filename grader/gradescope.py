@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Gradescope autograder for hvlabs.
+
+    gradescope.py zip OUT.zip [--labs 1-5]     build the autograder (`make gradescope`)
+    gradescope.py run [--labs 1-5]             inside Gradescope: grade /autograder/submission
+
+The zip holds the course (everything git tracks: the kernel, the harnesses, the grader
+and the reference, which only the autograder sees), `setup.sh` (installs the Debian
+packages the course needs) and `run_autograder`. `run` grades the submission like
+`grade.py batch` grades one (only the labs' student files are taken) and writes
+results.json in Gradescope's format: one test per check with its score, max_score,
+status, output (the reason and hints) and visibility. AUTOGRADER_ROOT replaces
+/autograder (for testing outside Gradescope).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+GRADER = Path(__file__).resolve().parent
+ROOT = GRADER.parent
+sys.path.insert(0, str(GRADER))
+from hvlabs import batch, grading, labs, submission  # noqa: E402
+
+SETUP = """#!/usr/bin/env bash
+# Gradescope runs this once, as root, while it builds the autograder image.
+set -euo pipefail
+apt-get update -qq
+cd /autograder/source/hvlabs && grader/deps.sh install
+"""
+
+RUN = """#!/usr/bin/env bash
+# Gradescope runs this for every submission.
+set -uo pipefail
+root="${{AUTOGRADER_ROOT:-/autograder}}"
+cd "$root/source/hvlabs" && exec python3 grader/gradescope.py run --labs {labs}
+"""
+
+
+def build_zip(out: Path, labs_spec: str) -> None:
+    files = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z"], check=True,
+                           stdout=subprocess.PIPE).stdout.decode().split("\0")
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in (("setup.sh", SETUP), ("run_autograder", RUN.format(labs=labs_spec))):
+            info = zipfile.ZipInfo(name)
+            info.external_attr = 0o755 << 16
+            z.writestr(info, text)
+        for f in filter(None, files):
+            z.write(ROOT / f, f"hvlabs/{f}")
+    print(f"gradescope: {out} ({len(files) - 1} course files, labs {labs_spec})")
+
+
+def test_entry(lab, r, notes: str) -> dict:
+    """One Gradescope test for one check."""
+    out = r.why if r.status != "PASS" else ""
+    if r.status != "PASS" and notes:
+        out = (out + "\n\n" + notes).strip()
+    return {
+        "name": f"lab {lab.number} ({lab.name}) {r.scenario}/{r.id}: {r.what}",
+        "score": r.earned,
+        "max_score": r.points,
+        "status": "passed" if r.status == "PASS" else "failed",
+        "output": out,
+        "visibility": "visible",
+    }
+
+
+def run(labs_: list, root: Path) -> dict:
+    start = time.monotonic()
+    result = {"tests": [], "output": "", "visibility": "visible", "stdout_visibility": "hidden"}
+    with tempfile.TemporaryDirectory(prefix="hvlabs-gradescope-") as work:
+        work = Path(work)
+        try:
+            sub = submission.prepare(root / "submission", work, "submission")
+        except submission.SubmissionError as e:
+            result["output"] = f"The submission could not be graded: {e}"
+            result["score"] = 0
+            return result
+        result["output"] = "\n".join(submission.describe(sub))
+        for n in labs_:
+            lab = labs.get(n)
+            r = grading.grade_lab(n, emu="bochs", labs_dir=str(sub.labs_dir),
+                                  build_dir=work / "build", source="your submission")
+            notes = "\n".join(["The compiler said:", *r.build_errors] if not r.build_ok else r.notes)
+            result["tests"] += [test_entry(lab, c, notes) for c in r.results]
+    result["score"] = sum(t["score"] for t in result["tests"])
+    result["execution_time"] = round(time.monotonic() - start, 1)
+    return result
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    z = sub.add_parser("zip")
+    z.add_argument("out", type=Path)
+    z.add_argument("--labs", default=",".join(map(str, labs.STUDENT_LABS)))
+    r = sub.add_parser("run")
+    r.add_argument("--labs", default=",".join(map(str, labs.STUDENT_LABS)))
+    args = ap.parse_args(argv)
+    if args.cmd == "zip":
+        build_zip(args.out, args.labs)
+        return 0
+    root = Path(os.environ.get("AUTOGRADER_ROOT", "/autograder"))
+    result = run(batch.parse_labs(args.labs), root)
+    (root / "results").mkdir(parents=True, exist_ok=True)
+    (root / "results" / "results.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(f"gradescope: {result['score']} points, results in {root / 'results' / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
