@@ -56,7 +56,7 @@ def build_zip(out: Path, labs_spec: str) -> None:
 
 
 def test_entry(lab, r, notes: str) -> dict:
-    """One Gradescope test for one check."""
+    """One Gradescope test for one check; notes: what the run of its scenario showed."""
     out = r.why if r.status != "PASS" else ""
     if r.status != "PASS" and notes:
         out = (out + "\n\n" + notes).strip()
@@ -86,8 +86,10 @@ def run(labs_: list, root: Path) -> dict:
             lab = labs.get(n)
             r = grading.grade_lab(n, emu="bochs", labs_dir=str(sub.labs_dir),
                                   build_dir=work / "build", source="your submission")
-            notes = "\n".join(["The compiler said:", *r.build_errors] if not r.build_ok else r.notes)
-            result["tests"] += [test_entry(lab, c, notes) for c in r.results]
+            build = "\n".join(["The compiler said:", *r.build_errors]) if not r.build_ok else ""
+            result["tests"] += [
+                test_entry(lab, c, build or "\n".join(n for n in r.notes if f"-- {c.scenario}:" in n))
+                for c in r.results]
     result["score"] = sum(t["score"] for t in result["tests"])
     result["execution_time"] = round(time.monotonic() - start, 1)
     return result
