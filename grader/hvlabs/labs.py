@@ -148,6 +148,39 @@ LABS = {
             Check("fail_invalid", 1, "without a current VMCS, vmx_launch() reports VMfailInvalid"),
         )),
     )),
+    6: Lab(6, "exits", ("exits.c",), (
+        Scenario("vmx", needs_vmx=True, checks=(
+            Check("setup", 1, "vm_setup_exits() adds I/O exiting, #BP in the exception bitmap, CR0/CR4 masks and shadows"),
+            Check("inject", 1, "vmx_inject_exception() encodes a hardware exception, with or without an error code"),
+            Check("hypercall", 2, "VMCALL: print, read the nonce, errors in RAX, shutdown with its code"),
+            Check("resume", 1, "vm_run() enters again after each exit (VMRESUME) until the guest shuts down"),
+            Check("cpuid", 2, "CPUID: the hvlabs leaf, VMX hidden, other leaves passed through"),
+            Check("rip", 2, "after HLT the guest continues at the next instruction (RIP += instruction length)"),
+            Check("io_out", 2, "OUT to COM1 reaches the console, line by line with the guest| prefix"),
+            Check("io_in", 2, "IN from an unknown port reads all ones into AL, AX or EAX only"),
+            Check("msr", 2, "RDMSR/WRMSR of IA32_SYSENTER_ESP go to the VMCS; IA32_FEATURE_CONTROL reads locked, VMX off"),
+            Check("msr_gp", 2, "an unknown MSR raises #GP(0) in the guest, at the instruction"),
+            Check("msr_canonical", 1, "WRMSR of a non-canonical IA32_SYSENTER_EIP raises #GP(0)"),
+            Check("cr", 2, "MOV to CR0/CR4 through the read shadows: VMXE hidden and refused, CR0.NE kept underneath"),
+            Check("vmx_ud", 2, "each VMX instruction in the guest exits and gets #UD injected"),
+            Check("breakpoint", 1, "INT3 exits through the exception bitmap, is counted, and the guest goes on"),
+            Check("triple_fault", 1, "a triple fault stops that VM with -HV_ECRASH, and the next guest runs"),
+            Check("unhandled", 2, "an unhandled exit prints its name, qualification, the VMCS and the registers; -HV_EEXIT"),
+        )),
+        Scenario("bench", needs_vmx=True, hidden=True, timeout=60.0),
+    )),
+    7: Lab(7, "vmxoff", ("vmxoff.c",), (
+        Scenario("vmx", needs_vmx=True, checks=(
+            Check("shutdown", 2, "after the guest's shutdown hypercall, vmx_shutdown() returns 0"),
+            Check("ud_after", 2, "after vmx_shutdown(), VMX instructions raise #UD (VMPTRST)"),
+            Check("vmxe_clear", 2, "CR4.VMXE is clear after vmx_shutdown()"),
+            Check("freed", 2, "every page is back: the free count is what it was before lab 3"),
+            Check("vmclear", 2, "the VMCS was VMCLEARed before VMXOFF (its launch state is clear)"),
+            Check("twice", 2, "the whole life cycle, enable to VMXOFF, runs a second time in the same boot"),
+            Check("again", 1, "a second vmx_shutdown() is harmless: returns 0, frees nothing, faults nowhere"),
+        )),
+        Scenario("demo", needs_vmx=True, hidden=True, timeout=60.0),
+    )),
 }
 
 STUDENT_LABS = sorted(n for n in LABS if n > 0)

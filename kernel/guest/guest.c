@@ -1,4 +1,4 @@
-/* The guest programs' descriptions (their code is in the .asm files beside this one). */
+/* The assembly guests' descriptions (their code is in the .asm files beside this one). */
 #include "guest.h"
 
 void guest_hello_entry(void);
@@ -7,4 +7,5 @@ const struct guest_program guest_hello = {
 	.name = "hello",
 	.entry = guest_hello_entry,
 	.first_insn_len = 2,
+	.about = "CPUID, VMCALL, HLT",
 };

@@ -1,7 +1,9 @@
 /*
  * Guest programs: small 64-bit code that the hypervisor runs in VMX non-root
  * operation. They share the kernel's identity map, GDT and TSS, each with a
- * stack of its own.
+ * stack of its own. The C guests (lab 6 on) start at guest_start with their
+ * main in RDI (vcpu_init() sets that up), use the runtime in runtime.h, and
+ * leave their observations as notes that the harness reads back.
  */
 #ifndef HV_GUEST_H
 #define HV_GUEST_H
@@ -11,10 +13,23 @@
 struct guest_program {
 	const char *name;
 	void (*entry)(void);    /* the first instruction the guest executes */
-	u8 first_insn_len;      /* the length of that instruction, in bytes */
+	u8 first_insn_len;      /* the length of that instruction, in bytes (assembly guests) */
+	int (*main)(void);      /* a C guest's main (entry is then guest_start), or NULL */
+	const char *about;      /* what it exercises, in a few words */
 };
 
 /* CPUID (leaf 0), then VMCALL, then HLT: the lab 5 guest. */
 extern const struct guest_program guest_hello;
+
+/* The lab 6 guests, one family of VM exits each (kernel/guest/guest_*.c). */
+extern const struct guest_program guest_cpuid, guest_io, guest_msr, guest_cr, guest_hlt,
+	guest_vmx, guest_breakpoint, guest_hypercall, guest_triple_fault, guest_invd, guest_bench;
+
+/* The shutdown code of a guest that took an exception outside guest_try(): 0xE0 | vector. */
+#define GUEST_UNEXPECTED 0xE0
+
+/* For the harness: forget every note; look one up (the latest with that key). */
+void guest_notes_reset(void);
+bool guest_note_get(const char *key, u64 *value);
 
 #endif

@@ -60,6 +60,14 @@ bool harness_call(const char *who, void (*fn)(void *), void *arg, char *why, siz
 	return false;
 }
 
+u64 harness_nonce(void)
+{
+	u64 h = 0xcbf29ce484222325ULL;          /* FNV-1a, 64 bits */
+	for (const char *p = run.nonce; *p; p++)
+		h = (h ^ (u8)*p) * 0x100000001b3ULL;
+	return h;
+}
+
 void harness_main(const char *cmdline)
 {
 	char scenario[32] = "default";

@@ -48,4 +48,7 @@ __printf(1, 2) void harness_abort(const char *fmt, ...);
  */
 bool harness_call(const char *who, void (*fn)(void *), void *arg, char *why, size_t size);
 
+/* This run's nonce as a number (a hash of the nonce= string), for values a guest must echo. */
+u64 harness_nonce(void);
+
 #endif

@@ -11,6 +11,7 @@
 #include "launch.h"
 #include "page.h"
 #include "prereq_root.h"
+#include "prereq_vm.h"
 #include "printf.h"
 #include "string.h"
 #include "vmcs.h"
@@ -32,52 +33,7 @@ static void call_launch(void *p)
 	c->ret = vmx_launch(&c->regs, &c->exit);
 }
 
-/* A VMCS from the student's lab 4. */
-struct vm {
-	void *vmcs, *stack;
-	int ret;
-};
-
 static const struct vmx_caps *lab_caps;
-static bool lab4_broken;        /* set once vm_new() has printed its ABORT line */
-
-static void call_setup(void *p)
-{
-	struct vm *vm = p;
-	vm->ret = vmcs_setup(lab_caps, &guest_hello, &vm->vmcs, &vm->stack);
-}
-
-/*
- * A fresh, current VMCS from the student's vmcs_setup(), which must not fault,
- * must return 0 and must break none of vmcs_check()'s rules. Otherwise prints one
- * ABORT line naming lab 4 and returns false (now and on every later call).
- */
-static bool vm_new(struct vm *vm)
-{
-	char why[160] = "";
-
-	if (lab4_broken)
-		return false;
-	if (!harness_call("vmcs_setup()", call_setup, vm, why, sizeof(why)))
-		lab4_broken = true;
-	else if (vm->ret != 0)
-		lab4_broken = !why_not(why, sizeof(why), "vmcs_setup() returned %d (%s)", vm->ret,
-				       hv_strerror(vm->ret));
-	else if (vmcs_check(false).violations)
-		lab4_broken = !why_not(why, sizeof(why), "vmcs_setup() built a VMCS that breaks "
-				       "VM-entry rules (run lab 4 to see which)");
-	if (lab4_broken)
-		harness_abort("this lab builds on lab 4, and %s; fix lab 4, or grade this lab on the "
-			      "reference with PRIOR=sol", why);
-	return !lab4_broken;
-}
-
-static void vm_free(struct vm *vm)
-{
-	vmx_vmclear((u64)vm->vmcs);
-	page_free(vm->vmcs);
-	page_free(vm->stack);
-}
 
 /* Runs vmx_launch() under trap_catch(), recording what it printed; false with why if it faulted. */
 static bool launch(struct call *c, char *why, size_t size)
@@ -92,9 +48,9 @@ static void check_first_exit(void)
 {
 	char why[192] = "";
 	struct call c = { 0 };
-	struct vm vm;
+	struct prereq_vm vm;
 
-	if (!vm_new(&vm))
+	if (!prereq_vm_new(&vm, lab_caps, &guest_hello))
 		return;
 	bool ok = launch(&c, why, sizeof(why));
 	u64 reason = vmcs_read(VM_EXIT_REASON), rip = vmcs_read(GUEST_RIP);
@@ -118,7 +74,7 @@ static void check_first_exit(void)
 			c.exit.guest_rip, c.exit.insn_len, c.exit.qualification, reason, rip, len, qual);
 	check("exit_info", ok, "*exit holds the exit reason, qualification, guest RIP and instruction length",
 	      "%s", why);
-	vm_free(&vm);
+	prereq_vm_free(&vm);
 }
 
 /* One provoked failure: how the VMCS is broken, and what vmx_launch() must return and print. */
@@ -160,9 +116,9 @@ static void check_failure(const struct failure *f)
 {
 	char why[256] = "";
 	struct call c = { 0 };
-	struct vm vm;
+	struct prereq_vm vm;
 
-	if (!vm_new(&vm))
+	if (!prereq_vm_new(&vm, lab_caps, &guest_hello))
 		return;
 	if (f->field) {
 		u64 good = vmcs_read(f->field);
@@ -191,7 +147,7 @@ static void check_failure(const struct failure *f)
 		kprintf("vmcs_check explains:\n");
 		vmcs_check(true);
 	}
-	vm_free(&vm);
+	prereq_vm_free(&vm);
 }
 
 static bool lab5_run(const char *scenario)

@@ -16,11 +16,13 @@ static inline int prereq_enable(struct vmx_caps *caps)
 	return vmx_enable(caps);
 }
 
+/* The VMXON region of the last prereq_vmxon(); lab 7 frees it, earlier labs leave it to the machine. */
+static void *prereq_vmxon_region;
+
 /* Lab 3's vmx_on() in the shape prereq_run() calls. */
 static inline int prereq_vmxon(struct vmx_caps *caps)
 {
-	static void *region;    /* freed with the machine: the harness leaves with vmxroot_leave() */
-	return vmx_on(caps, &region);
+	return vmx_on(caps, &prereq_vmxon_region);
 }
 
 /* Runs the student's labs 1, 2 and 3 into *caps; false (after an ABORT line naming the lab) on a failure. */

@@ -12,6 +12,8 @@ const char *hv_strerror(int e)
 		[HV_EDISABLED] = "HV_EDISABLED: VMX disabled by firmware",
 		[HV_EVMXFAIL] = "HV_EVMXFAIL: a VMX instruction failed",
 		[HV_EENTRY] = "HV_EENTRY: VM entry failed",
+		[HV_EEXIT] = "HV_EEXIT: unhandled VM exit",
+		[HV_ECRASH] = "HV_ECRASH: the guest crashed",
 	};
 	if (e < 0)
 		e = -e;

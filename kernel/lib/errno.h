@@ -11,6 +11,8 @@ enum hv_error {
 	HV_EDISABLED = 5, /* VMX disabled by firmware: IA32_FEATURE_CONTROL locked with VMX off */
 	HV_EVMXFAIL = 6, /* a VMX instruction failed (VMfailInvalid or VMfailValid) */
 	HV_EENTRY = 7,   /* VM entry failed after its checks on the guest (exit reason bit 31) */
+	HV_EEXIT = 8,    /* a VM exit the hypervisor does not handle: the VM was stopped */
+	HV_ECRASH = 9,   /* the guest crashed (triple fault): the VM was stopped */
 };
 
 /* The name and meaning of e (positive or negated), e.g. "HV_ENOVMX: no VMX". */

@@ -120,6 +120,52 @@
 #define VMX_AR_G BIT(15)                      /* granularity */
 #define VMX_AR_UNUSABLE BIT(16)               /* segment unusable */
 
+/*
+ * Exit qualification of an I/O instruction (SDM Vol. 3C, 28.2.1 "Basic VM-Exit
+ * Information", Table "Exit Qualification for I/O Instructions").
+ */
+#define VMX_IO_SIZE(q) (((q) & 7) + 1)         /* bits 2:0: 0, 1, 3 = 1, 2, 4 bytes */
+#define VMX_IO_IN BIT(3)                       /* direction: 1 IN, 0 OUT */
+#define VMX_IO_STRING BIT(4)                   /* INS/OUTS */
+#define VMX_IO_REP BIT(5)
+#define VMX_IO_PORT(q) ((u16)((q) >> 16))      /* bits 31:16 */
+
+/*
+ * Exit qualification of a control-register access (same section, Table "Exit
+ * Qualification for Control-Register Accesses").
+ */
+#define VMX_CR_NUMBER(q) ((unsigned)(q) & 0xF)           /* bits 3:0 */
+#define VMX_CR_ACCESS_TYPE(q) (((unsigned)(q) >> 4) & 3) /* bits 5:4 */
+#define VMX_CR_ACCESS_MOV_TO 0
+#define VMX_CR_ACCESS_MOV_FROM 1
+#define VMX_CR_ACCESS_CLTS 2
+#define VMX_CR_ACCESS_LMSW 3
+#define VMX_CR_GPR(q) (((unsigned)(q) >> 8) & 0xF)       /* bits 11:8: register number */
+
+/*
+ * Interruption information: VM_EXIT_INTR_INFO (SDM Vol. 3C, 25.9.2 "Information
+ * for VM Exits Due to Vectored Events") and VM_ENTRY_INTR_INFO_FIELD (25.8.3
+ * "VM-Entry Controls for Event Injection") share this layout.
+ */
+#define INTR_INFO_VECTOR_MASK 0xFFU            /* bits 7:0 */
+#define INTR_INFO_INTR_TYPE_MASK 0x700U        /* bits 10:8 */
+#define INTR_TYPE_HARD_EXCEPTION (3U << 8)
+#define INTR_TYPE_SOFT_EXCEPTION (6U << 8)     /* INT3, INTO */
+#define INTR_INFO_DELIVER_CODE_MASK BIT(11)    /* push an error code */
+#define INTR_INFO_VALID_MASK BIT(31)
+
+/*
+ * What the hypervisor tells its guests through CPUID. No processor returns
+ * information for leaves 0x40000000-0x4FFFFFFF, and CPUID.1:ECX bit 31 is "not
+ * used, always returns 0" (SDM Vol. 2A, CPUID, Table "Information Returned by
+ * CPUID Instruction"); by convention hypervisors answer leaf 0x40000000 with
+ * their highest leaf in EAX and a signature in EBX, ECX, EDX, and set that bit.
+ */
+#define CPUID_HV_LEAF 0x40000000U
+#define CPUID_HV_LEAF_LAST 0x4FFFFFFFU
+#define CPUID_HV_SIGNATURE "hvlabs\0\0\0\0\0\0"      /* 12 bytes: EBX, ECX, EDX */
+#define CPUID_1_ECX_HYPERVISOR BIT(31)
+
 /* MSRs the host state mirrors (SDM Vol. 4, 2.1 "Architectural MSRs"). */
 #define MSR_IA32_SYSENTER_CS 0x174
 #define MSR_IA32_SYSENTER_ESP 0x175
@@ -221,6 +267,17 @@ static inline enum vmx_status vmx_vmread(u64 field, u64 *value)
 	__asm__ volatile("vmread %[field], %[value]"
 			 : [value] "=rm"(*value), "=@ccc"(cf), "=@ccz"(zf)
 			 : [field] "r"(field)
+			 : "memory");
+	return VMX_STATUS(cf, zf);
+}
+
+/* VMWRITE: value into field of the current VMCS (SDM Vol. 3C, 31.3 "VMWRITE"). */
+static inline enum vmx_status vmx_vmwrite(u64 field, u64 value)
+{
+	bool cf, zf;
+	__asm__ volatile("vmwrite %[value], %[field]"
+			 : "=@ccc"(cf), "=@ccz"(zf)
+			 : [field] "r"(field), [value] "rm"(value)
 			 : "memory");
 	return VMX_STATUS(cf, zf);
 }

@@ -17,22 +17,32 @@ section .text
 HOST_RSP equ 0x6C14                   ; VMCS field encodings (kernel/vmx/vmcs_fields.def)
 HOST_RIP equ 0x6C16
 
-; struct guest_regs offsets (kernel/vmx/vcpu.h)
+; struct guest_regs offsets (kernel/vmx/vcpu.h): the SDM's register numbers times 8
 %define R_RAX 0
-%define R_RBX 8
-%define R_RCX 16
-%define R_RDX 24
-%define R_RSI 32
-%define R_RDI 40
-%define R_RBP 48
-%define R_R8 56
-%define R_R9 64
-%define R_R10 72
-%define R_R11 80
-%define R_R12 88
-%define R_R13 96
-%define R_R14 104
-%define R_R15 112
+%define R_RCX 8
+%define R_RDX 16
+%define R_RBX 24
+%define R_RBP 40
+%define R_RSI 48
+%define R_RDI 56
+%define R_R8 64
+%define R_R9 72
+%define R_R10 80
+%define R_R11 88
+%define R_R12 96
+%define R_R13 104
+%define R_R14 112
+%define R_R15 120
+
+; struct vmx_run_stats (kernel/vmx/vcpu.h)
+%define STATS_ENTRIES 0
+%define STATS_LIMIT 8
+%define STATS_EXITS 16
+%define STATS_REASONS 80
+VM_EXIT_REASON equ 0x4402
+
+extern vmx_stats
+extern vmx_run_stuck
 
 global vmx_run
 global vmx_exit_stub
@@ -46,6 +56,13 @@ vmx_run:
 	push r15
 	push rdi                        ; regs: the exit stub finds it at [HOST_RSP]
 
+	inc qword [rel vmx_stats + STATS_ENTRIES]
+	mov rax, [rel vmx_stats + STATS_LIMIT]
+	test rax, rax                   ; a limit, and reached? the guest is stuck
+	jz .counted
+	cmp [rel vmx_stats + STATS_ENTRIES], rax
+	ja vmx_run_stuck                ; prints why and raises #UD: never returns
+.counted:
 	mov rax, HOST_RSP
 	vmwrite rax, rsp                ; a VM exit resumes with this stack pointer
 	jbe .vmwrite_failed             ; CF or ZF set: VMfailInvalid or VMfailValid
@@ -105,6 +122,14 @@ vmx_exit_stub:
 	mov [rax + R_R14], r14
 	mov [rax + R_R15], r15
 	pop qword [rax + R_RAX]         ; the guest's RAX, saved first
+	mov edx, VM_EXIT_REASON         ; count the exit by its basic reason (bits 15:0)
+	vmread rdx, rdx
+	movzx edx, dx
+	mov ecx, STATS_REASONS - 1      ; reasons beyond the table share its last slot
+	cmp edx, ecx
+	cmova edx, ecx
+	lea rcx, [rel vmx_stats]
+	inc qword [rcx + STATS_EXITS + rdx * 8]
 	xor eax, eax                    ; VMX_SUCCEED: the guest ran and exited
 vmx_run_return:
 	add rsp, 8                      ; drop regs

@@ -1,0 +1,35 @@
+/* Guest: CPUID, answered by the hypervisor (the hvlabs leaf, VMX hidden). */
+#include "runtime.h"
+#include "string.h"
+#include "x86.h"
+
+static int cpuid_main(void)
+{
+	struct cpuid_regs hv = cpuid(0x40000000, 0);
+	char sig[13] = { 0 };
+	memcpy(sig, &hv.ebx, 4);
+	memcpy(sig + 4, &hv.ecx, 4);
+	memcpy(sig + 8, &hv.edx, 4);
+	guest_note("cpuid.hv.eax", hv.eax);
+	guest_note("cpuid.hv.ebx", hv.ebx);
+	guest_note("cpuid.hv.ecx", hv.ecx);
+	guest_note("cpuid.hv.edx", hv.edx);
+	guest_printf("CPUID 0x40000000: max leaf %#x, signature \"%s\"\n", hv.eax, sig);
+
+	struct cpuid_regs one = cpuid(1, 0);
+	guest_note("cpuid.1.ecx", one.ecx);
+	guest_printf("CPUID 1: ECX %#x: VMX %s, hypervisor present %s\n", one.ecx,
+		     one.ecx & BIT(5) ? "yes" : "no", one.ecx & BIT(31) ? "yes" : "no");
+
+	struct cpuid_regs zero = cpuid(0, 0);
+	char vendor[13] = { 0 };
+	memcpy(vendor, &zero.ebx, 4);
+	memcpy(vendor + 4, &zero.edx, 4);
+	memcpy(vendor + 8, &zero.ecx, 4);
+	guest_note("cpuid.0.eax", zero.eax);
+	guest_note("cpuid.0.ebx", zero.ebx);
+	guest_printf("CPUID 0: max leaf %#x, vendor \"%s\"\n", zero.eax, vendor);
+	return 0;
+}
+
+GUEST_PROGRAM(guest_cpuid, "cpuid", cpuid_main, "CPUID: the hypervisor leaf and a hidden VMX bit");

@@ -1,0 +1,72 @@
+/* Guest: RDMSR and WRMSR: MSRs the hypervisor emulates, and ones that must raise #GP. */
+#include "runtime.h"
+#include "vmx.h"
+
+/* An MSR index that no processor has, and the hypervisor does not know. */
+#define MSR_UNKNOWN 0x4000ABCD
+
+struct msr_probe {
+	u32 msr;
+	u64 value;
+	u64 rip;                /* the address of the RDMSR/WRMSR instruction */
+};
+
+static void rdmsr_probe(void *p)
+{
+	struct msr_probe *m = p;
+	u32 lo, hi;
+	__asm__ volatile("lea 1f(%%rip), %%r8\n\tmov %%r8, %[rip]\n1:\trdmsr"
+			 : "=a"(lo), "=d"(hi), [rip] "=m"(m->rip) : "c"(m->msr) : "r8", "memory");
+	m->value = (u64)hi << 32 | lo;
+}
+
+static void wrmsr_probe(void *p)
+{
+	struct msr_probe *m = p;
+	__asm__ volatile("lea 1f(%%rip), %%r8\n\tmov %%r8, %[rip]\n1:\twrmsr"
+			 : [rip] "=m"(m->rip)
+			 : "c"(m->msr), "a"((u32)m->value), "d"((u32)(m->value >> 32)) : "r8", "memory");
+}
+
+/* Runs probe on *m; notes "<key>.vector" (0xFF: no exception) and whether it was at the instruction. */
+static void probe(void (*fn)(void *), struct msr_probe *m, const char *key_vector, const char *key_rip)
+{
+	struct guest_fault f;
+	bool faulted = guest_try(fn, m, &f);
+	guest_note(key_vector, faulted ? f.vector | f.error_code << 8 : 0xFF);
+	if (key_rip)
+		guest_note(key_rip, faulted && f.rip == m->rip);
+}
+
+static int msr_main(void)
+{
+	u64 n = guest_nonce();
+	u64 esp = 0x00007F0000000000ULL | (n & 0xFFFFFFFF0ULL);   /* canonical, nonce-dependent */
+	struct msr_probe m = { .msr = MSR_IA32_SYSENTER_ESP, .value = esp };
+	probe(wrmsr_probe, &m, "msr.wr_esp", NULL);
+	m.value = 0;
+	probe(rdmsr_probe, &m, "msr.rd_esp", NULL);
+	guest_note("msr.esp_want", esp);
+	guest_note("msr.esp", m.value);
+	guest_printf("IA32_SYSENTER_ESP: wrote %#lx, read back %#lx\n", esp, m.value);
+
+	m = (struct msr_probe){ .msr = MSR_IA32_FEAT_CTL };
+	probe(rdmsr_probe, &m, "msr.rd_featctl", NULL);
+	guest_note("msr.featctl", m.value);
+	guest_printf("IA32_FEATURE_CONTROL reads %#lx\n", m.value);
+
+	m = (struct msr_probe){ .msr = MSR_UNKNOWN };
+	probe(rdmsr_probe, &m, "msr.rd_unknown", "msr.rd_unknown_rip");
+	m = (struct msr_probe){ .msr = MSR_UNKNOWN, .value = n };
+	probe(wrmsr_probe, &m, "msr.wr_unknown", "msr.wr_unknown_rip");
+	m = (struct msr_probe){ .msr = MSR_IA32_SYSENTER_EIP, .value = 0x8000000000000000ULL | n };
+	probe(wrmsr_probe, &m, "msr.wr_noncanonical", "msr.wr_noncanonical_rip");
+	u64 rd, wr;
+	guest_note_get("msr.rd_unknown", &rd);
+	guest_note_get("msr.wr_unknown", &wr);
+	guest_printf("unknown MSR %#x: RDMSR raised vector %lu, WRMSR vector %lu\n", MSR_UNKNOWN,
+		     rd & 0xFF, wr & 0xFF);
+	return 0;
+}
+
+GUEST_PROGRAM(guest_msr, "msr", msr_main, "RDMSR/WRMSR: emulated MSRs and #GP(0) for the rest");

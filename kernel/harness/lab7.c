@@ -1,0 +1,289 @@
+/*
+ * Lab 7 harness: the whole life cycle through the student's code (detect,
+ * enable, VMXON, VMCS, the exit loop with a guest that shuts itself down), then
+ * vmx_shutdown(), judged by the processor: VMX instructions must raise #UD,
+ * CR4.VMXE must be clear, every page must be back, the VMCS must have been
+ * VMCLEARed. Then all of it once more, in the same boot.
+ * The "demo" scenario (`make run`) tells the same story for a reader.
+ */
+#include "capture.h"
+#include "errno.h"
+#include "exits.h"
+#include "guest.h"
+#include "harness.h"
+#include "page.h"
+#include "prereq_root.h"
+#include "printf.h"
+#include "string.h"
+#include "vmcs.h"
+#include "vmcs_access.h"
+#include "vmcs_check.h"
+#include "vmxoff.h"
+#include "vmxroot.h"
+#include "x86.h"
+
+/* A VMXON region of the harness's own, outside the allocator, for probing after the student's VMXOFF. */
+static u8 probe_region[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+
+/* What one life cycle came to. */
+struct cycle {
+	struct vmx_caps caps;
+	struct vmx_cpu cpu;
+	struct vcpu v;
+	void *vmcs;             /* the VMCS it used, kept for the VMCLEAR probe */
+	size_t free_before;     /* page_free_count() before lab 3 */
+	int ret;                /* vm_run(), then vmx_shutdown() */
+	bool ok;                /* the cycle reached vmx_shutdown() and it returned 0 */
+	char why[200];
+};
+
+static struct cycle cycles[2];
+
+static void call_setup(void *p)
+{
+	struct cycle *c = p;
+	c->ret = vmcs_setup(&c->caps, &guest_hypercall, &c->cpu.vmcs, &c->cpu.guest_stack);
+	if (!c->ret)
+		c->ret = vm_setup_exits(&c->caps);
+}
+
+static void call_vm_run(void *p)
+{
+	struct cycle *c = p;
+	c->ret = vm_run(&c->v);
+}
+
+static void call_shutdown(void *p)
+{
+	struct cycle *c = p;
+	c->ret = vmx_shutdown(&c->cpu);
+}
+
+/*
+ * Labs 1-6 up to the guest's shutdown hypercall, then the student's vmx_shutdown().
+ * False with an ABORT line if an earlier lab fails; otherwise c->ok says whether
+ * vmx_shutdown() returned 0 (c->why says what went wrong if not).
+ */
+static bool life_cycle(struct cycle *c, int n)
+{
+	memset(c, 0, sizeof(*c));
+	kprintf("-- life cycle %d\n", n);
+	c->free_before = page_free_count();
+	if (!prereq_run(1, "vmx_detect()", vmx_detect, &c->caps) ||
+	    !prereq_run(2, "vmx_enable()", prereq_enable, &c->caps) || !prereq_vmx_enabled() ||
+	    !prereq_run(3, "vmx_on()", prereq_vmxon, &c->caps))
+		return false;
+	c->cpu.vmxon_region = prereq_vmxon_region;
+
+	if (!harness_call("vmcs_setup()/vm_setup_exits()", call_setup, c, c->why, sizeof(c->why)) ||
+	    c->ret || vmcs_check(false).violations) {
+		harness_abort("this lab builds on labs 4 and 6, and vmcs_setup() or vm_setup_exits() "
+			      "failed (%s); fix them, or grade this lab on the reference with PRIOR=sol",
+			      c->ret ? hv_strerror(c->ret) : c->why[0] ? c->why : "VM-entry rules broken");
+		return false;
+	}
+	c->vmcs = c->cpu.vmcs;
+	vcpu_init(&c->v, &c->caps, &guest_hypercall, harness_nonce() + (u64)n);
+	vmx_stats_reset(1000);
+	if (!harness_call("vm_run()", call_vm_run, c, c->why, sizeof(c->why)) || c->ret ||
+	    !c->v.shutdown) {
+		vmx_stats.entry_limit = 0;
+		harness_abort("this lab builds on lab 6, and the guest did not run to its shutdown "
+			      "hypercall (%s); fix lab 6, or grade this lab on the reference with PRIOR=sol",
+			      c->ret ? hv_strerror(c->ret) : c->why);
+		return false;
+	}
+	vmx_stats.entry_limit = 0;
+	vserial_flush(&c->v.com1);
+
+	if (!harness_call("vmx_shutdown()", call_shutdown, c, c->why, sizeof(c->why)))
+		return true;
+	if (c->ret)
+		why_not(c->why, sizeof(c->why), "vmx_shutdown() returned %d (%s)", c->ret,
+			hv_strerror(c->ret));
+	else
+		c->ok = true;
+	return true;
+}
+
+/* Back into VMX operation with the harness's own region (CR4.VMXE set for it); false if VMXON fails. */
+static bool probe_enter(void)
+{
+	enum vmx_status s;
+	struct fault f;
+	*(u32 *)probe_region = (u32)(rdmsr(MSR_IA32_VMX_BASIC) & VMX_BASIC_REVISION_ID_MASK);
+	write_cr4(read_cr4() | CR4_VMXE);
+	return vmxroot_vmxon((u64)probe_region, &s, &f) && s == VMX_SUCCEED;
+}
+
+static void probe_leave(void)
+{
+	vmx_vmxoff();
+	write_cr4(read_cr4() & ~CR4_VMXE);
+}
+
+/*
+ * Was the VMCS at vmcs VMCLEARed before VMXOFF? VMPTRLD it again and VMLAUNCH it
+ * with a broken control: a clear VMCS fails the control check (error 7); one left
+ * launched fails before that, with error 4 (SDM Vol. 3C, 31.3 "VMLAUNCH/VMRESUME":
+ * the launch state is checked first). Its page is free, but nothing has reused it
+ * (the probe allocates nothing). Returns the error number, or 0 if the probe failed.
+ */
+static u32 launch_state_probe(void *vmcs)
+{
+	u32 error = 0;
+	if (!probe_enter())
+		return 0;
+	if (vmx_vmptrld((u64)vmcs) == VMX_SUCCEED) {
+		vmcs_write(PIN_BASED_VM_EXEC_CONTROL, 0xFFFFFFFF);
+		bool cf, zf;
+		__asm__ volatile("vmlaunch" : "=@ccc"(cf), "=@ccz"(zf) : : "memory");
+		if (VMX_STATUS(cf, zf) == VMX_FAIL_VALID)
+			error = (u32)vmcs_read(VM_INSTRUCTION_ERROR);
+		vmx_vmclear((u64)vmcs);
+	}
+	probe_leave();
+	return error;
+}
+
+/* Reports the checks of cycle n; true if they all passed. */
+static bool check_cycle(struct cycle *c, int n)
+{
+	char why[200] = "";
+	bool ok = c->ok;
+
+	/* After vmx_shutdown(): out of VMX operation, CR4.VMXE clear, the pages back. */
+	if (n == 1)
+		check("shutdown", ok, "after the guest's shutdown hypercall, vmx_shutdown() returns 0",
+		      "%s", c->why);
+
+	bool root = vmxroot_active();
+	u64 cr4 = read_cr4();
+	size_t free_now = page_free_count();
+	if (n == 1) {
+		bool clean = ok && !root && !(cr4 & CR4_VMXE) && free_now == c->free_before;
+		check("ud_after", ok && !root, "after vmx_shutdown(), VMX instructions raise #UD (VMPTRST)", "%s",
+		      !ok ? c->why : "VMPTRST still works: the processor is in VMX operation (VMXOFF missing?)");
+		if (ok && (cr4 & CR4_VMXE))
+			why_not(why, sizeof(why), "CR4 is %#lx: VMXE (bit 13) is still set", cr4);
+		check("vmxe_clear", ok && !(cr4 & CR4_VMXE), "CR4.VMXE is clear after vmx_shutdown()", "%s",
+		      !ok ? c->why : why);
+		if (ok && free_now != c->free_before)
+			why_not(why, sizeof(why), "%zu pages free, %zu before lab 3: %ld not given back",
+				free_now, c->free_before, (long)(c->free_before - free_now));
+		check("freed", ok && free_now == c->free_before,
+		      "every page is back: the free count is what it was before lab 3", "%s", !ok ? c->why : why);
+		u32 error = ok && !root ? launch_state_probe(c->vmcs) : 0;
+		if (ok && !root && error != VMXERR_ENTRY_INVALID_CONTROL_FIELD)
+			why_not(why, sizeof(why), "VMLAUNCH of that VMCS, loaded again, fails with error %u "
+				"(%s): it was not VMCLEARed before VMXOFF", error, vmx_error_text(error));
+		check("vmclear", ok && !root && error == VMXERR_ENTRY_INVALID_CONTROL_FIELD,
+		      "the VMCS was VMCLEARed before VMXOFF (its launch state is clear)", "%s",
+		      !ok ? c->why : root ? "not checked: still in VMX operation" : why);
+		return clean && error == VMXERR_ENTRY_INVALID_CONTROL_FIELD;
+	}
+	if (ok && (root || (cr4 & CR4_VMXE) || free_now != c->free_before))
+		ok = why_not(c->why, sizeof(c->why), "after the second vmx_shutdown(): %s",
+			     root ? "still in VMX operation" : (cr4 & CR4_VMXE) ? "CR4.VMXE set" :
+			     "pages missing");
+	check("twice", ok, "the whole life cycle, enable to VMXOFF, runs a second time in the same boot",
+	      "%s", c->why);
+	return ok;
+}
+
+static void check_second_shutdown(struct cycle *c)
+{
+	char why[200] = "";
+	size_t before = page_free_count();
+	bool ok = c->ok && harness_call("vmx_shutdown() (again)", call_shutdown, c, why, sizeof(why));
+	if (!c->ok)
+		why_not(why, sizeof(why), "not checked: the life cycle did not complete");
+	else if (ok && c->ret)
+		ok = why_not(why, sizeof(why), "a second vmx_shutdown() returned %d (%s), want 0", c->ret,
+			     hv_strerror(c->ret));
+	else if (ok && page_free_count() != before)
+		ok = why_not(why, sizeof(why), "a second vmx_shutdown() changed the free count");
+	check("again", ok, "a second vmx_shutdown() is harmless: returns 0, frees nothing, faults nowhere",
+	      "%s", why);
+}
+
+/* The demo: every stage, then every guest, told for a reader (`make run`). */
+static void demo(void)
+{
+	static const struct guest_program *const guests[] = {
+		&guest_hypercall, &guest_cpuid, &guest_io, &guest_msr, &guest_cr, &guest_hlt,
+		&guest_vmx, &guest_breakpoint, &guest_triple_fault, &guest_invd,
+	};
+	struct cycle *c = &cycles[0];
+	struct vmx_caps *caps = &c->caps;
+
+	kprintf("== lab 1, detect: the processor's VMX capabilities\n");
+	if (!prereq_run(1, "vmx_detect()", vmx_detect, caps))
+		return;
+	vmx_caps_print(caps);
+	kprintf("== lab 2, enable: IA32_FEATURE_CONTROL %#lx, CR0 %#lx -> ", rdmsr(MSR_IA32_FEAT_CTL),
+		read_cr0());
+	if (!prereq_run(2, "vmx_enable()", prereq_enable, caps))
+		return;
+	kprintf("%#lx, CR4 VMXE set: %#lx\n", read_cr0(), read_cr4());
+	size_t free_before = page_free_count();
+	if (!prereq_run(3, "vmx_on()", prereq_vmxon, caps))
+		return;
+	c->cpu.vmxon_region = prereq_vmxon_region;
+	kprintf("== lab 3, vmxon: in VMX root operation, VMXON region at %p\n", c->cpu.vmxon_region);
+	kprintf("== labs 4-6: a VMCS per guest, VMLAUNCH, then the exit loop until the guest stops\n");
+	for (size_t i = 0; i < ARRAY_SIZE(guests); i++) {
+		const struct guest_program *g = guests[i];
+		kprintf("-- guest \"%s\": %s\n", g->name, g->about);
+		c->ret = vmcs_setup(caps, g, &c->cpu.vmcs, &c->cpu.guest_stack);
+		if (!c->ret)
+			c->ret = vm_setup_exits(caps);
+		if (!c->ret) {
+			vcpu_init(&c->v, caps, g, harness_nonce());
+			vmx_stats_reset(100000);
+			c->ret = vm_run(&c->v);
+			vmx_stats.entry_limit = 0;
+			vserial_flush(&c->v.com1);
+		}
+		u64 exits = 0;
+		for (size_t r = 0; r < VMX_STATS_REASONS; r++)
+			exits += vmx_stats.exits[r];
+		kprintf("   %s after %lu VM exits: %s\n", c->v.shutdown ? "shut down" : "stopped", exits,
+			c->ret ? hv_strerror(c->ret) : "ok");
+		if (vmx_vmcs_release(&c->cpu))
+			return;
+	}
+	kprintf("== lab 7, vmxoff: ");
+	c->ret = vmx_off(&c->cpu);
+	kprintf("%s; VMPTRST %s, CR4 %#lx, %zu pages free (%zu before VMXON)\n",
+		c->ret ? hv_strerror(c->ret) : "left VMX operation",
+		vmxroot_active() ? "still works" : "raises #UD", read_cr4(), page_free_count(), free_before);
+}
+
+static bool lab7_run(const char *scenario)
+{
+	if (strcmp(scenario, "demo") == 0) {
+		demo();
+		return true;
+	}
+	if (strcmp(scenario, "vmx") != 0)
+		return false;
+	if (life_cycle(&cycles[0], 1)) {
+		bool clean = check_cycle(&cycles[0], 1);
+		vmxroot_leave();
+		if (!clean)
+			check("twice", false, "the whole life cycle, enable to VMXOFF, runs a second time in the same boot",
+			      "not tried: the first life cycle did not end cleanly (see the checks above)");
+		else if (life_cycle(&cycles[1], 2))
+			check_cycle(&cycles[1], 2);
+		if (cycles[0].ok)
+			check_second_shutdown(cycles[1].ok ? &cycles[1] : &cycles[0]);
+		else
+			check("again", false, "a second vmx_shutdown() is harmless: returns 0, frees nothing, faults nowhere",
+			      "not tried: the first vmx_shutdown() did not succeed");
+	}
+	vmxroot_leave();
+	return true;
+}
+
+HARNESS(7, "vmxoff", lab7_run);

@@ -1,0 +1,52 @@
+/* The virtual CPU's helpers, and vmx_run()'s counters (vmx_run itself is vmx_run.asm). */
+#include "vcpu.h"
+#include "guest.h"
+#include "printf.h"
+#include "string.h"
+#include "vmcs_access.h"
+
+struct vmx_run_stats vmx_stats;
+
+void vmx_stats_reset(u64 entry_limit)
+{
+	memset(&vmx_stats, 0, sizeof(vmx_stats));
+	vmx_stats.entry_limit = entry_limit;
+}
+
+void vmx_run_stuck(void)
+{
+	kprintf("vmx_run: %lu VM entries, the limit for this guest: it is making no progress "
+		"(is the guest's RIP advanced past each instruction it exits on?)\n",
+		vmx_stats.entry_limit);
+	__asm__ volatile("ud2");
+	__builtin_unreachable();
+}
+
+void vcpu_init(struct vcpu *v, const struct vmx_caps *caps, const struct guest_program *g,
+	       u64 nonce)
+{
+	memset(v, 0, sizeof(*v));
+	v->caps = caps;
+	v->nonce = nonce;
+	v->regs.rdi = (u64)g->main;     /* guest_start calls it */
+}
+
+u64 *vcpu_gpr(struct vcpu *v, unsigned n)
+{
+	return n < 16 && n != GUEST_GPR_RSP ? &v->regs.gpr[n] : NULL;
+}
+
+void vcpu_dump(const struct vcpu *v)
+{
+	static const char *const names[16] = {
+		"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+		"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+	};
+	kprintf("guest registers:\n");
+	for (unsigned n = 0; n < 16; n++) {
+		u64 value = n == GUEST_GPR_RSP ? vmcs_read(GUEST_RSP) : v->regs.gpr[n];
+		kprintf("  %-3s %016lx%s", names[n], value, n % 4 == 3 ? "\n" : "");
+	}
+	kprintf("  rip %016lx  rflags %016lx  cr0 %016lx  cr4 %016lx\n", vmcs_read(GUEST_RIP),
+		vmcs_read(GUEST_RFLAGS), vmcs_read(GUEST_CR0), vmcs_read(GUEST_CR4));
+}

@@ -1,0 +1,30 @@
+/*
+ * Lab 7 "shut down": the interface of labs/07-vmxoff/vmxoff.c.
+ * vmx_shutdown() closes the life cycle that labs 2-4 opened: no current VMCS,
+ * no VMX operation, CR4.VMXE clear, and every page given back.
+ */
+#ifndef HV_VMXOFF_H
+#define HV_VMXOFF_H
+
+#include "types.h"
+
+/* One processor's VMX resources: what labs 3 and 4 allocated (NULL: none). */
+struct vmx_cpu {
+	void *vmxon_region;     /* lab 3's vmx_on() */
+	void *vmcs;             /* lab 4's vmcs_setup() */
+	void *guest_stack;      /* ... and the guest's stack */
+};
+
+/* VMCLEARs cpu->vmcs, then frees it and the guest stack; NULLs both. -HV_EVMXFAIL if VMCLEAR fails. */
+int vmx_vmcs_release(struct vmx_cpu *cpu);
+
+/* VMXOFF, then clears CR4.VMXE and frees the VMXON region; NULLs it. -HV_EVMXFAIL if VMXOFF fails. */
+int vmx_off(struct vmx_cpu *cpu);
+
+/*
+ * Both, in that order: the way out of VMX operation. Returns 0, or the first
+ * error. Calling it again is harmless: with nothing left to release it returns 0.
+ */
+int vmx_shutdown(struct vmx_cpu *cpu);
+
+#endif

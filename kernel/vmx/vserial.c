@@ -1,0 +1,65 @@
+/* The emulated COM1 (16550 register layout as in kernel/console/serial.c). */
+#include "vserial.h"
+#include "printf.h"
+
+enum {
+	UART_THR = 0,           /* transmit holding register (DLAB 0) */
+	UART_LCR = 3,           /* line control */
+	UART_LSR = 5,           /* line status */
+	UART_LCR_DLAB = 0x80,
+	UART_LSR_THRE = 0x20,   /* transmit holding register empty */
+	UART_LSR_TEMT = 0x40,   /* transmitter empty */
+};
+
+u8 vserial_in(struct vserial *s, u16 port)
+{
+	switch (port - VSERIAL_BASE) {
+	case UART_LCR:
+		return s->lcr;
+	case UART_LSR:
+		return UART_LSR_THRE | UART_LSR_TEMT;
+	default:
+		return 0;
+	}
+}
+
+void vserial_flush(struct vserial *s)
+{
+	if (s->len)
+		kprintf(VSERIAL_PREFIX "%.*s\n", (int)s->len, s->line);
+	s->len = 0;
+}
+
+static void vserial_putc(struct vserial *s, char c)
+{
+	s->bytes++;
+	if (c == '\n') {
+		kprintf(VSERIAL_PREFIX "%.*s\n", (int)s->len, s->line);
+		s->len = 0;
+		return;
+	}
+	if (s->len == sizeof(s->line))
+		vserial_flush(s);
+	s->line[s->len++] = c;
+}
+
+void vserial_out(struct vserial *s, u16 port, u8 value)
+{
+	switch (port - VSERIAL_BASE) {
+	case UART_THR:
+		if (!(s->lcr & UART_LCR_DLAB))
+			vserial_putc(s, (char)value);
+		break;
+	case UART_LCR:
+		s->lcr = value;
+		break;
+	default:
+		break;
+	}
+}
+
+void vserial_write(struct vserial *s, const char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		vserial_putc(s, buf[i]);
+}

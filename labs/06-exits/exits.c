@@ -1,0 +1,281 @@
+/*
+ * Lab 6: handle VM exits.
+ *
+ * A hypervisor spends its life in one loop: enter the guest, wait for a VM exit,
+ * look at why it happened, do what the guest wanted done (or refuse it), and
+ * enter again. Each exit reason gets a handler of its own; the table at the end
+ * of this file maps reasons to handlers. The handout is labs/06-exits/README.md;
+ * the interface is kernel/vmx/exits.h, the hypercall ABI kernel/guest/hypercall.h.
+ */
+#include "enable.h"
+#include "errno.h"
+#include "exits.h"
+#include "hypercall.h"
+#include "launch.h"
+#include "printf.h"
+#include "string.h"
+#include "todo.h"
+#include "trap.h"
+#include "vmcs.h"
+#include "vmcs_access.h"
+#include "x86.h"
+
+/*
+ * Exercise 1: choose the exits. Lab 4's VMCS exits on HLT (and on the
+ * instructions that always exit: CPUID, VMCALL, the VMX instructions). Add:
+ * - "unconditional I/O exiting" in the primary processor-based controls, through
+ *   vmx_adjust_ctls() (SDM Vol. 3C, 25.6.2 "Processor-Based VM-Execution Controls");
+ * - the exception bitmap: bit 3, so that the guest's #BP (INT3) exits (25.6.3
+ *   "Exception Bitmap");
+ * - CR0 and CR4 guest/host masks: the bits VMX pins (1 in FIXED0 or 0 in FIXED1)
+ *   belong to the host; read shadows: what the guest reads for those bits, its
+ *   current CR0, and its CR4 without VMXE, so VMX stays hidden (25.6.6
+ *   "Guest/Host Masks and Read Shadows for CR0 and CR4").
+ */
+int vm_setup_exits(const struct vmx_caps *caps)
+{
+	todo(6, __func__, "enable I/O exiting, the #BP exception exit, and the CR0/CR4 masks and shadows");
+	(void)caps;
+	return -HV_ENOSYS;
+}
+
+/*
+ * Exercise 2: after an exit caused by an instruction that the hypervisor has now
+ * carried out, the guest must continue after it: GUEST_RIP += VM_EXIT_INSTRUCTION_LEN
+ * (SDM Vol. 3C, 28.2.5 "Information for VM Exits Due to Instruction Execution").
+ */
+void vmx_skip_instruction(void)
+{
+	todo(6, __func__, "move GUEST_RIP past the instruction that exited");
+}
+
+/*
+ * Exercise 3: event injection (SDM Vol. 3C, 25.8.3 "VM-Entry Controls for Event
+ * Injection"; 27.6 "Event Injection"): VM_ENTRY_INTR_INFO_FIELD = the vector in
+ * bits 7:0, type 3 (hardware exception) in bits 10:8, bit 11 if an error code is
+ * delivered (then in VM_ENTRY_EXCEPTION_ERROR_CODE), bit 31 valid. The next VM
+ * entry delivers it through the guest's IDT, as if the instruction at GUEST_RIP
+ * had faulted: so do not skip that instruction.
+ */
+void vmx_inject_exception(u8 vector, bool has_error_code, u32 error_code)
+{
+	todo(6, __func__, "fill VM_ENTRY_INTR_INFO_FIELD (and the error code) for a hardware exception");
+	(void)vector;
+	(void)has_error_code;
+	(void)error_code;
+}
+
+/* #GP(0), the answer to what the guest may not do. */
+static void inject_gp(void)
+{
+	vmx_inject_exception(VEC_GP, true, 0);
+}
+
+/*
+ * Exercise 4: CPUID (exit reason 10). Execute it for the guest (leaf EAX,
+ * subleaf ECX) and return the four results in its EAX, EBX, ECX, EDX (which
+ * clears their upper halves, as CPUID does), with three changes:
+ * - leaf 1: clear ECX.VMX (bit 5): this guest gets no VMX; set bit 31, "a
+ *   hypervisor is present" (CPUID_1_ECX_HYPERVISOR);
+ * - leaf CPUID_HV_LEAF: EAX = CPUID_HV_LEAF (the highest hypervisor leaf),
+ *   EBX, ECX, EDX = the 12 bytes of CPUID_HV_SIGNATURE;
+ * - the other leaves up to CPUID_HV_LEAF_LAST: all zeros.
+ */
+static int exit_cpuid(struct vcpu *v)
+{
+	todo(6, __func__, "answer CPUID for the guest, with VMX hidden and the hvlabs leaf");
+	(void)v;
+	return -HV_ENOSYS;
+}
+
+/*
+ * Exercise 5: I/O instructions (exit reason 30). The exit qualification says
+ * everything: size, direction, string or not, port (VMX_IO_* in vmx.h; SDM Vol.
+ * 3C, Table "Exit Qualification for I/O Instructions").
+ * - COM1 (vserial_owns()): vserial_in()/vserial_out() on v->com1.
+ * - Any other port: an OUT goes nowhere; an IN reads all ones.
+ * An IN writes only the low 1, 2 or 4 bytes of RAX, as the processor would: IN AL
+ * and IN AX keep the rest of RAX; IN EAX, like every 32-bit write, clears bits 63:32.
+ * String I/O (INS/OUTS) is not handled: treat it as an unhandled exit.
+ */
+static int exit_unhandled(struct vcpu *v, u32 reason);
+
+static int exit_io(struct vcpu *v)
+{
+	todo(6, __func__, "emulate the IN or OUT the qualification describes");
+	(void)v;
+	return -HV_ENOSYS;
+}
+
+/*
+ * Exercise 6: RDMSR and WRMSR (exit reasons 31, 32): the MSR index is in ECX,
+ * the value in EDX:EAX (SDM Vol. 2B, RDMSR and WRMSR). Lab 4's VMCS has no MSR
+ * bitmaps, so every one exits (25.6.9 "MSR-Bitmap Address"). Emulate:
+ * - IA32_SYSENTER_CS/ESP/EIP: they live in the VMCS (GUEST_SYSENTER_*). A write
+ *   of a non-canonical address to ESP or EIP raises #GP(0), as on a real
+ *   processor (and the next VM entry would fail on it: 27.3.1.1 "Checks on Guest
+ *   Control Registers, Debug Registers, and MSRs").
+ * - IA32_FEATURE_CONTROL: reads FEAT_CTL_LOCKED (locked, VMX off: consistent
+ *   with the hidden CPUID bit); a write raises #GP(0), as for a locked MSR.
+ * - Any other MSR: #GP(0), and the guest's RIP stays on the instruction.
+ * RDMSR returns the value in EDX:EAX, clearing the upper halves of RAX and RDX.
+ */
+static bool is_canonical(u64 a)
+{
+	return (u64)((s64)(a << 16) >> 16) == a;
+}
+
+static u32 sysenter_field(u32 msr)
+{
+	switch (msr) {
+	case MSR_IA32_SYSENTER_CS: return GUEST_SYSENTER_CS;
+	case MSR_IA32_SYSENTER_ESP: return GUEST_SYSENTER_ESP;
+	case MSR_IA32_SYSENTER_EIP: return GUEST_SYSENTER_EIP;
+	default: return 0;
+	}
+}
+
+static int exit_rdmsr(struct vcpu *v)
+{
+	todo(6, __func__, "emulate RDMSR of the SYSENTER MSRs and IA32_FEATURE_CONTROL; #GP(0) for others");
+	(void)v;
+	(void)inject_gp;
+	(void)sysenter_field;
+	return -HV_ENOSYS;
+}
+
+static int exit_wrmsr(struct vcpu *v)
+{
+	todo(6, __func__, "emulate WRMSR of the SYSENTER MSRs (canonical addresses only); #GP(0) for others");
+	(void)v;
+	(void)is_canonical;
+	return -HV_ENOSYS;
+}
+
+/*
+ * Exercise 7: control-register accesses (exit reason 28). With the masks of
+ * exercise 1, a MOV to CR0 or CR4 exits when it would change a host-owned bit
+ * from its read-shadow value (SDM Vol. 3C, 26.3 "Changes to Instruction Behavior
+ * in VMX Non-Root Operation", "MOV to CR0" and "MOV to CR4"). The qualification
+ * gives the CR number, the access type and the source register (VMX_CR_* in
+ * vmx.h); vcpu_gpr() finds the register, except RSP, which is GUEST_RSP.
+ * For MOV to CR0 or CR4 with value x:
+ * - CR4 with VMXE (or a bit FIXED1 says must be 0): #GP(0), the instruction not done;
+ * - otherwise the guest sees x: the read shadow := x; and the processor gets x
+ *   with VMX's fixed bits applied: GUEST_CRn := vmx_fix_cr(x, FIXED0, FIXED1)
+ *   (your lab 2 function), so CR0.NE or CR4.VMXE stay set however the guest writes.
+ * Anything else (CR3, CR8, CLTS, LMSW, MOV from CR) is unhandled here.
+ */
+static int exit_cr_access(struct vcpu *v)
+{
+	todo(6, __func__, "emulate MOV to CR0 and CR4 through the read shadows");
+	(void)v;
+	return -HV_ENOSYS;
+}
+
+/*
+ * Exercise 8: VMCALL (exit reason 18): the hypercalls of kernel/guest/hypercall.h.
+ * HC_PRINT: vserial_write() the text onto v->com1; HC_READ: HC_VALUE_NONCE is
+ * v->nonce; HC_SHUTDOWN: set v->shutdown and v->shutdown_code. Results and errors
+ * go in RAX, as the ABI says; then skip the VMCALL.
+ */
+static int exit_vmcall(struct vcpu *v)
+{
+	todo(6, __func__, "implement the hypercall ABI");
+	(void)v;
+	return -HV_ENOSYS;
+}
+
+/*
+ * Exercise 9: the small ones.
+ * - HLT (reason 12): the guest waits for an interrupt, but this hypervisor
+ *   delivers none, so the wait ends at once: skip it.
+ * - A VMX instruction (reasons 19-27): this guest has no VMX: inject #UD.
+ * - An exception (reason 0): VM_EXIT_INTR_INFO says which (25.9.2 "Information
+ *   for VM Exits Due to Vectored Events"). For #BP, count it in v->breakpoints,
+ *   print "guest breakpoint at RIP <rip>", and skip the INT3. Any other: unhandled.
+ * - A triple fault (reason 2): the guest cannot go on. Print "the guest
+ *   triple-faulted at RIP <rip>: VM stopped" and return -HV_ECRASH.
+ */
+static int exit_hlt(struct vcpu *v)
+{
+	todo(6, __func__, "let the guest continue after HLT");
+	(void)v;
+	return -HV_ENOSYS;
+}
+
+static int exit_vmx_instruction(struct vcpu *v)
+{
+	todo(6, __func__, "inject #UD");
+	(void)v;
+	return -HV_ENOSYS;
+}
+
+static int exit_exception(struct vcpu *v)
+{
+	todo(6, __func__, "count and skip the guest's INT3");
+	(void)v;
+	return -HV_ENOSYS;
+}
+
+static int exit_triple_fault(struct vcpu *v)
+{
+	todo(6, __func__, "report the triple fault and stop the VM");
+	(void)v;
+	return -HV_ENOSYS;
+}
+
+/*
+ * Exercise 10: an exit nobody handles. Print "unhandled VM exit: <name> (reason
+ * <n>), qualification <q>" (vmx_exit_reason_name()), then vmcs_dump() and
+ * vcpu_dump(v), and return -HV_EEXIT: the VM stops, the host goes on.
+ */
+static int exit_unhandled(struct vcpu *v, u32 reason)
+{
+	todo(6, __func__, "name the exit, dump the VMCS and the guest's registers, stop the VM");
+	(void)v;
+	(void)reason;
+	return -HV_ENOSYS;
+}
+
+/* One handler per basic exit reason; a reason without one is unhandled. */
+static int (*const exit_handlers[])(struct vcpu *v) = {
+	[EXIT_REASON_EXCEPTION_NMI] = exit_exception,
+	[EXIT_REASON_TRIPLE_FAULT] = exit_triple_fault,
+	[EXIT_REASON_CPUID] = exit_cpuid,
+	[EXIT_REASON_HLT] = exit_hlt,
+	[EXIT_REASON_VMCALL] = exit_vmcall,
+	[EXIT_REASON_VMCLEAR] = exit_vmx_instruction,
+	[EXIT_REASON_VMLAUNCH] = exit_vmx_instruction,
+	[EXIT_REASON_VMPTRLD] = exit_vmx_instruction,
+	[EXIT_REASON_VMPTRST] = exit_vmx_instruction,
+	[EXIT_REASON_VMREAD] = exit_vmx_instruction,
+	[EXIT_REASON_VMRESUME] = exit_vmx_instruction,
+	[EXIT_REASON_VMWRITE] = exit_vmx_instruction,
+	[EXIT_REASON_VMOFF] = exit_vmx_instruction,
+	[EXIT_REASON_VMON] = exit_vmx_instruction,
+	[EXIT_REASON_CR_ACCESS] = exit_cr_access,
+	[EXIT_REASON_IO_INSTRUCTION] = exit_io,
+	[EXIT_REASON_MSR_READ] = exit_rdmsr,
+	[EXIT_REASON_MSR_WRITE] = exit_wrmsr,
+};
+
+/*
+ * Exercise 11: the loop. Until v->shutdown:
+ * - enter the guest: vmx_run(&v->regs, v->launched): VMLAUNCH the first time,
+ *   VMRESUME after (31.3 "VMRESUME": VMRESUME needs a launched VMCS, VMLAUNCH a
+ *   clear one); a VMfail: vmx_report_failure() and return -HV_EVMXFAIL;
+ * - read VM_EXIT_REASON: bit 31 set means the entry failed (print the reason's
+ *   name, return -HV_EENTRY); bits 15:0 are the basic reason;
+ * - call its handler from exit_handlers[] (exit_unhandled() if there is none)
+ *   and stop with the handler's error if it returns one.
+ * Return 0 once the guest has shut down.
+ */
+int vm_run(struct vcpu *v)
+{
+	todo(6, __func__, "enter the guest, dispatch each exit to its handler, and enter again");
+	(void)v;
+	(void)exit_handlers;
+	(void)exit_unhandled;
+	return -HV_ENOSYS;
+}
