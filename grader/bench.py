@@ -2,7 +2,12 @@
 """hvlabs benchmarks (`make bench`): figures, not pass/fail.
 
   - one boot of the lab-1 reference stage to its verdict, per backend (median of N)
+  - the cost of a VM-exit round trip per kind of exit (CPUID, VMCALL, I/O, RDMSR), in
+    guest TSC ticks over 1000 exits each (the lab-6 guest kernel/guest/guest_bench.c):
+    under Bochs the TSC counts instructions, so the figure is emulated instructions
+    per round trip and the same on every run; on KVM it is processor cycles
   - the wall time of grading each lab's reference (`make grade LAB=n SOL=1`, median of N)
+  - batch throughput: lab-gradings per minute of `grade.py batch` on this machine
 """
 import argparse
 import statistics
@@ -12,7 +17,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hvlabs import boot, emulators, grading, labs, stage  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+
+from hvlabs import batch, boot, emulators, grading, labs, stage  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def median_seconds(fn, runs: int) -> tuple:
@@ -27,6 +37,7 @@ def median_seconds(fn, runs: int) -> tuple:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--submissions", type=int, default=6, help="class size for the batch figure")
     args = ap.parse_args(argv)
 
     built = stage.build(1, sol=True)
@@ -48,11 +59,55 @@ def main(argv=None) -> int:
             med, lo, hi = median_seconds(one, args.runs)
         print(f"  boot to verdict, lab 1 {name:<6} on {backend.describe(s):<38} "
               f"{med:5.2f} s [{lo:.2f}-{hi:.2f}]")
+    exit_round_trips()
     for n in labs.STUDENT_LABS:
         med, lo, hi = median_seconds(lambda: grading.grade_lab(n, sol=True), args.runs)
         print(f"  grade lab {n} (reference, all scenarios, build included)           "
               f"{med:5.2f} s [{lo:.2f}-{hi:.2f}]")
+    batch_throughput(args.submissions)
     return 0
+
+
+def exit_round_trips() -> None:
+    """The lab-6 reference's bench scenario, on Bochs and (where usable) KVM."""
+    n = 6
+    built = stage.build(n, sol=True)
+    if not built.ok:
+        raise SystemExit(built.log)
+    s = labs.get(n).scenario("bench")
+    runs = [("bochs", "emulated instructions")]
+    if emulators.kvm_usable():
+        runs.append(("kvm", "cycles"))
+    for emu, unit in runs:
+        backend = emulators.make(emu)
+        with tempfile.TemporaryDirectory() as d:
+            r = boot.boot(backend, built.iso, Path(d), grading.cmdline(n, "bench", "00000000"), s)
+        figures = [line.split()[1:3] for line in r.serial.splitlines() if line.startswith("BENCH: ")]
+        if not figures:
+            raise SystemExit(f"bench: the exit benchmark printed no figures ({r.ended}: {r.detail})")
+        for kind, ticks in figures:
+            print(f"  VM-exit round trip, {kind:<6} on {backend.describe(s):<38} "
+                  f"{int(ticks):5d} {unit} (mean of 1000)")
+
+
+def batch_throughput(count: int) -> None:
+    """count copies of the reference, every lab, graded as a class with one job per CPU."""
+    jobs = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="hvlabs-bench-batch-") as d:
+        subs = []
+        for i in range(count):
+            sub = Path(d) / f"student{i:02d}"
+            for n in labs.STUDENT_LABS:
+                shutil.copytree(ROOT / "solutions" / labs.get(n).dir, sub / "labs" / labs.get(n).dir)
+            subs.append(sub)
+        start = time.monotonic()
+        results = batch.run(subs, list(labs.STUDENT_LABS), Path(d) / "out", jobs, emu="bochs",
+                            quiet=True)
+        took = time.monotonic() - start
+    full = sum(r["score"] == sum(labs.get(n).max_points for n in labs.STUDENT_LABS) for r in results)
+    gradings = count * len(labs.STUDENT_LABS)
+    print(f"  batch: {count} submissions x {len(labs.STUDENT_LABS)} labs, {jobs} jobs: "
+          f"{gradings / took * 60:5.1f} lab-gradings per minute ({took:.0f} s; {full}/{count} full marks)")
 
 
 if __name__ == "__main__":

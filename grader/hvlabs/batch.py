@@ -14,7 +14,22 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import grading, labs, report, submission
+from . import grading, labs, report, stage, submission
+
+
+def build_cache(labs_: list, prior_sol: bool, cache: Path) -> None:
+    """Builds each stage once from the course's own labs/, so that every submission's
+    build can start from these objects: kernel, harness and guests are the same for
+    all of them, and only the student files need compiling."""
+    for n in labs_:
+        stage.build(n, prior_sol=prior_sol, build_dir=cache)
+
+
+def seed_build(cache: Path, build_dir: Path) -> None:
+    """Copies the cached objects (with their times, so make sees them up to date)."""
+    for d in sorted(cache.glob("stage*")):
+        if (d / "obj").is_dir():
+            shutil.copytree(d / "obj", build_dir / d.name / "obj", dirs_exist_ok=True)
 
 
 def parse_labs(text: str) -> list:
@@ -26,8 +41,10 @@ def parse_labs(text: str) -> list:
     return out
 
 
-def grade_one(src: Path, labs_: list, out: Path, emu: str, prior_sol: bool) -> dict:
-    """Grades one submission into out/<name>/; returns its result."""
+def grade_one(src: Path, labs_: list, out: Path, emu: str, prior_sol: bool,
+              cache: Path = None) -> dict:
+    """Grades one submission into out/<name>/ (starting from cache's objects, if given);
+    returns its result."""
     name = src.name.split(".")[0]
     work = Path(tempfile.mkdtemp(prefix=f"hvlabs-batch-{name}-"))
     result = {"name": name, "source": str(src), "labs": {}, "error": ""}
@@ -35,6 +52,8 @@ def grade_one(src: Path, labs_: list, out: Path, emu: str, prior_sol: bool) -> d
     try:
         sub = submission.prepare(src, work, name)
         text += submission.describe(sub)
+        if cache:
+            seed_build(cache, work / "build")
         for n in labs_:
             r = grading.grade_lab(n, prior_sol=prior_sol, emu=emu, jobs=1,
                                   labs_dir=str(sub.labs_dir), build_dir=work / "build",
@@ -57,28 +76,37 @@ def grade_one(src: Path, labs_: list, out: Path, emu: str, prior_sol: bool) -> d
 
 
 def run(sources: list, labs_: list, out: Path, jobs: int, emu: str = "bochs",
-        prior_sol: bool = False, csv_path: Path = None, json_path: Path = None) -> list:
+        prior_sol: bool = False, csv_path: Path = None, json_path: Path = None,
+        quiet: bool = False) -> list:
     out.mkdir(parents=True, exist_ok=True)
     names = [s.name.split(".")[0] for s in sources]
     if len(set(names)) != len(names):
         raise SystemExit("batch: two submissions have the same name")
     todo = [s for s in sources if not (out / s.name.split(".")[0] / "result.json").exists()]
-    print(f"batch: {len(sources)} submissions, {len(sources) - len(todo)} already graded, "
-          f"labs {labs_}, {jobs} at a time", flush=True)
+    if not quiet:
+        print(f"batch: {len(sources)} submissions, {len(sources) - len(todo)} already graded, "
+              f"labs {labs_}, {jobs} at a time", flush=True)
     done, lock, start = 0, threading.Lock(), time.monotonic()
+    cache = Path(tempfile.mkdtemp(prefix="hvlabs-batch-cache-"))
+    if todo:
+        build_cache(labs_, prior_sol, cache)
 
     def one(src):
         nonlocal done
-        r = grade_one(src, labs_, out, emu, prior_sol)
+        r = grade_one(src, labs_, out, emu, prior_sol, cache)
         with lock:
             done += 1
             left = (time.monotonic() - start) / done * (len(todo) - done)
             status = r["error"] or f"{r['score']} points"
-            print(f"[{done}/{len(todo)}] {r['name']}: {status} (ETA {left:.0f} s)", flush=True)
+            if not quiet:
+                print(f"[{done}/{len(todo)}] {r['name']}: {status} (ETA {left:.0f} s)", flush=True)
         return r
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        list(pool.map(one, todo))
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            list(pool.map(one, todo))
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
     results = [json.loads((out / n / "result.json").read_text()) for n in names]
     if csv_path:
         with open(csv_path, "w", newline="") as f:

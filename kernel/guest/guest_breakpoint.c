@@ -18,7 +18,7 @@ static int breakpoint_main(void)
 	struct guest_fault f;
 	bool faulted = guest_try(breakpoints, &done, &f);
 	guest_note("bp.guest_saw", faulted ? f.vector : 0xFF);
-	guest_printf("INT3 %lu times: %s\n", done,
+	guest_printf("%lu breakpoint(s): %s\n", done,
 		     faulted ? "and one reached the guest's own IDT" : "none reached the guest's IDT");
 	return 0;
 }

@@ -40,10 +40,10 @@ void vmcs_dump(void)
 			if (fields[i].group != g)
 				continue;
 			if (fields[i].encoding == VM_INSTRUCTION_ERROR)
-				kprintf("  %-30s %#018lx (%s)\n", fields[i].name, error,
+				kprintf("  %-30s 0x%016lx (%s)\n", fields[i].name, error,
 					error ? vmx_error_text((u32)error) : "none");
 			else if (vmcs_try_read(fields[i].encoding, &v))
-				kprintf("  %-30s %#018lx\n", fields[i].name, v);
+				kprintf("  %-30s 0x%016lx\n", fields[i].name, v);
 			else
 				kprintf("  %-30s (not on this CPU)\n", fields[i].name);
 		}
