@@ -34,6 +34,9 @@ def parse_args(argv):
     ap.add_argument("--jobs", type=int, default=0, help="parallel boots (default: one per CPU)")
     ap.add_argument("--json", type=Path, help="also write the results as JSON")
     ap.add_argument("--junit", type=Path, help="also write the results as JUnit XML")
+    ap.add_argument("--classroom", type=Path, metavar="GITHUB_OUTPUT",
+                    help="append the GitHub Classroom result (result=<base64 JSON>) to this file, "
+                         "and exit 0 whatever the score: the reporter step shows the points")
     ap.add_argument("--keep", type=Path, help="keep each run's files (serial, emulator log) here")
     ap.add_argument("--labs-dir", default="labs", help="where the student files are (default: labs)")
     return ap.parse_args(argv)
@@ -81,6 +84,9 @@ def main(argv=None) -> int:
         report.write_json(reports, args.json)
     if args.junit:
         report.write_junit(reports, args.junit)
+    if args.classroom:
+        report.append_classroom_output(reports, args.classroom)
+        return 0
     return 0 if all(r.earned == r.possible for r in reports) else 1
 
 

@@ -5,7 +5,9 @@ The export holds every file git tracks except what would give the labs away or
 only serves maintainers: solutions/, the broken solutions and the test suite that
 uses them (grader/tests/mutants.py, grader/selftest.py, grader/bench.py), the
 skeleton generator's files and CI. Everything a student runs — make run, make
-grade, make debug, make slides — works there on their own files in labs/.
+grade, make debug, make slides — works there on their own files in labs/. It gets
+a GitHub Classroom workflow (.github/workflows/classroom.yml, see
+grader/hvlabs/classroom.py), so it can serve as an assignment's template repository.
 
     handout.py DEST        DEST must not exist yet
 """
@@ -15,6 +17,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "grader"))
+from hvlabs import classroom  # noqa: E402
 LEFT_OUT = ("solutions/", ".ci/", "grader/tests/mutants.py", "grader/selftest.py",
             "grader/bench.py", "grader/skel.py", "grader/handout.py", "grader/gradescope.py",
             "grader/tests/test_skel.py",
@@ -35,6 +39,9 @@ def export(dest: Path) -> list:
     for f in files:
         (dest / f).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / f, dest / f)
+    (dest / classroom.PATH).parent.mkdir(parents=True, exist_ok=True)
+    (dest / classroom.PATH).write_text(classroom.workflow())
+    files.append(classroom.PATH)
     leaks = [f for f in files if f.endswith((".c", ".h", ".asm"))
              and "BEGIN SOLUTION" in (dest / f).read_text(errors="replace")]
     if leaks:

@@ -15,6 +15,7 @@ Ends with a line "N passed, M failed"; exits 1 if anything failed.
     selftest.py [--only SUBSTRING] [--list]
 """
 import argparse
+import base64
 import io
 import json
 import os
@@ -31,7 +32,7 @@ GRADER = Path(__file__).resolve().parent
 ROOT = GRADER.parent
 sys.path.insert(0, str(GRADER))
 sys.path.insert(0, str(GRADER / "tests"))
-from hvlabs import boot, emulators, grading, labs, stage  # noqa: E402
+from hvlabs import boot, classroom, emulators, grading, labs, stage  # noqa: E402
 import mutants  # noqa: E402
 import skel  # noqa: E402
 
@@ -227,7 +228,22 @@ def handout_grades_the_skeleton():
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         expect(t.returncode == 2 and "for the course's maintainers" in t.stdout,
                "make test in the export: " + t.stdout[-500:])
-    return "make grade, make run and make test behave there"
+        # The GitHub Classroom workflow: lab 1's step, run as GitHub Actions would.
+        flow = (dest / classroom.PATH).read_text()
+        expect(all(f"LAB{n}_RESULTS" in flow for n in labs.STUDENT_LABS) and
+               "runners: " + ",".join(f"lab{n}" for n in labs.STUDENT_LABS) in flow, flow)
+        out = Path(d) / "github_output"
+        c = subprocess.run(["bash", "-c", classroom.step_command(1)], cwd=dest, text=True,
+                           env={**os.environ, "GITHUB_OUTPUT": str(out)},
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        expect(c.returncode == 0 and out.read_text().startswith("result="), c.stdout[-800:])
+        payload = json.loads(base64.b64decode(out.read_text().strip()[len("result="):]))
+        checks = [f"lab1/{s.name}/{k.id}" for s in labs.get(1).graded for k in s.checks]
+        expect(payload["max_score"] == 16 and payload["status"] == "fail" and
+               [t["name"].split(":")[0] for t in payload["tests"]] == checks and
+               all(t["score"] == 0 and t["status"] == "fail" and t["message"] for t in payload["tests"]),
+               f"the classroom payload: {json.dumps(payload)[:800]}")
+    return "make grade, make run, make test and the GitHub Classroom step behave there"
 
 
 @test
@@ -336,13 +352,14 @@ def vmcs_check_explains_launch_failures():
 
 @test
 def serial_output_is_deterministic():
-    """Every scenario of every lab's reference, booted twice: the same bytes."""
+    """Every scenario of every lab's reference (the hidden ones too: the exit benchmark
+    must print the same figures), booted twice: the same bytes."""
     backend = emulators.make("bochs")
     runs = []
     for n in labs.STUDENT_LABS:
         built = stage.build(n, sol=True)
         expect(built.ok, built.log)
-        runs += [(n, s, built.iso) for s in labs.get(n).graded]
+        runs += [(n, s, built.iso) for s in labs.get(n).scenarios]
 
     def twice(run):
         n, s, iso = run

@@ -1,4 +1,6 @@
-"""Grade reports: the console table students read, and JSON / JUnit XML for machines."""
+"""Grade reports: the console table students read, and JSON / JUnit XML / GitHub
+Classroom payloads for machines."""
+import base64
 import json
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
@@ -103,3 +105,25 @@ def write_junit(reports: list, path: Path) -> None:
             elif c.status == "SKIP":
                 ET.SubElement(case, "skipped", message=c.why)
     ET.ElementTree(suites).write(path, encoding="unicode", xml_declaration=True)
+
+
+def to_classroom(reports: list) -> dict:
+    """The result a GitHub Classroom grading runner hands to autograding-grading-reporter:
+    status, max_score and one test per check with its own score (partial credit)."""
+    tests = [{
+        "name": f"lab{r.lab}/{c.scenario}/{c.id}: {c.what}",
+        "status": "pass" if c.status == "PASS" else "fail",
+        "score": c.earned,
+        "message": c.why or ("the stage did not build" if not r.build_ok else ""),
+        "line_no": 0, "filename": "", "test_code": "", "execution_time": f"{c.seconds:.1f}s",
+    } for r in reports for c in r.results]
+    earned, possible = sum(r.earned for r in reports), sum(r.possible for r in reports)
+    return {"version": 1, "status": "pass" if earned == possible else "fail",
+            "max_score": possible, "tests": tests}
+
+
+def append_classroom_output(reports: list, path: Path) -> None:
+    """Appends `result=<base64 JSON>` to path: a GitHub Actions step's $GITHUB_OUTPUT."""
+    payload = base64.b64encode(json.dumps(to_classroom(reports)).encode()).decode()
+    with open(path, "a") as f:
+        f.write(f"result={payload}\n")
