@@ -248,7 +248,8 @@ def handout_grades_the_skeleton():
 
 @test
 def batch_grades_a_class():
-    """grade.py batch: a directory, a tar, an edited submission, a hostile zip; then a resume."""
+    """grade.py batch: a directory, a tar, a deleted student file, edited kernel and grader
+    files, an empty submission, a hostile zip; then a resume. No emulator is left behind."""
     import zipfile
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
@@ -258,24 +259,44 @@ def batch_grades_a_class():
         (d / "hack/labs/01-detect/detect.c").unlink()
         (d / "hack/kernel").mkdir()
         (d / "hack/kernel/main.c").write_text("/* edited */\n")
+        # the reference, plus a harness that would pass everything and a grader that would
+        # give points for nothing: it must get exactly the reference's grade
+        shutil.copytree(ROOT / "solutions", d / "tamper" / "labs")
+        (d / "tamper/kernel/harness").mkdir(parents=True)
+        (d / "tamper/kernel/harness/harness.c").write_text(
+            (ROOT / "kernel/harness/harness.c").read_text().replace('ok ? "PASS" : "FAIL"', '"PASS"'))
+        (d / "tamper/grader/hvlabs").mkdir(parents=True)
+        (d / "tamper/grader/hvlabs/labs.py").write_text("LABS = {}\n")
+        (d / "empty").mkdir()
         with zipfile.ZipFile(d / "evil.zip", "w") as z:
             z.writestr("labs/01-detect/detect.c", "x")
             z.writestr("../outside", "boom")
-        cmd = [sys.executable, str(GRADER / "grade.py"), "batch", *(str(d / s) for s in
-               ("ref", "skel.tar.gz", "hack", "evil.zip")), "--labs", "1", "--jobs", "2",
-               "--emu", "bochs", "--out", str(d / "out"), "--csv", str(d / "grades.csv")]
+        names = ("ref", "skel.tar.gz", "hack", "tamper", "empty", "evil.zip")
+        temps_before = set(Path(tempfile.gettempdir()).glob("hvlabs-batch-*"))
+        cmd = [sys.executable, str(GRADER / "grade.py"), "batch", *(str(d / s) for s in names),
+               "--labs", "1", "--jobs", "2", "--emu", "bochs", "--out", str(d / "out"),
+               "--csv", str(d / "grades.csv")]
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         expect(p.returncode == 0, p.stdout)
         rows = {r.split(",")[0]: r.split(",")[1:] for r in (d / "grades.csv").read_text().splitlines()[1:]}
-        expect(rows["ref"][:3] == ["16", "16", "16"] and rows["skel"][0] == "0" and rows["hack"][0] == "0",
-               f"unexpected grades: {rows}")
+        expect(rows["ref"][:3] == ["16", "16", "16"] and rows["skel"][0] == "0" and
+               rows["hack"][0] == "0" and rows["tamper"][:3] == ["16", "16", "16"] and
+               rows["empty"][0] == "0", f"unexpected grades: {rows}")
         expect("unsafe path" in rows["evil"][-1] and not (d.parent / "outside").exists(),
                f"the hostile archive: {rows['evil']}")
         hack = (d / "out/hack/report.txt").read_text()
         expect("kernel/main.c" in hack and "labs/01-detect/detect.c" in hack, hack[:400])
+        tamper = (d / "out/tamper/report.txt").read_text()
+        expect("kernel/harness/harness.c" in tamper and "grader/hvlabs/labs.py" in tamper, tamper[:600])
+        empty = (d / "out/empty/report.txt").read_text()
+        expect("none of the student files" in empty and "TODO(lab1)" in empty, empty[:600])
         again = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        expect("4 already graded" in again.stdout, again.stdout)
-    return "4 submissions graded, hostile archive refused, resume skips all"
+        expect(f"{len(names)} already graded" in again.stdout, again.stdout)
+        left = subprocess.run(["pgrep", "-af", "hvlabs-batch-"], stdout=subprocess.PIPE, text=True).stdout
+        expect(not left.strip(), f"emulators left running: {left}")
+        leftover = set(Path(tempfile.gettempdir()).glob("hvlabs-batch-*")) - temps_before
+        expect(not leftover, f"temporary directories left behind: {leftover}")
+    return f"{len(names)} submissions graded, tampering ignored, hostile archive refused, resume skips all"
 
 
 @test

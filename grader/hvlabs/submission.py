@@ -123,7 +123,10 @@ def prepare(src: Path, work: Path, name: str = "") -> Submission:
 def describe(sub: Submission) -> list:
     """Lines for the report: what was graded as the skeleton, what was ignored."""
     out = []
-    if sub.missing:
+    if len(sub.missing) == len(STUDENT_FILES):
+        out.append("empty: the submission holds none of the student files (labs/NN-name/*.c), "
+                   "so it is graded as the untouched skeleton")
+    elif sub.missing:
         out.append("missing, graded as the untouched skeleton: " + ", ".join(sub.missing))
     if sub.ignored:
         shown = sub.ignored[:MAX_IGNORED_LISTED]
