@@ -397,6 +397,23 @@ def serial_output_is_deterministic():
 
 
 @test
+def same_submission_same_grade_and_bytes():
+    """A broken submission graded twice (same nonce): the same results and the same serial bytes."""
+    m = next(x for x in mutants.MUTANTS if x.name == "vmxoff_without_vmclear")
+    with tempfile.TemporaryDirectory() as d:
+        labs_dir = mutant_labs_dir(m, Path(d))
+        runs = []
+        for i in range(2):
+            keep = Path(d) / f"keep{i}"
+            r = grading.grade_lab(m.lab, emu="bochs", labs_dir=str(labs_dir), nonce="0badc0de", keep=keep)
+            serials = {p.relative_to(keep).as_posix(): p.read_bytes() for p in sorted(keep.rglob("serial.txt"))}
+            runs.append(([(c.scenario, c.id, c.status, c.earned, c.why) for c in r.results], serials))
+    expect(runs[0][1] and runs[0] == runs[1], "the two gradings differ:\n" +
+           "\n".join(f"{a} | {b}" for a, b in zip(runs[0][0], runs[1][0]) if a != b))
+    return f"{len(runs[0][0])} checks and {sum(map(len, runs[0][1].values()))} serial bytes, twice"
+
+
+@test
 def bochs_models_match_the_table():
     built = stage.build(1, sol=True)
     expect(built.ok, built.log)

@@ -3,13 +3,20 @@
 #include "string.h"
 #include "x86.h"
 
+/* The 12 characters in registers a, b, c (CPUID's way of returning text), NUL-terminated. */
+static void text_of(char out[13], u32 a, u32 b, u32 c)
+{
+	memcpy(out, &a, 4);
+	memcpy(out + 4, &b, 4);
+	memcpy(out + 8, &c, 4);
+	out[12] = '\0';
+}
+
 static int cpuid_main(void)
 {
 	struct cpuid_regs hv = cpuid(0x40000000, 0);
-	char sig[13] = { 0 };
-	memcpy(sig, &hv.ebx, 4);
-	memcpy(sig + 4, &hv.ecx, 4);
-	memcpy(sig + 8, &hv.edx, 4);
+	char sig[13];
+	text_of(sig, hv.ebx, hv.ecx, hv.edx);
 	guest_note("cpuid.hv.eax", hv.eax);
 	guest_note("cpuid.hv.ebx", hv.ebx);
 	guest_note("cpuid.hv.ecx", hv.ecx);
@@ -22,10 +29,8 @@ static int cpuid_main(void)
 		     one.ecx & BIT(5) ? "yes" : "no", one.ecx & BIT(31) ? "yes" : "no");
 
 	struct cpuid_regs zero = cpuid(0, 0);
-	char vendor[13] = { 0 };
-	memcpy(vendor, &zero.ebx, 4);
-	memcpy(vendor + 4, &zero.edx, 4);
-	memcpy(vendor + 8, &zero.ecx, 4);
+	char vendor[13];
+	text_of(vendor, zero.ebx, zero.edx, zero.ecx);
 	guest_note("cpuid.0.eax", zero.eax);
 	guest_note("cpuid.0.ebx", zero.ebx);
 	guest_printf("CPUID 0: max leaf %#x, vendor \"%s\"\n", zero.eax, vendor);
