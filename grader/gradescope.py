@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Gradescope autograder for hvlabs.
 
-    gradescope.py zip OUT.zip [--labs 1-5]     build the autograder (`make gradescope`)
-    gradescope.py run [--labs 1-5]             inside Gradescope: grade /autograder/submission
+    gradescope.py zip OUT.zip [--labs 1-7]     build the autograder (`make gradescope`)
+    gradescope.py run [--labs 1-7]             inside Gradescope: grade /autograder/submission
 
 The zip holds the course (everything git tracks: the kernel, the harnesses, the grader
 and the reference, which only the autograder sees), `setup.sh` (installs the Debian
