@@ -105,7 +105,9 @@ def main(argv=None) -> int:
         print(f"hvlabs: cannot run scenario '{s.name}' here: {result.detail}")
         return 1
     if s.name == "demo":
-        ended = "" if "SUMMARY: " in result.serial else f": {protocol.end_reason(result, result.serial.splitlines())}"
+        aborts = [l.split("] ", 1)[-1] for l in result.serial.splitlines() if l.startswith("ABORT: ")]
+        ended = (f": it stopped early: {aborts[0]}" if aborts else "" if "SUMMARY: " in result.serial
+                 else f": {protocol.end_reason(result, result.serial.splitlines())}")
         print(f"hvlabs: the demo of stage {number} ran in {result.seconds:.1f} s{ended}; "
               f"the run files are in {workdir}")
         return 0 if not ended else 1

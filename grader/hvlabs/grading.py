@@ -27,8 +27,9 @@ def note_for(scenario: str, result: boot.BootResult, lines_failed: bool) -> str:
     clean = result.ended == "exited" and "SUMMARY: " in result.serial
     if clean:
         lines = [l for l in result.serial.splitlines()
-                 if l.startswith(("TODO", "(the fault", "PANIC", "EXCEPTION", "VMCS CHECK"))
-                 or (" failed: VMfail" in l and not l.startswith(("PASS:", "FAIL:")))][:8]
+                 if l.startswith(("TODO", "(the fault", "PANIC", "EXCEPTION", "VMCS CHECK",
+                                  "vmx_run: ", "VM entry failed", "unhandled VM exit"))
+                 or (" failed: VMfail" in l and not l.startswith(("PASS:", "FAIL:")))][:10]
         title = "what the kernel said besides the results"
     else:
         lines = protocol.tail(result.serial)

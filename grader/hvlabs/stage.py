@@ -26,7 +26,8 @@ def build(lab: int, sol: bool = False, prior_sol: bool = False, labs_dir: str = 
     """Runs make for stage lab; the ISO lands in build_dir/stage<lab>-<variant>/."""
     if (sol or prior_sol) and lab > 0 and not (ROOT / "solutions").is_dir():
         raise SystemExit("hvlabs: SOL=1 and PRIOR=sol take files from solutions/, which the "
-                         "student distribution leaves out")
+                         "student distribution leaves out: there, fix the earlier lab the "
+                         "message names first (your instructor's grader has the reference)")
     out = build_dir / f"stage{lab}-{variant(sol, prior_sol)}"
     cmd = ["make", "-s", "--no-print-directory", "-C", str(ROOT), "stage", f"LAB={lab}",
            f"SOL={1 if sol else 0}", f"PRIOR={'sol' if prior_sol else 'labs'}",

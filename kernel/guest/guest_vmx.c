@@ -1,17 +1,30 @@
-/* Guest: VMX instructions, which a guest without VMX must see raise #UD. */
+/* Guest: VMX instructions, which a guest without VMX must see raise #UD, at the instruction. */
 #include "runtime.h"
 
 static u64 operand;
 
-static void do_vmxon(void *p) { (void)p; __asm__ volatile("vmxon %0" : : "m"(operand)); }
-static void do_vmclear(void *p) { (void)p; __asm__ volatile("vmclear %0" : : "m"(operand)); }
-static void do_vmptrld(void *p) { (void)p; __asm__ volatile("vmptrld %0" : : "m"(operand)); }
-static void do_vmptrst(void *p) { (void)p; __asm__ volatile("vmptrst %0" : "=m"(operand)); }
-static void do_vmread(void *p) { (void)p; u64 v; __asm__ volatile("vmread %1, %0" : "=r"(v) : "r"(0x681EULL)); }
-static void do_vmwrite(void *p) { (void)p; __asm__ volatile("vmwrite %0, %1" : : "r"(0ULL), "r"(0x681EULL)); }
-static void do_vmlaunch(void *p) { (void)p; __asm__ volatile("vmlaunch"); }
-static void do_vmresume(void *p) { (void)p; __asm__ volatile("vmresume"); }
-static void do_vmxoff(void *p) { (void)p; __asm__ volatile("vmxoff"); }
+/*
+ * Runs the VMX instruction insn (assembly text, operands %1 = the memory operand,
+ * %2 = a register) after storing its own address in *p, so that the fault's RIP
+ * can be compared with it.
+ */
+#define VMX_PROBE(fn, insn)                                                             \
+	static void fn(void *p)                                                         \
+	{                                                                               \
+		__asm__ volatile("lea 1f(%%rip), %%r8\n\tmov %%r8, %0\n1:\t" insn       \
+				 : "=m"(*(u64 *)p), "+m"(operand)                        \
+				 : "r"(0x681EULL) : "r8", "memory");                     \
+	}
+
+VMX_PROBE(do_vmxon, "vmxon %1")
+VMX_PROBE(do_vmclear, "vmclear %1")
+VMX_PROBE(do_vmptrld, "vmptrld %1")
+VMX_PROBE(do_vmptrst, "vmptrst %1")
+VMX_PROBE(do_vmread, "vmread %2, %1")
+VMX_PROBE(do_vmwrite, "vmwrite %1, %2")
+VMX_PROBE(do_vmlaunch, "vmlaunch")
+VMX_PROBE(do_vmresume, "vmresume")
+VMX_PROBE(do_vmxoff, "vmxoff")
 
 static const struct {
 	const char *name;       /* also the note's key */
@@ -24,15 +37,19 @@ static const struct {
 
 static int vmx_main(void)
 {
-	unsigned ud = 0;
+	unsigned ud = 0, at_insn = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(insns); i++) {
 		struct guest_fault f;
-		bool faulted = guest_try(insns[i].fn, NULL, &f);
+		u64 rip = 0;
+		bool faulted = guest_try(insns[i].fn, &rip, &f);
 		guest_note(insns[i].name, faulted ? f.vector : 0xFF);
 		ud += faulted && f.vector == 6;
+		at_insn += faulted && f.rip == rip;
 	}
+	guest_note("vmx.at_instruction", at_insn);
 	guest_note("vmx.count", ARRAY_SIZE(insns));
-	guest_printf("%u of %zu VMX instructions raised #UD\n", ud, ARRAY_SIZE(insns));
+	guest_printf("%u of %zu VMX instructions raised #UD, %u of them at the instruction\n", ud,
+		     ARRAY_SIZE(insns), at_insn);
 	return 0;
 }
 

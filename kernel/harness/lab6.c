@@ -360,6 +360,8 @@ static void check_vmx_ud(void)
 	for (size_t i = 0; ok && i < ARRAY_SIZE(insns); i++)
 		ok = note_is(r, insns[i].key, VEC_UD, insns[i].key + 4) &&
 		     exits_are(r, insns[i].reason, 1);
+	ok = ok && note_is(r, "vmx.at_instruction", ARRAY_SIZE(insns),
+			   "VMX instructions whose #UD was reported at the instruction (RIP not advanced)");
 	check("vmx_ud", ok, "each VMX instruction in the guest exits and gets #UD injected", "%s", r->why);
 }
 

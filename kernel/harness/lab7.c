@@ -68,10 +68,11 @@ static bool life_cycle(struct cycle *c, int n)
 {
 	memset(c, 0, sizeof(*c));
 	kprintf("-- life cycle %d\n", n);
-	c->free_before = page_free_count();
 	if (!prereq_run(1, "vmx_detect()", vmx_detect, &c->caps) ||
-	    !prereq_run(2, "vmx_enable()", prereq_enable, &c->caps) || !prereq_vmx_enabled() ||
-	    !prereq_run(3, "vmx_on()", prereq_vmxon, &c->caps))
+	    !prereq_run(2, "vmx_enable()", prereq_enable, &c->caps) || !prereq_vmx_enabled())
+		return false;
+	c->free_before = page_free_count();
+	if (!prereq_run(3, "vmx_on()", prereq_vmxon, &c->caps))
 		return false;
 	c->cpu.vmxon_region = prereq_vmxon_region;
 
@@ -250,8 +251,12 @@ static void demo(void)
 			exits += vmx_stats.exits[r];
 		kprintf("   %s after %lu VM exits: %s\n", c->v.shutdown ? "shut down" : "stopped", exits,
 			c->ret ? hv_strerror(c->ret) : "ok");
-		if (vmx_vmcs_release(&c->cpu))
+		int err = vmx_vmcs_release(&c->cpu);
+		if (err) {
+			harness_abort("vmx_vmcs_release() returned %d (%s): the demo cannot go on",
+				      err, hv_strerror(err));
 			return;
+		}
 	}
 	kprintf("== lab 7, vmxoff: ");
 	c->ret = vmx_off(&c->cpu);
@@ -264,6 +269,7 @@ static bool lab7_run(const char *scenario)
 {
 	if (strcmp(scenario, "demo") == 0) {
 		demo();
+		vmxroot_leave();
 		return true;
 	}
 	if (strcmp(scenario, "vmx") != 0)

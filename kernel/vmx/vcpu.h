@@ -47,8 +47,8 @@ void vmx_exit_stub(void);
  * vmx_run()'s own counters, for the harness and the benchmarks: how many VM
  * entries it attempted, and how many VM exits came back for each basic exit
  * reason (bits 15:0 of VM_EXIT_REASON; reasons above VMX_STATS_REASONS - 1 are
- * counted in the last slot). When entry_limit is not 0 and entries reaches it,
- * vmx_run() calls vmx_run_stuck() instead of entering the guest again.
+ * counted in the last slot). When entry_limit is not 0 and entries would exceed
+ * it, vmx_run() calls vmx_run_stuck() instead of entering the guest again.
  */
 #define VMX_STATS_REASONS 80
 struct vmx_run_stats {

@@ -157,8 +157,8 @@
 /*
  * What the hypervisor tells its guests through CPUID. No processor returns
  * information for leaves 0x40000000-0x4FFFFFFF, and CPUID.1:ECX bit 31 is "not
- * used, always returns 0" (SDM Vol. 2A, CPUID, Table "Information Returned by
- * CPUID Instruction"); by convention hypervisors answer leaf 0x40000000 with
+ * used, always returns 0" (SDM Vol. 2A, 3.3 "Instructions (A-L)", CPUID, Table
+ * "Information Returned by CPUID Instruction"); by convention hypervisors answer leaf 0x40000000 with
  * their highest leaf in EAX and a signature in EBX, ECX, EDX, and set that bit.
  */
 #define CPUID_HV_LEAF 0x40000000U
