@@ -18,10 +18,10 @@ def cmdline(lab: int, scenario: str, nonce: str) -> str:
     return f"lab={lab} scenario={scenario} nonce={nonce}"
 
 
-def note_for(scenario: str, result: boot.BootResult, lines_failed: bool) -> str:
+def note_for(scenario: labs.Scenario, result: boot.BootResult, lines_failed: bool) -> str:
     """What the report shows of a run that went wrong: after a clean SUMMARY, the
-    lines that are not results (TODOs, caught faults); otherwise the serial tail.
-    The emulator's hints come last."""
+    lines that are not results (TODOs, caught faults; not what the harness provokes
+    on purpose); otherwise the serial tail. The emulator's hints come last."""
     if not lines_failed or result.ended == "unsupported":
         return ""
     clean = result.ended == "exited" and "SUMMARY: " in result.serial
@@ -29,19 +29,20 @@ def note_for(scenario: str, result: boot.BootResult, lines_failed: bool) -> str:
         lines = [l for l in result.serial.splitlines()
                  if l.startswith(("TODO", "(the fault", "PANIC", "EXCEPTION", "VMCS CHECK",
                                   "vmx_run: ", "VM entry failed", "unhandled VM exit"))
-                 or (" failed: VMfail" in l and not l.startswith(("PASS:", "FAIL:")))][:10]
+                 or (" failed: VMfail" in l and not l.startswith(("PASS:", "FAIL:")))]
+        lines = [l for l in lines if not any(p in l for p in scenario.provoked)][:10]
         title = "what the kernel said besides the results"
     else:
         lines = protocol.tail(result.serial)
         title = "last lines on the serial port"
     out = []
     if lines:
-        out.append(f"  -- {scenario}: {title} ({result.backend}, {result.seconds:.1f} s) --")
+        out.append(f"  -- {scenario.name}: {title} ({result.backend}, {result.seconds:.1f} s) --")
         out += [f"  | {l}" for l in lines]
     elif not clean:
-        out.append(f"  -- {scenario}: nothing on the serial port ({result.backend}) --")
+        out.append(f"  -- {scenario.name}: nothing on the serial port ({result.backend}) --")
     if result.hints:
-        out.append(f"  -- {scenario}: hints from the emulator's log --")
+        out.append(f"  -- {scenario.name}: hints from the emulator's log --")
         out += [f"  ! {h}" for h in result.hints]
     return "\n".join(out)
 
@@ -82,7 +83,7 @@ def grade_lab(number: int, sol: bool = False, prior_sol: bool = False, emu: str 
             for s, result in pool.map(run, scenarios):
                 scored = protocol.score(number, s, nonce, result)
                 report.results += scored
-                note = note_for(s.name, result, any(r.status == "FAIL" for r in scored))
+                note = note_for(s, result, any(r.status == "FAIL" for r in scored))
                 if note:
                     report.notes.append(note)
                 if result.backend and result.backend not in used:
