@@ -1,7 +1,9 @@
 """Grading one lab: build its stage once, boot each scenario (in parallel), score the lines."""
 import os
+import re
 import secrets
 import shutil
+import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -47,6 +49,32 @@ def note_for(scenario: labs.Scenario, result: boot.BootResult, lines_failed: boo
     return "\n".join(out)
 
 
+RIP = re.compile(r"at rip (0x[0-9a-f]+)")
+
+
+def where(elf: Path, rip: str) -> str:
+    """ "vmx_off(), vmxoff.c:68" for an address in the kernel (the function the code was
+    compiled into, past any inlining), or "" if addr2line cannot tell."""
+    try:
+        out = subprocess.run(["addr2line", "-f", "-i", "-e", str(elf), rip], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True, timeout=10).stdout.split("\n")
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    frames = [(out[i], out[i + 1]) for i in range(0, len(out) - 1, 2)]
+    if not frames or frames[-1][0] == "??":
+        return ""
+    func, line = frames[-1]
+    return f"{func}(), {Path(line.split(' ')[0]).name}"
+
+
+def locate(elf: Path, text: str) -> str:
+    """text with "at rip 0x..." followed by where that is, e.g. "(in vmx_off(), vmxoff.c:68)"."""
+    def named(m):
+        w = where(elf, m.group(1))
+        return f"{m.group(0)} (in {w})" if w else m.group(0)
+    return RIP.sub(named, text)
+
+
 def grade_lab(number: int, sol: bool = False, prior_sol: bool = False, emu: str = "",
               cpu: str = "", only: str = "", nonce: str = "", jobs: int = 0,
               keep: Path = None, labs_dir: str = "labs", timeout: float = 0,
@@ -82,10 +110,13 @@ def grade_lab(number: int, sol: bool = False, prior_sol: bool = False, emu: str 
         with ThreadPoolExecutor(max_workers=jobs or min(len(scenarios), os.cpu_count() or 1)) as pool:
             for s, result in pool.map(run, scenarios):
                 scored = protocol.score(number, s, nonce, result)
+                elf = built.iso.parent / "kernel.elf"
+                for r in scored:
+                    r.why = locate(elf, r.why)
                 report.results += scored
                 note = note_for(s, result, any(r.status == "FAIL" for r in scored))
                 if note:
-                    report.notes.append(note)
+                    report.notes.append(locate(elf, note))
                 if result.backend and result.backend not in used:
                     used.append(result.backend)
         report.backend = ", ".join(used) or report.backend
