@@ -109,7 +109,8 @@ static int exit_io(struct vcpu *v)
 
 /*
  * Exercise 6: RDMSR and WRMSR (exit reasons 31, 32): the MSR index is in ECX,
- * the value in EDX:EAX (SDM Vol. 2B, RDMSR and WRMSR). Lab 4's VMCS has no MSR
+ * the value in EDX:EAX (SDM Vol. 2B, 4.3 "Instructions (M-U)", RDMSR; Vol. 2D,
+ * 6.1 "Instructions (W-Z)", WRMSR). Lab 4's VMCS has no MSR
  * bitmaps, so every one exits (25.6.9 "MSR-Bitmap Address"). Emulate:
  * - IA32_SYSENTER_CS/ESP/EIP: they live in the VMCS (GUEST_SYSENTER_*). A write
  *   of a non-canonical address to ESP or EIP raises #GP(0), as on a real
@@ -155,8 +156,9 @@ static int exit_wrmsr(struct vcpu *v)
 /*
  * Exercise 7: control-register accesses (exit reason 28). With the masks of
  * exercise 1, a MOV to CR0 or CR4 exits when it would change a host-owned bit
- * from its read-shadow value (SDM Vol. 3C, 26.3 "Changes to Instruction Behavior
- * in VMX Non-Root Operation", "MOV to CR0" and "MOV to CR4"). The qualification
+ * from its read-shadow value (SDM Vol. 3C, 26.1.3 "Instructions That Cause VM
+ * Exits Conditionally"); a MOV from CR0/CR4 does not exit and reads the shadow
+ * for those bits (26.3 "Changes to Instruction Behavior in VMX Non-Root Operation"). The qualification
  * gives the CR number, the access type and the source register (VMX_CR_* in
  * vmx.h); vcpu_gpr() finds the register, except RSP, which is GUEST_RSP.
  * For MOV to CR0 or CR4 with value x:
