@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // slides/check.mjs: opens built Marp decks in headless Chromium and fails on
 // a blank slide (no visible text or picture) or an overflowing slide (content
-// that reaches past the slide's edges, or is clipped inside a box on it).
+// that reaches past the slide's edges, runs into its header or footer, or is
+// clipped inside a box on it).
 //
 //   node slides/check.mjs build/slides/*.html        check these decks
 //   node slides/check.mjs --shots DIR deck.html ...  also save one PNG per slide
@@ -82,6 +83,13 @@ function measureSlide(i, minFontPx) {
   // Marp may split one slide into several layered <section>s (advanced backgrounds).
   for (const section of svg.querySelectorAll(':scope > foreignObject > section')) {
     const sBox = section.getBoundingClientRect();
+    // The header and footer (a citation, the page number) must stay clear of the content.
+    const margins = [...section.querySelectorAll(':scope > header, :scope > footer')]
+      .filter((m) => isShown(m) && m.textContent.trim())
+      .map((m) => ({ el: m, r: m.getBoundingClientRect() }));
+    const overlaps = (a, b) =>
+      Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > TOL * scale &&
+      Math.min(a.right, b.right) - Math.max(a.left, b.left) > TOL * scale;
     const walker = document.createTreeWalker(section, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
       const el = n.nodeType === Node.TEXT_NODE ? n.parentElement : n;
@@ -97,6 +105,8 @@ function measureSlide(i, minFontPx) {
           if (!decoration && !/rgba\(.*,\s*0\)$/.test(color)) visible = true;
           const d = outside(r, sBox);
           if (d > TOL) add('overflow', el, `text in ${describe(el)} reaches ${Math.round(d)}px past the slide's edge`);
+          const hit = decoration ? null : margins.find((m) => overlaps(r, m.r));
+          if (hit) add('overflow', el, `text in ${describe(el)} runs into the ${hit.el.tagName.toLowerCase()}`);
           const px = fontPx(el);
           if (px < minFontPx) {
             // One report per block (Marp turns <pre> into <marp-pre> at run time).
