@@ -335,15 +335,39 @@ def gradescope_autograder_in_a_simulated_layout():
 
 # --- the VM-entry checker ------------------------------------------------------------
 
-def boot_reference(n: int, scenario: str):
+def boot_reference(n: int, scenario: str, nonce: str = "c0ffee00"):
     """Boots lab n's reference stage once in scenario; returns (serial, results)."""
     built = stage.build(n, sol=True)
     expect(built.ok, built.log)
     s = labs.get(n).scenario(scenario)
     with tempfile.TemporaryDirectory() as d:
-        res = boot.boot(emulators.make("bochs"), built.iso, Path(d), grading.cmdline(n, scenario, "c0ffee00"), s)
+        res = boot.boot(emulators.make("bochs"), built.iso, Path(d), grading.cmdline(n, scenario, nonce), s)
     from hvlabs import protocol
-    return res.serial, protocol.score(n, s, "c0ffee00", res)
+    return res.serial, protocol.score(n, s, nonce, res)
+
+
+@test
+def guest_transcripts_match_their_sources():
+    """Each guest's source states its transcript under the reference (`make run`, nonce
+    00000000); the demo must print exactly those lines, guest by guest."""
+    import re
+    serial, _ = boot_reference(labs.STUDENT_LABS[-1], "demo", "00000000")
+    printed, current = {}, None
+    for line in serial.splitlines():
+        m = re.match(r'-- guest "(\w+)"', line)
+        if m:
+            current = printed.setdefault(m.group(1), [])
+        elif current is not None and line.startswith("guest| "):
+            current.append(line)
+    stated = {}
+    for src in sorted((ROOT / "kernel/guest").glob("guest_*.c")):
+        for m in re.finditer(r'Transcript of "(\w+)".*\n.*\n((?: \*   guest\| .*\n)+)', src.read_text()):
+            stated[m.group(1)] = [l[len(" *   "):] for l in m.group(2).splitlines()]
+    expect(printed and set(printed) == set(stated),
+           f"guests in the demo {sorted(printed)} vs transcripts in kernel/guest {sorted(stated)}")
+    wrong = [f"{g}: printed {printed[g]}, stated {stated[g]}" for g in printed if printed[g] != stated[g]]
+    expect(not wrong, "\n".join(wrong))
+    return f"{len(stated)} guests, {sum(map(len, stated.values()))} lines"
 
 
 @test

@@ -1,4 +1,12 @@
-/* Guest: CPUID, answered by the hypervisor (the hvlabs leaf, VMX hidden). */
+/*
+ * Guest: CPUID, answered by the hypervisor (the hvlabs leaf, VMX hidden).
+ *
+ * Transcript of "cpuid" under the reference hypervisor (`make run`: nonce 00000000,
+ * Bochs' default CPU; make test checks it):
+ *   guest| CPUID 0x40000000: max leaf 0x40000000, signature "hvlabs"
+ *   guest| CPUID 1: ECX 0x979ae39f: VMX no, hypervisor present yes
+ *   guest| CPUID 0: max leaf 0xd, vendor "GenuineIntel"
+ */
 #include "runtime.h"
 #include "string.h"
 #include "x86.h"

@@ -1,4 +1,11 @@
-/* Guest: MOV to and from CR0 and CR4, under the hypervisor's guest/host masks and read shadows. */
+/*
+ * Guest: MOV to and from CR0 and CR4, under the hypervisor's guest/host masks and read shadows.
+ *
+ * Transcript of "cr" under the reference hypervisor (`make run`: nonce 00000000,
+ * Bochs' default CPU; make test checks it):
+ *   guest| CR4 reads 0x20; setting CR4.VMXE raised an exception
+ *   guest| CR0 reads 0xe0000031; after clearing CR0.NE it reads 0xe0000011
+ */
 #include "runtime.h"
 #include "x86.h"
 

@@ -1,4 +1,14 @@
-/* Guests that the hypervisor must stop: a triple fault, and an exit it does not handle. */
+/*
+ * Guests that the hypervisor must stop: a triple fault, and an exit it does not handle.
+ *
+ * Transcript of "triple_fault" under the reference hypervisor (`make run`: nonce 00000000,
+ * Bochs' default CPU; make test checks it):
+ *   guest| loading an empty IDT, then UD2: #UD, #GP, #DF, triple fault
+ *
+ * Transcript of "invd" under the reference hypervisor (`make run`: nonce 00000000,
+ * Bochs' default CPU; make test checks it):
+ *   guest| executing INVD, which this hypervisor does not handle
+ */
 #include "runtime.h"
 #include "x86.h"
 

@@ -1,4 +1,10 @@
-/* Guest: the hypercall ABI (hypercall.h): print, read, an unknown call, and shutdown with a code. */
+/*
+ * Guest: the hypercall ABI (hypercall.h): print, read, an unknown call, and shutdown with a code.
+ *
+ * Transcript of "hypercall" under the reference hypervisor (`make run`: nonce 00000000,
+ * Bochs' default CPU; make test checks it):
+ *   guest| the hypervisor says the nonce is 0x5bedc233e5926145
+ */
 #include "errno.h"
 #include "runtime.h"
 

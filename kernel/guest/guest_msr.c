@@ -1,4 +1,12 @@
-/* Guest: RDMSR and WRMSR: MSRs the hypervisor emulates, and ones that must raise #GP. */
+/*
+ * Guest: RDMSR and WRMSR: MSRs the hypervisor emulates, and ones that must raise #GP.
+ *
+ * Transcript of "msr" under the reference hypervisor (`make run`: nonce 00000000,
+ * Bochs' default CPU; make test checks it):
+ *   guest| IA32_SYSENTER_ESP: wrote 0x7f03e5926140, read back 0x7f03e5926140
+ *   guest| IA32_FEATURE_CONTROL reads 0x1
+ *   guest| unknown MSR 0x4000abcd: RDMSR raised vector 13, WRMSR vector 13
+ */
 #include "runtime.h"
 #include "vmx.h"
 

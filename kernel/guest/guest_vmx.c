@@ -1,4 +1,10 @@
-/* Guest: VMX instructions, which a guest without VMX must see raise #UD, at the instruction. */
+/*
+ * Guest: VMX instructions, which a guest without VMX must see raise #UD, at the instruction.
+ *
+ * Transcript of "vmx" under the reference hypervisor (`make run`: nonce 00000000,
+ * Bochs' default CPU; make test checks it):
+ *   guest| 9 of 9 VMX instructions raised #UD, 9 of them at the instruction
+ */
 #include "runtime.h"
 
 static u64 operand;
