@@ -32,6 +32,7 @@ class LabReport:
 
 
 SHARED_REASONS = ("not reported:", "not checked:", "the stage did not build")
+SHARED_AT = 5                  # as many checks failing for the very same reason: listed together
 
 
 def console(report: LabReport) -> str:
@@ -45,13 +46,17 @@ def console(report: LabReport) -> str:
         out.append(f"  {r.scenario + '/' + r.id:<{width}}  {r.status:<6}  "
                    f"{r.earned:>2}/{r.points:<3}  {r.seconds:4.1f}s")
     # Checks that failed for one shared reason (the run stopped, the stage did not build,
-    # a prerequisite failed) are listed together; the others each with their own reason.
+    # a prerequisite failed, or SHARED_AT checks with one reason) are listed together;
+    # the others each with their own reason.
     failed = [r for r in report.results if r.status != "PASS"]
     if failed:
         out.append("")
-    shared = {}
+    shared, count = {}, {}
     for r in failed:
-        if r.status == "SKIP" or r.why.startswith(SHARED_REASONS):
+        count[(r.status, r.why)] = count.get((r.status, r.why), 0) + 1
+    for r in failed:
+        if r.status == "SKIP" or r.why.startswith(SHARED_REASONS) or \
+                (r.why and count[(r.status, r.why)] >= SHARED_AT):
             shared.setdefault((r.status, r.why), []).append(f"{r.scenario}/{r.id}")
     done = set()
     for r in failed:
