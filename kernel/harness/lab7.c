@@ -147,49 +147,63 @@ static u32 launch_state_probe(void *vmcs)
 	return error;
 }
 
-/* Reports the checks of cycle n; true if they all passed. */
-static bool check_cycle(struct cycle *c, int n)
+/* What the processor and the allocator say after vmx_shutdown(). */
+struct after {
+	bool root;              /* VMPTRST still works: still in VMX operation */
+	u64 cr4;
+	size_t free;            /* page_free_count() */
+};
+
+static struct after observe(void)
+{
+	return (struct after){ vmxroot_active(), read_cr4(), page_free_count() };
+}
+
+/* The checks of the first life cycle; true if they all passed. */
+static bool check_first_cycle(struct cycle *c)
 {
 	char why[200] = "";
 	bool ok = c->ok;
+	struct after a = observe();
 
-	/* After vmx_shutdown(): out of VMX operation, CR4.VMXE clear, the pages back. */
-	if (n == 1)
-		check("shutdown", ok, "after the guest's shutdown hypercall, vmx_shutdown() returns 0",
-		      "%s", c->why);
+	check("shutdown", ok, "after the guest's shutdown hypercall, vmx_shutdown() returns 0", "%s", c->why);
+	check("ud_after", ok && !a.root, "after vmx_shutdown(), VMX instructions raise #UD (VMPTRST)", "%s",
+	      !ok ? c->why : "VMPTRST still works: the processor is in VMX operation (VMXOFF missing?)");
 
-	bool root = vmxroot_active();
-	u64 cr4 = read_cr4();
-	size_t free_now = page_free_count();
-	if (n == 1) {
-		bool clean = ok && !root && !(cr4 & CR4_VMXE) && free_now == c->free_before;
-		check("ud_after", ok && !root, "after vmx_shutdown(), VMX instructions raise #UD (VMPTRST)", "%s",
-		      !ok ? c->why : "VMPTRST still works: the processor is in VMX operation (VMXOFF missing?)");
-		if (ok && (cr4 & CR4_VMXE))
-			why_not(why, sizeof(why), "CR4 is %#lx: VMXE (bit 13) is still set", cr4);
-		check("vmxe_clear", ok && !(cr4 & CR4_VMXE), "CR4.VMXE is clear after vmx_shutdown()", "%s",
-		      !ok ? c->why : why);
-		if (ok && free_now != c->free_before)
-			why_not(why, sizeof(why), "%zu pages free, %zu before lab 3: %ld not given back",
-				free_now, c->free_before, (long)(c->free_before - free_now));
-		check("freed", ok && free_now == c->free_before,
-		      "every page is back: the free count is what it was before lab 3", "%s", !ok ? c->why : why);
-		u32 error = ok && !root ? launch_state_probe(c->vmcs) : 0;
-		if (ok && !root && error != VMXERR_ENTRY_INVALID_CONTROL_FIELD)
-			why_not(why, sizeof(why), "VMLAUNCH of that VMCS, loaded again, fails with error %u "
-				"(%s): it was not VMCLEARed before VMXOFF", error, vmx_error_text(error));
-		check("vmclear", ok && !root && error == VMXERR_ENTRY_INVALID_CONTROL_FIELD,
-		      "the VMCS was VMCLEARed before VMXOFF (its launch state is clear)", "%s",
-		      !ok ? c->why : root ? "not checked: still in VMX operation" : why);
-		return clean && error == VMXERR_ENTRY_INVALID_CONTROL_FIELD;
-	}
-	if (ok && (root || (cr4 & CR4_VMXE) || free_now != c->free_before))
+	if (ok && (a.cr4 & CR4_VMXE))
+		why_not(why, sizeof(why), "CR4 is %#lx: VMXE (bit 13) is still set", a.cr4);
+	check("vmxe_clear", ok && !(a.cr4 & CR4_VMXE), "CR4.VMXE is clear after vmx_shutdown()", "%s",
+	      !ok ? c->why : why);
+
+	if (ok && a.free != c->free_before)
+		why_not(why, sizeof(why), "%zu pages free, %zu before lab 3: %ld not given back", a.free,
+			c->free_before, (long)(c->free_before - a.free));
+	check("freed", ok && a.free == c->free_before,
+	      "every page is back: the free count is what it was before lab 3", "%s", !ok ? c->why : why);
+
+	u32 error = ok && !a.root ? launch_state_probe(c->vmcs) : 0;
+	bool cleared = error == VMXERR_ENTRY_INVALID_CONTROL_FIELD;
+	if (ok && !a.root && !cleared)
+		why_not(why, sizeof(why), "VMLAUNCH of that VMCS, loaded again, fails with error %u "
+			"(%s): it was not VMCLEARed before VMXOFF", error, vmx_error_text(error));
+	check("vmclear", cleared, "the VMCS was VMCLEARed before VMXOFF (its launch state is clear)", "%s",
+	      !ok ? c->why : a.root ? "not checked: still in VMX operation" : why);
+
+	return ok && !a.root && !(a.cr4 & CR4_VMXE) && a.free == c->free_before && cleared;
+}
+
+/* The check of the second life cycle: it ends as cleanly as the first. */
+static void check_second_cycle(struct cycle *c)
+{
+	struct after a = observe();
+	bool ok = c->ok;
+
+	if (ok && (a.root || (a.cr4 & CR4_VMXE) || a.free != c->free_before))
 		ok = why_not(c->why, sizeof(c->why), "after the second vmx_shutdown(): %s",
-			     root ? "still in VMX operation" : (cr4 & CR4_VMXE) ? "CR4.VMXE set" :
+			     a.root ? "still in VMX operation" : (a.cr4 & CR4_VMXE) ? "CR4.VMXE set" :
 			     "pages missing");
 	check("twice", ok, "the whole life cycle, enable to VMXOFF, runs a second time in the same boot",
 	      "%s", c->why);
-	return ok;
 }
 
 static void check_second_shutdown(struct cycle *c)
@@ -275,13 +289,13 @@ static bool lab7_run(const char *scenario)
 	if (strcmp(scenario, "vmx") != 0)
 		return false;
 	if (life_cycle(&cycles[0], 1)) {
-		bool clean = check_cycle(&cycles[0], 1);
+		bool clean = check_first_cycle(&cycles[0]);
 		vmxroot_leave();
 		if (!clean)
 			check("twice", false, "the whole life cycle, enable to VMXOFF, runs a second time in the same boot",
 			      "not tried: the first life cycle did not end cleanly (see the checks above)");
 		else if (life_cycle(&cycles[1], 2))
-			check_cycle(&cycles[1], 2);
+			check_second_cycle(&cycles[1]);
 		if (cycles[0].ok)
 			check_second_shutdown(cycles[1].ok ? &cycles[1] : &cycles[0]);
 		else
