@@ -53,17 +53,20 @@ RIP = re.compile(r"at rip (0x[0-9a-f]+)")
 
 
 def where(elf: Path, rip: str) -> str:
-    """ "vmx_off(), vmxoff.c:68" for an address in the kernel (the function the code was
-    compiled into, past any inlining), or "" if addr2line cannot tell."""
+    """ "vmx_off(), vmxoff.c:68" for an address in the kernel: the innermost inlined
+    frame that lies in a lab's file, else the function the code was compiled into;
+    "" if addr2line cannot tell."""
     try:
         out = subprocess.run(["addr2line", "-f", "-i", "-e", str(elf), rip], stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL, text=True, timeout=10).stdout.split("\n")
     except (OSError, subprocess.TimeoutExpired):
         return ""
-    frames = [(out[i], out[i + 1]) for i in range(0, len(out) - 1, 2)]
+    frames = [(out[i], out[i + 1]) for i in range(0, len(out) - 1, 2)]   # innermost first
     if not frames or frames[-1][0] == "??":
         return ""
-    func, line = frames[-1]
+    # the innermost frame in a lab's file (not in an inlined kernel helper), else the function itself
+    kernel = str(stage.ROOT / "kernel") + "/"
+    func, line = next((f for f in frames if not f[1].startswith(kernel)), frames[-1])
     return f"{func}(), {Path(line.split(' ')[0]).name}"
 
 

@@ -259,8 +259,10 @@ MUTANTS = (
     Mutant("vmxe_cleared_in_vmx_operation", 7, "vmxoff.c",
            (("\tenum vmx_status s = vmx_vmxoff();\n", "\twrite_cr4(read_cr4() & ~CR4_VMXE);\n\tenum vmx_status s = vmx_vmxoff();\n"),),
            frozenset({"vmx/shutdown", "vmx/ud_after", "vmx/vmxe_clear", "vmx/freed", "vmx/vmclear",
-                      "vmx/twice", "vmx/again"}), why="#GP"),
+                      "vmx/twice", "vmx/again"}),
+           why="#GP(0) at rip 0x"),
+    # the report locates the fault with addr2line: "(in vmx_off(), vmxoff.c:N)"
     Mutant("pointers_kept", 7, "vmxoff.c",
            (("\tcpu->vmxon_region = NULL;\n", ""),),
-           frozenset({"vmx/again"}), why="#UD"),
+           frozenset({"vmx/again"}), why="(in vmx_off(), vmxoff.c:"),
 )
