@@ -20,6 +20,14 @@ def cmdline(lab: int, scenario: str, nonce: str) -> str:
     return f"lab={lab} scenario={scenario} nonce={nonce}"
 
 
+def once(lines: list) -> list:
+    """Each distinct line once, in order of first appearance, with "(N times)" if repeated."""
+    counts = {}
+    for l in lines:
+        counts[l] = counts.get(l, 0) + 1
+    return [l + (f" ({n} times)" if n > 1 else "") for l, n in counts.items()]
+
+
 def note_for(scenario: labs.Scenario, result: boot.BootResult, lines_failed: bool) -> str:
     """What the report shows of a run that went wrong: after a clean SUMMARY, the
     lines that are not results (TODOs, caught faults; not what the harness provokes
@@ -32,7 +40,7 @@ def note_for(scenario: labs.Scenario, result: boot.BootResult, lines_failed: boo
                  if l.startswith(("TODO", "(the fault", "PANIC", "EXCEPTION", "VMCS CHECK",
                                   "vmx_run: ", "VM entry failed", "unhandled VM exit"))
                  or (" failed: VMfail" in l and not l.startswith(("PASS:", "FAIL:")))]
-        lines = [l for l in lines if not any(p in l for p in scenario.provoked)][:10]
+        lines = once([l for l in lines if not any(p in l for p in scenario.provoked)])[:10]
         title = "what the kernel said besides the results"
     else:
         lines = protocol.tail(result.serial)
