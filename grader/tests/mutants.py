@@ -237,7 +237,7 @@ MUTANTS = (
            (("{ EXCEPTION_BITMAP, BIT(VEC_BP) },", "{ EXCEPTION_BITMAP, 0 },"),),
            frozenset({"vmx/setup", "vmx/breakpoint"}), why="bit 3"),
     Mutant("sysenter_noncanonical_accepted", 6, "exits.c",
-           (("!is_canonical(value)", "!is_canonical(0)"),),
+           (("!is_canonical(value, addr_widths().lin)", "!is_canonical(0, addr_widths().lin)"),),
            # the guest's next VM entry fails on GUEST_SYSENTER_EIP (SDM Vol. 3C, 27.3.1.1)
            frozenset({"vmx/msr", "vmx/msr_gp", "vmx/msr_canonical"}), why="HV_EENTRY"),
     Mutant("triple_fault_resumed", 6, "exits.c",

@@ -144,6 +144,30 @@ static inline u16 read_tr(void)
 	return v;
 }
 
+/*
+ * The processor's address widths: CPUID.80000008H:EAX[7:0] (physical) and [15:8]
+ * (linear), or 36 and 48 where that leaf is missing (SDM Vol. 2A, 3.3 "Instructions
+ * (A-L)", CPUID).
+ */
+struct addr_widths {
+	unsigned phys, lin;
+};
+
+static inline struct addr_widths addr_widths(void)
+{
+	if (cpuid(0x80000000, 0).eax < 0x80000008)
+		return (struct addr_widths){ 36, 48 };
+	u32 eax = cpuid(0x80000008, 0).eax;
+	return (struct addr_widths){ eax & 0xFF, (eax >> 8) & 0xFF };
+}
+
+/* a is canonical with lin_bits linear-address bits: bits 63:lin_bits-1 all equal (SDM Vol. 1, 3.3.7.1 "Canonical Addressing"). */
+static inline bool is_canonical(u64 a, unsigned lin_bits)
+{
+	unsigned shift = 64 - lin_bits;
+	return (u64)((s64)(a << shift) >> shift) == a;
+}
+
 /* A spin-wait hint (PAUSE). */
 static inline void cpu_relax(void) { __asm__ volatile("pause"); }
 

@@ -225,13 +225,6 @@ static bool may1(const struct ctx *c, enum ctl k, u32 bit)
 
 /* ---- Address helpers (SDM Vol. 1, 3.3.7.1 "Canonical Addressing") ------------------ */
 
-/* Bits 63:N-1 all equal, for N linear-address bits. */
-static bool canonical(const struct ctx *c, u64 a)
-{
-	unsigned shift = 64 - c->lin_bits;
-	return (u64)((s64)(a << shift) >> shift) == a;
-}
-
 /* No bit set at or beyond the physical-address width. */
 static bool phys_ok(const struct ctx *c, u64 a)
 {
@@ -271,7 +264,7 @@ static const struct {
 
 static void canonical_rule(struct ctx *c, enum sec s, u32 field, u64 a)
 {
-	rule(c, canonical(c, a), s, field, a,
+	rule(c, is_canonical(a, c->lin_bits), s, field, a,
 	     "a canonical address (bits 63:%u all equal)", c->lin_bits - 1);
 }
 
@@ -588,7 +581,7 @@ static void check_address_space_size(struct ctx *c)
 		rule(c, !(rip >> 32), S_ADDR_SIZE, HOST_RIP, rip, "bits 63:32 clear for a 32-bit host");
 	} else {
 		rule(c, cr4 & CR4_PAE, S_ADDR_SIZE, HOST_CR4, cr4, "PAE (bit 5) set for a 64-bit host");
-		rule(c, canonical(c, rip), S_ADDR_SIZE, HOST_RIP, rip,
+		rule(c, is_canonical(rip, c->lin_bits), S_ADDR_SIZE, HOST_RIP, rip,
 		     "a canonical address (bits 63:%u equal) for a 64-bit host", c->lin_bits - 1);
 	}
 }
@@ -919,13 +912,9 @@ static void read_processor(struct ctx *c)
 	c->cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
 	c->cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
 	c->efer = rdmsr(MSR_IA32_EFER);
-	c->phys_bits = 36;
-	c->lin_bits = 48;
-	if (max_ext >= 0x80000008) {
-		u32 eax = cpuid(0x80000008, 0).eax;
-		c->phys_bits = BITS(eax, 7, 0);
-		c->lin_bits = BITS(eax, 15, 8);
-	}
+	struct addr_widths w = addr_widths();
+	c->phys_bits = w.phys;
+	c->lin_bits = w.lin;
 	c->nx = max_ext >= 0x80000001 && (cpuid(0x80000001, 0).edx & BIT(20));
 	if (max_std >= 7) {
 		u32 ebx = cpuid(7, 0).ebx;

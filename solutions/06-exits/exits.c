@@ -184,17 +184,13 @@ static int exit_io(struct vcpu *v)
  * - IA32_SYSENTER_CS/ESP/EIP: they live in the VMCS (GUEST_SYSENTER_*). A write
  *   of a non-canonical address to ESP or EIP raises #GP(0), as on a real
  *   processor (and the next VM entry would fail on it: 27.3.1.1 "Checks on Guest
- *   Control Registers, Debug Registers, and MSRs").
+ *   Control Registers, Debug Registers, and MSRs"). is_canonical() and
+ *   addr_widths() in kernel/arch/x86.h tell.
  * - IA32_FEATURE_CONTROL: reads FEAT_CTL_LOCKED (locked, VMX off: consistent
  *   with the hidden CPUID bit); a write raises #GP(0), as for a locked MSR.
  * - Any other MSR: #GP(0), and the guest's RIP stays on the instruction.
  * RDMSR returns the value in EDX:EAX, clearing the upper halves of RAX and RDX.
  */
-static bool is_canonical(u64 a)
-{
-	return (u64)((s64)(a << 16) >> 16) == a;
-}
-
 static u32 sysenter_field(u32 msr)
 {
 	switch (msr) {
@@ -236,12 +232,11 @@ static int exit_wrmsr(struct vcpu *v)
 	/* BEGIN SOLUTION
 	 * todo: emulate WRMSR of the SYSENTER MSRs (canonical addresses only); #GP(0) for others
 	 * stub: (void)v;
-	 * stub: (void)is_canonical;
 	 * stub: return -HV_ENOSYS;
 	 */
 	u32 msr = (u32)v->regs.rcx, field = sysenter_field(msr);
 	u64 value = (v->regs.rdx << 32) | (u32)v->regs.rax;
-	if (!field || (msr != MSR_IA32_SYSENTER_CS && !is_canonical(value))) {
+	if (!field || (msr != MSR_IA32_SYSENTER_CS && !is_canonical(value, addr_widths().lin))) {
 		inject_gp();
 		return 0;
 	}
