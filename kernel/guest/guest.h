@@ -25,6 +25,10 @@ extern const struct guest_program guest_hello;
 extern const struct guest_program guest_cpuid, guest_io, guest_msr, guest_cr, guest_hlt,
 	guest_vmx, guest_breakpoint, guest_hypercall, guest_triple_fault, guest_invd, guest_bench;
 
+/* How a guest notes an exception it took, for the harness: vector | error code << 8; GUEST_NO_FAULT for none. */
+#define GUEST_FAULT(vector, error) ((u64)(vector) | (u64)(error) << 8)
+#define GUEST_NO_FAULT 0xFF
+
 /* The shutdown code of a guest that took an exception outside guest_try(): 0xE0 | vector. */
 #define GUEST_UNEXPECTED 0xE0
 

@@ -23,7 +23,7 @@ static int breakpoint_main(void)
 	guest_note("bp.want", 1 + (guest_nonce() >> 4) % 4);
 	struct guest_fault f;
 	bool faulted = guest_try(breakpoints, &done, &f);
-	guest_note("bp.guest_saw", faulted ? f.vector : 0xFF);
+	guest_note("bp.guest_saw", guest_fault_code(faulted, &f));
 	guest_printf("%lu breakpoint(s): %s\n", done,
 		     faulted ? "and one reached the guest's own IDT" : "none reached the guest's IDT");
 	return 0;

@@ -20,7 +20,7 @@ static int cr_main(void)
 	guest_note("cr.cr4", cr4);
 	struct guest_fault f;
 	bool faulted = guest_try(set_cr4_vmxe, &cr4, &f);
-	guest_note("cr.vmxe", faulted ? f.vector | f.error_code << 8 : 0xFF);
+	guest_note("cr.vmxe", guest_fault_code(faulted, &f));
 	guest_printf("CR4 reads %#lx; setting CR4.VMXE %s\n", cr4,
 		     faulted ? "raised an exception" : "worked");
 

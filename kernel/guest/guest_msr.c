@@ -36,12 +36,12 @@ static void wrmsr_probe(void *p)
 			 : "c"(m->msr), "a"((u32)m->value), "d"((u32)(m->value >> 32)) : "r8", "memory");
 }
 
-/* Runs probe on *m; notes "<key>.vector" (0xFF: no exception) and whether it was at the instruction. */
+/* Runs probe on *m; notes guest_fault_code() as key_vector and whether the fault was at the instruction. */
 static void probe(void (*fn)(void *), struct msr_probe *m, const char *key_vector, const char *key_rip)
 {
 	struct guest_fault f;
 	bool faulted = guest_try(fn, m, &f);
-	guest_note(key_vector, faulted ? f.vector | f.error_code << 8 : 0xFF);
+	guest_note(key_vector, guest_fault_code(faulted, &f));
 	if (key_rip)
 		guest_note(key_rip, faulted && f.rip == m->rip);
 }

@@ -48,7 +48,7 @@ static int vmx_main(void)
 		struct guest_fault f;
 		u64 rip = 0;
 		bool faulted = guest_try(insns[i].fn, &rip, &f);
-		guest_note(insns[i].name, faulted ? f.vector : 0xFF);
+		guest_note(insns[i].name, guest_fault_code(faulted, &f));
 		ud += faulted && f.vector == 6;
 		at_insn += faulted && f.rip == rip;
 	}

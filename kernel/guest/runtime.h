@@ -40,6 +40,12 @@ struct guest_fault {
  */
 bool guest_try(void (*fn)(void *), void *arg, struct guest_fault *f);
 
+/* GUEST_FAULT() of *f if faulted (guest_try()'s result), else GUEST_NO_FAULT: the value to note. */
+static inline u64 guest_fault_code(bool faulted, const struct guest_fault *f)
+{
+	return faulted ? GUEST_FAULT(f->vector, f->error_code) : GUEST_NO_FAULT;
+}
+
 /* Records an observation for the harness: key (a string literal) = value. */
 void guest_note(const char *key, u64 value);
 

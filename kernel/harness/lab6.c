@@ -136,9 +136,6 @@ static bool printed(struct run *r, const char *line)
 	return why_not(r->why, sizeof(r->why), "the output lacks the line \"%s%s\"", VSERIAL_PREFIX, line);
 }
 
-/* "#GP(0)" as the guest runtime notes it: vector | error code << 8; 0xFF for none. */
-#define FAULT(vector, error) ((u64)(vector) | (u64)(error) << 8)
-#define NO_FAULT 0xFF
 
 static void check_setup(void)
 {
@@ -302,8 +299,8 @@ static void check_msr(void)
 	struct run *r = &run_a;
 	u64 want = 0;
 	bool ok = run_expect(r, &guest_msr, 0) && note(r, "msr.esp_want", &want) &&
-		  note_is(r, "msr.wr_esp", NO_FAULT, "WRMSR IA32_SYSENTER_ESP (0xFF: no exception)") &&
-		  note_is(r, "msr.rd_esp", NO_FAULT, "RDMSR IA32_SYSENTER_ESP (0xFF: no exception)") &&
+		  note_is(r, "msr.wr_esp", GUEST_NO_FAULT, "WRMSR IA32_SYSENTER_ESP (0xFF: no exception)") &&
+		  note_is(r, "msr.rd_esp", GUEST_NO_FAULT, "RDMSR IA32_SYSENTER_ESP (0xFF: no exception)") &&
 		  note_is(r, "msr.esp", want, "IA32_SYSENTER_ESP read back");
 	if (ok && r->sysenter_esp != want)
 		ok = why_not(r->why, sizeof(r->why), "GUEST_SYSENTER_ESP is %#lx, want %#lx: the write must "
@@ -313,14 +310,14 @@ static void check_msr(void)
 	      "%s", r->why);
 
 	ok = r->ran && r->ret == 0 &&
-	     note_is(r, "msr.rd_unknown", FAULT(VEC_GP, 0), "RDMSR of an unknown MSR (vector | error << 8)") &&
+	     note_is(r, "msr.rd_unknown", GUEST_FAULT(VEC_GP, 0), "RDMSR of an unknown MSR (vector | error << 8)") &&
 	     note_is(r, "msr.rd_unknown_rip", 1, "#GP reported at the RDMSR itself (RIP not advanced)") &&
-	     note_is(r, "msr.wr_unknown", FAULT(VEC_GP, 0), "WRMSR of an unknown MSR (vector | error << 8)") &&
+	     note_is(r, "msr.wr_unknown", GUEST_FAULT(VEC_GP, 0), "WRMSR of an unknown MSR (vector | error << 8)") &&
 	     note_is(r, "msr.wr_unknown_rip", 1, "#GP reported at the WRMSR itself (RIP not advanced)");
 	check("msr_gp", ok, "an unknown MSR raises #GP(0) in the guest, at the instruction", "%s", r->why);
 
 	ok = r->ran && r->ret == 0 &&
-	     note_is(r, "msr.wr_noncanonical", FAULT(VEC_GP, 0), "WRMSR of a non-canonical IA32_SYSENTER_EIP") &&
+	     note_is(r, "msr.wr_noncanonical", GUEST_FAULT(VEC_GP, 0), "WRMSR of a non-canonical IA32_SYSENTER_EIP") &&
 	     note_is(r, "msr.wr_noncanonical_rip", 1, "#GP reported at the WRMSR itself");
 	check("msr_canonical", ok, "WRMSR of a non-canonical IA32_SYSENTER_EIP raises #GP(0)", "%s", r->why);
 }
@@ -333,7 +330,7 @@ static void check_cr(void)
 	bool ok = run_expect(r, &guest_cr, 0) && note(r, "cr.cr4", &cr4);
 	if (ok && (cr4 & CR4_VMXE))
 		ok = why_not(r->why, sizeof(r->why), "the guest read CR4 = %#lx: VMXE shows", cr4);
-	ok = ok && note_is(r, "cr.vmxe", FAULT(VEC_GP, 0), "setting CR4.VMXE (vector | error << 8)") &&
+	ok = ok && note_is(r, "cr.vmxe", GUEST_FAULT(VEC_GP, 0), "setting CR4.VMXE (vector | error << 8)") &&
 	     note(r, "cr.cr0", &cr0) &&
 	     note_is(r, "cr.cr0_after", cr0 & ~CR0_NE, "CR0 after clearing NE");
 	if (ok && (!(r->cr0 & CR0_NE) || r->cr0_shadow != (cr0 & ~CR0_NE)))
@@ -358,7 +355,7 @@ static void check_vmx_ud(void)
 	struct run *r = &run_a;
 	bool ok = run_expect(r, &guest_vmx, 0);
 	for (size_t i = 0; ok && i < ARRAY_SIZE(insns); i++)
-		ok = note_is(r, insns[i].key, VEC_UD, insns[i].key + 4) &&
+		ok = note_is(r, insns[i].key, GUEST_FAULT(VEC_UD, 0), insns[i].key + 4) &&
 		     exits_are(r, insns[i].reason, 1);
 	ok = ok && note_is(r, "vmx.at_instruction", ARRAY_SIZE(insns),
 			   "VMX instructions whose #UD was reported at the instruction (RIP not advanced)");
@@ -371,7 +368,7 @@ static void check_breakpoint(void)
 	u64 want = 0;
 	bool ok = run_expect(r, &guest_breakpoint, 0) && note(r, "bp.want", &want) &&
 		  note_is(r, "bp.done", want, "INT3s completed") &&
-		  note_is(r, "bp.guest_saw", NO_FAULT, "an exception in the guest's own IDT (0xFF: none)") &&
+		  note_is(r, "bp.guest_saw", GUEST_NO_FAULT, "an exception in the guest's own IDT (0xFF: none)") &&
 		  exits_are(r, EXIT_REASON_EXCEPTION_NMI, want);
 	if (ok && r->v.breakpoints != want)
 		ok = why_not(r->why, sizeof(r->why), "v->breakpoints is %lu, want %lu", r->v.breakpoints, want);
