@@ -23,24 +23,26 @@ u8 vserial_in(struct vserial *s, u16 port)
 	}
 }
 
+/* Prints the line so far (possibly empty) with its prefix, and starts a new one. */
+static void vserial_end_line(struct vserial *s)
+{
+	kprintf(VSERIAL_PREFIX "%.*s\n", (int)s->len, s->line);
+	s->len = 0;
+}
+
 void vserial_flush(struct vserial *s)
 {
 	if (s->len)
-		kprintf(VSERIAL_PREFIX "%.*s\n", (int)s->len, s->line);
-	s->len = 0;
+		vserial_end_line(s);
 }
 
 static void vserial_putc(struct vserial *s, char c)
 {
 	s->bytes++;
-	if (c == '\n') {
-		kprintf(VSERIAL_PREFIX "%.*s\n", (int)s->len, s->line);
-		s->len = 0;
-		return;
-	}
-	if (s->len == sizeof(s->line))
-		vserial_flush(s);
-	s->line[s->len++] = c;
+	if (c == '\n' || s->len == sizeof(s->line))
+		vserial_end_line(s);
+	if (c != '\n')
+		s->line[s->len++] = c;
 }
 
 void vserial_out(struct vserial *s, u16 port, u8 value)
