@@ -9,6 +9,7 @@
 #include "exits.h"
 #include "guest.h"
 #include "harness.h"
+#include "lab6_guest.h"
 #include "prereq_root.h"
 #include "prereq_vm.h"
 #include "printf.h"
@@ -22,13 +23,10 @@
 
 static const struct vmx_caps *lab_caps;
 
-/* One guest's run through the student's vm_run(). */
+/* One guest's run, and what the checks need besides. */
 struct run {
-	struct vcpu v;
-	int ret;                /* vm_run()'s result */
-	bool ran;               /* false: it faulted, or was not called (why says so) */
-	char why[192];
-	char said[12288];        /* everything printed meanwhile */
+	struct guest_run g;
+	char said[12288];       /* everything printed meanwhile */
 	u64 cr0, cr0_shadow, sysenter_esp;      /* the VMCS after vm_run() */
 };
 
@@ -40,61 +38,36 @@ static void call_setup_exits(void *p)
 	*(int *)p = vm_setup_exits(lab_caps);
 }
 
-static void call_vm_run(void *p)
-{
-	struct run *r = p;
-	r->ret = vm_run(&r->v);
-}
-
 /*
- * Runs guest g from a fresh VMCS, for at most limit VM entries; false (r->why set)
- * if that could not be done or vm_run() faulted.
+ * Runs guest g from a fresh VMCS, for at most limit VM entries; false (r->g.why
+ * set) if that could not be done or vm_run() faulted.
  */
 static bool run_guest(struct run *r, const struct guest_program *g, u64 limit)
 {
 	struct prereq_vm vm;
-	int err = 0;
 
 	memset(r, 0, sizeof(*r));
-	if (!prereq_vm_new(&vm, lab_caps, g)) {
-		why_not(r->why, sizeof(r->why), "no VMCS from lab 4");
-		return false;
-	}
+	if (!prereq_vm_new(&vm, lab_caps, g))
+		return why_not(r->g.why, sizeof(r->g.why), "no VMCS from lab 4");
 	kprintf("-- guest \"%s\": %s\n", g->name, g->about);
-	if (!harness_call("vm_setup_exits()", call_setup_exits, &err, r->why, sizeof(r->why)))
-		goto out;
-	if (err) {
-		why_not(r->why, sizeof(r->why), "vm_setup_exits() returned %d (%s)", err,
-			hv_strerror(err));
-		goto out;
-	}
-	vcpu_init(&r->v, lab_caps, g, harness_nonce());
-	guest_notes_reset();
-	vmx_stats_reset(limit);
 	capture_begin(r->said, sizeof(r->said));
-	r->ran = harness_call("vm_run()", call_vm_run, r, r->why, sizeof(r->why));
-	vserial_flush(&r->v.com1);
+	guest_run(&r->g, lab_caps, g, harness_nonce(), limit);
 	capture_end();
 	r->cr0 = vmcs_read(GUEST_CR0);
 	r->cr0_shadow = vmcs_read(CR0_READ_SHADOW);
 	r->sysenter_esp = vmcs_read(GUEST_SYSENTER_ESP);
-	if (!r->ran && vmx_stats.entries > limit)
-		why_not(r->why, sizeof(r->why), "the guest made no progress: %lu VM entries "
-			"(a handler that does not move RIP past its instruction?)", vmx_stats.entries - 1);
-out:
-	vmx_stats.entry_limit = 0;
 	prereq_vm_free(&vm);
-	return r->ran;
+	return r->g.ran;
 }
 
-/* Runs g and requires vm_run() to return want; false with r->why otherwise. */
+/* Runs g and requires vm_run() to return want; false with r->g.why otherwise. */
 static bool run_expect(struct run *r, const struct guest_program *g, int want)
 {
 	if (!run_guest(r, g, ENTRY_LIMIT))
 		return false;
-	if (r->ret != want)
-		return why_not(r->why, sizeof(r->why), "vm_run() returned %d (%s), want %d (%s)", r->ret,
-			       hv_strerror(r->ret), want, hv_strerror(want));
+	if (r->g.ret != want)
+		return why_not(r->g.why, sizeof(r->g.why), "vm_run() returned %d (%s), want %d (%s)", r->g.ret,
+			       hv_strerror(r->g.ret), want, hv_strerror(want));
 	return true;
 }
 
@@ -103,7 +76,7 @@ static bool note(struct run *r, const char *key, u64 *value)
 {
 	if (guest_note_get(key, value))
 		return true;
-	return why_not(r->why, sizeof(r->why), "the guest never got as far as noting %s", key);
+	return why_not(r->g.why, sizeof(r->g.why), "the guest never got as far as noting %s", key);
 }
 
 /* A note that must equal want. */
@@ -113,7 +86,7 @@ static bool note_is(struct run *r, const char *key, u64 want, const char *what)
 	if (!note(r, key, &v))
 		return false;
 	if (v != want)
-		return why_not(r->why, sizeof(r->why), "%s: the guest saw %#lx, want %#lx", what, v, want);
+		return why_not(r->g.why, sizeof(r->g.why), "%s: the guest saw %#lx, want %#lx", what, v, want);
 	return true;
 }
 
@@ -122,7 +95,7 @@ static bool exits_are(struct run *r, u32 reason, u64 want)
 {
 	if (vmx_stats.exits[reason] == want)
 		return true;
-	return why_not(r->why, sizeof(r->why), "%lu VM exits for %s, want %lu", vmx_stats.exits[reason],
+	return why_not(r->g.why, sizeof(r->g.why), "%lu VM exits for %s, want %lu", vmx_stats.exits[reason],
 		       vmx_exit_reason_name(reason), want);
 }
 
@@ -133,7 +106,7 @@ static bool printed(struct run *r, const char *line)
 	ksnprintf(want, sizeof(want), VSERIAL_PREFIX "%s\n", line);
 	if (strstr(r->said, want))
 		return true;
-	return why_not(r->why, sizeof(r->why), "the output lacks the line \"%s%s\"", VSERIAL_PREFIX, line);
+	return why_not(r->g.why, sizeof(r->g.why), "the output lacks the line \"%s%s\"", VSERIAL_PREFIX, line);
 }
 
 
@@ -232,17 +205,17 @@ static void check_hypercall(void)
 		  note_is(r, "hc.print_long", (u64)-HV_EINVAL, "HC_PRINT of 257 bytes") &&
 		  note_is(r, "hc.bad_value", (u64)-HV_EINVAL, "HC_READ of an unknown value") &&
 		  note_is(r, "hc.unknown", (u64)-HV_ENOSYS, "an unknown hypercall");
-	if (ok && (!r->v.shutdown || r->v.shutdown_code != (n & 0x7F)))
-		ok = why_not(r->why, sizeof(r->why), "after HC_SHUTDOWN with code %#lx, shutdown is %d and "
-			     "shutdown_code %#lx", n & 0x7F, r->v.shutdown, r->v.shutdown_code);
-	check("hypercall", ok, "VMCALL: print, read the nonce, errors in RAX, shutdown with its code", "%s", r->why);
+	if (ok && (!r->g.v.shutdown || r->g.v.shutdown_code != (n & 0x7F)))
+		ok = why_not(r->g.why, sizeof(r->g.why), "after HC_SHUTDOWN with code %#lx, shutdown is %d and "
+			     "shutdown_code %#lx", n & 0x7F, r->g.v.shutdown, r->g.v.shutdown_code);
+	check("hypercall", ok, "VMCALL: print, read the nonce, errors in RAX, shutdown with its code", "%s", r->g.why);
 
-	ok = r->ran && vmx_stats.entries > 1 && r->ret == 0;
-	if (!ok && r->ran)
-		why_not(r->why, sizeof(r->why), "vm_run() returned %d after %lu VM entries", r->ret,
+	ok = r->g.ran && vmx_stats.entries > 1 && r->g.ret == 0;
+	if (!ok && r->g.ran)
+		why_not(r->g.why, sizeof(r->g.why), "vm_run() returned %d after %lu VM entries", r->g.ret,
 			vmx_stats.entries);
 	check("resume", ok, "vm_run() enters again after each exit (VMRESUME) until the guest shuts down",
-	      "%s", r->why);
+	      "%s", r->g.why);
 }
 
 static void check_cpuid(void)
@@ -261,7 +234,7 @@ static void check_cpuid(void)
 		  note_is(r, "cpuid.0.eax", zero.eax, "CPUID 0 EAX (the processor's)") &&
 		  note_is(r, "cpuid.0.ebx", zero.ebx, "CPUID 0 EBX (the processor's)") &&
 		  exits_are(r, EXIT_REASON_CPUID, 3);
-	check("cpuid", ok, "CPUID: the hvlabs leaf, VMX hidden, other leaves passed through", "%s", r->why);
+	check("cpuid", ok, "CPUID: the hvlabs leaf, VMX hidden, other leaves passed through", "%s", r->g.why);
 }
 
 static void check_rip(void)
@@ -271,7 +244,7 @@ static void check_rip(void)
 	bool ok = run_expect(r, &guest_hlt, 0) && note(r, "hlt.want", &want) &&
 		  note_is(r, "hlt.done", want, "HLTs completed") && exits_are(r, EXIT_REASON_HLT, want);
 	check("rip", ok, "after HLT the guest continues at the next instruction (RIP += instruction length)",
-	      "%s", r->why);
+	      "%s", r->g.why);
 }
 
 static void check_io(void)
@@ -282,16 +255,16 @@ static void check_io(void)
 	int len = ksnprintf(l1, sizeof(l1), "hello over COM1, nonce %#lx", n) +
 		  ksnprintf(l2, sizeof(l2), "%lu is the nonce in decimal", n) + 2;
 	bool ok = run_expect(r, &guest_io, 0) && printed(r, l1) && printed(r, l2);
-	if (ok && r->v.com1.bytes != (u64)len)
-		ok = why_not(r->why, sizeof(r->why), "the emulated COM1 received %lu bytes, want %d",
-			     r->v.com1.bytes, len);
-	check("io_out", ok, "OUT to COM1 reaches the console, line by line with the guest| prefix", "%s", r->why);
+	if (ok && r->g.v.com1.bytes != (u64)len)
+		ok = why_not(r->g.why, sizeof(r->g.why), "the emulated COM1 received %lu bytes, want %d",
+			     r->g.v.com1.bytes, len);
+	check("io_out", ok, "OUT to COM1 reaches the console, line by line with the guest| prefix", "%s", r->g.why);
 
-	ok = r->ran && r->ret == 0 &&
+	ok = r->g.ran && r->g.ret == 0 &&
 	     note_is(r, "io.in8", (pattern & ~0xFFULL) | 0xFF, "RAX after IN AL from an unknown port") &&
 	     note_is(r, "io.in16", (pattern & ~0xFFFFULL) | 0xFFFF, "RAX after IN AX") &&
 	     note_is(r, "io.in32", 0xFFFFFFFF, "RAX after IN EAX (bits 63:32 cleared)");
-	check("io_in", ok, "IN from an unknown port reads all ones into AL, AX or EAX only", "%s", r->why);
+	check("io_in", ok, "IN from an unknown port reads all ones into AL, AX or EAX only", "%s", r->g.why);
 }
 
 static void check_msr(void)
@@ -303,23 +276,23 @@ static void check_msr(void)
 		  note_is(r, "msr.rd_esp", GUEST_NO_FAULT, "RDMSR IA32_SYSENTER_ESP (0xFF: no exception)") &&
 		  note_is(r, "msr.esp", want, "IA32_SYSENTER_ESP read back");
 	if (ok && r->sysenter_esp != want)
-		ok = why_not(r->why, sizeof(r->why), "GUEST_SYSENTER_ESP is %#lx, want %#lx: the write must "
+		ok = why_not(r->g.why, sizeof(r->g.why), "GUEST_SYSENTER_ESP is %#lx, want %#lx: the write must "
 			     "land in the VMCS", r->sysenter_esp, want);
 	ok = ok && note_is(r, "msr.featctl", FEAT_CTL_LOCKED, "IA32_FEATURE_CONTROL (locked, VMX off)");
 	check("msr", ok, "RDMSR/WRMSR of IA32_SYSENTER_ESP go to the VMCS; IA32_FEATURE_CONTROL reads locked, VMX off",
-	      "%s", r->why);
+	      "%s", r->g.why);
 
-	ok = r->ran && r->ret == 0 &&
+	ok = r->g.ran && r->g.ret == 0 &&
 	     note_is(r, "msr.rd_unknown", GUEST_FAULT(VEC_GP, 0), "RDMSR of an unknown MSR (vector | error << 8)") &&
 	     note_is(r, "msr.rd_unknown_rip", 1, "#GP reported at the RDMSR itself (RIP not advanced)") &&
 	     note_is(r, "msr.wr_unknown", GUEST_FAULT(VEC_GP, 0), "WRMSR of an unknown MSR (vector | error << 8)") &&
 	     note_is(r, "msr.wr_unknown_rip", 1, "#GP reported at the WRMSR itself (RIP not advanced)");
-	check("msr_gp", ok, "an unknown MSR raises #GP(0) in the guest, at the instruction", "%s", r->why);
+	check("msr_gp", ok, "an unknown MSR raises #GP(0) in the guest, at the instruction", "%s", r->g.why);
 
-	ok = r->ran && r->ret == 0 &&
+	ok = r->g.ran && r->g.ret == 0 &&
 	     note_is(r, "msr.wr_noncanonical", GUEST_FAULT(VEC_GP, 0), "WRMSR of a non-canonical IA32_SYSENTER_EIP") &&
 	     note_is(r, "msr.wr_noncanonical_rip", 1, "#GP reported at the WRMSR itself");
-	check("msr_canonical", ok, "WRMSR of a non-canonical IA32_SYSENTER_EIP raises #GP(0)", "%s", r->why);
+	check("msr_canonical", ok, "WRMSR of a non-canonical IA32_SYSENTER_EIP raises #GP(0)", "%s", r->g.why);
 }
 
 static void check_cr(void)
@@ -329,15 +302,15 @@ static void check_cr(void)
 	u64 cr4 = 0;
 	bool ok = run_expect(r, &guest_cr, 0) && note(r, "cr.cr4", &cr4);
 	if (ok && (cr4 & CR4_VMXE))
-		ok = why_not(r->why, sizeof(r->why), "the guest read CR4 = %#lx: VMXE shows", cr4);
+		ok = why_not(r->g.why, sizeof(r->g.why), "the guest read CR4 = %#lx: VMXE shows", cr4);
 	ok = ok && note_is(r, "cr.vmxe", GUEST_FAULT(VEC_GP, 0), "setting CR4.VMXE (vector | error << 8)") &&
 	     note(r, "cr.cr0", &cr0) &&
 	     note_is(r, "cr.cr0_after", cr0 & ~CR0_NE, "CR0 after clearing NE");
 	if (ok && (!(r->cr0 & CR0_NE) || r->cr0_shadow != (cr0 & ~CR0_NE)))
-		ok = why_not(r->why, sizeof(r->why), "GUEST_CR0 %#lx, CR0_READ_SHADOW %#lx: want NE set in "
+		ok = why_not(r->g.why, sizeof(r->g.why), "GUEST_CR0 %#lx, CR0_READ_SHADOW %#lx: want NE set in "
 			     "GUEST_CR0 and the shadow = the guest's value %#lx", r->cr0, r->cr0_shadow, (u64)(cr0 & ~CR0_NE));
 	check("cr", ok, "MOV to CR0/CR4 through the read shadows: VMXE hidden and refused, CR0.NE kept underneath",
-	      "%s", r->why);
+	      "%s", r->g.why);
 }
 
 static void check_vmx_ud(void)
@@ -359,7 +332,7 @@ static void check_vmx_ud(void)
 		     exits_are(r, insns[i].reason, 1);
 	ok = ok && note_is(r, "vmx.at_instruction", ARRAY_SIZE(insns),
 			   "VMX instructions whose #UD was reported at the instruction (RIP not advanced)");
-	check("vmx_ud", ok, "each VMX instruction in the guest exits and gets #UD injected", "%s", r->why);
+	check("vmx_ud", ok, "each VMX instruction in the guest exits and gets #UD injected", "%s", r->g.why);
 }
 
 static void check_breakpoint(void)
@@ -370,10 +343,10 @@ static void check_breakpoint(void)
 		  note_is(r, "bp.done", want, "INT3s completed") &&
 		  note_is(r, "bp.guest_saw", GUEST_NO_FAULT, "an exception in the guest's own IDT (0xFF: none)") &&
 		  exits_are(r, EXIT_REASON_EXCEPTION_NMI, want);
-	if (ok && r->v.breakpoints != want)
-		ok = why_not(r->why, sizeof(r->why), "v->breakpoints is %lu, want %lu", r->v.breakpoints, want);
+	if (ok && r->g.v.breakpoints != want)
+		ok = why_not(r->g.why, sizeof(r->g.why), "v->breakpoints is %lu, want %lu", r->g.v.breakpoints, want);
 	check("breakpoint", ok, "INT3 exits through the exception bitmap, is counted, and the guest goes on",
-	      "%s", r->why);
+	      "%s", r->g.why);
 }
 
 static void check_triple_fault(void)
@@ -382,11 +355,11 @@ static void check_triple_fault(void)
 	bool ok = run_expect(r, &guest_triple_fault, -HV_ECRASH) &&
 		  exits_are(r, EXIT_REASON_TRIPLE_FAULT, 1);
 	if (ok && !strstr(r->said, "triple"))
-		ok = why_not(r->why, sizeof(r->why), "nothing printed says \"triple\" fault");
+		ok = why_not(r->g.why, sizeof(r->g.why), "nothing printed says \"triple\" fault");
 	if (ok && !run_expect(&run_b, &guest_cpuid, 0))
-		ok = why_not(r->why, sizeof(r->why), "the next guest, after the crash: %s", run_b.why);
+		ok = why_not(r->g.why, sizeof(r->g.why), "the next guest, after the crash: %s", run_b.g.why);
 	check("triple_fault", ok, "a triple fault stops that VM with -HV_ECRASH, and the next guest runs",
-	      "%s", r->why);
+	      "%s", r->g.why);
 }
 
 static void check_unhandled(void)
@@ -397,9 +370,9 @@ static void check_unhandled(void)
 					    "guest registers:" };
 	for (size_t i = 0; ok && i < ARRAY_SIZE(want); i++)
 		if (!strstr(r->said, want[i]))
-			ok = why_not(r->why, sizeof(r->why), "the report of the unhandled exit lacks \"%s\"", want[i]);
+			ok = why_not(r->g.why, sizeof(r->g.why), "the report of the unhandled exit lacks \"%s\"", want[i]);
 	check("unhandled", ok, "an unhandled exit prints its name, qualification, the VMCS and the registers; -HV_EEXIT",
-	      "%s", r->why);
+	      "%s", r->g.why);
 }
 
 /* The benchmark: VM-exit round trips in guest TSC ticks, printed for grader/bench.py. */
@@ -407,8 +380,8 @@ static void bench(void)
 {
 	static const char *const kinds[] = { "cpuid", "vmcall", "io", "rdmsr" };
 	struct run *r = &run_a;
-	if (!run_guest(r, &guest_bench, 100000) || r->ret) {
-		harness_abort("the bench guest did not finish: %s", r->why);
+	if (!run_guest(r, &guest_bench, 100000) || r->g.ret) {
+		harness_abort("the bench guest did not finish: %s", r->g.why);
 		return;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {

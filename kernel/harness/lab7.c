@@ -8,9 +8,9 @@
  */
 #include "capture.h"
 #include "errno.h"
-#include "exits.h"
 #include "guest.h"
 #include "harness.h"
+#include "lab6_guest.h"
 #include "page.h"
 #include "prereq_root.h"
 #include "printf.h"
@@ -29,10 +29,10 @@ static u8 probe_region[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 struct cycle {
 	struct vmx_caps caps;
 	struct vmx_cpu cpu;
-	struct vcpu v;
+	struct guest_run run;
 	void *vmcs;             /* the VMCS it used, kept for the VMCLEAR probe */
 	size_t free_before;     /* page_free_count() before lab 3 */
-	int ret;                /* vm_run(), then vmx_shutdown() */
+	int ret;                /* vmcs_setup(), then vmx_shutdown() */
 	bool ok;                /* the cycle reached vmx_shutdown() and it returned 0 */
 	char why[200];
 };
@@ -43,14 +43,6 @@ static void call_setup(void *p)
 {
 	struct cycle *c = p;
 	c->ret = vmcs_setup(&c->caps, &guest_hypercall, &c->cpu.vmcs, &c->cpu.guest_stack);
-	if (!c->ret)
-		c->ret = vm_setup_exits(&c->caps);
-}
-
-static void call_vm_run(void *p)
-{
-	struct cycle *c = p;
-	c->ret = vm_run(&c->v);
 }
 
 static void call_shutdown(void *p)
@@ -76,26 +68,22 @@ static bool life_cycle(struct cycle *c, int n)
 		return false;
 	c->cpu.vmxon_region = prereq_vmxon_region;
 
-	if (!harness_call("vmcs_setup()/vm_setup_exits()", call_setup, c, c->why, sizeof(c->why)) ||
+	if (!harness_call("vmcs_setup()", call_setup, c, c->why, sizeof(c->why)) ||
 	    c->ret || vmcs_check(false).violations) {
-		harness_abort("this lab builds on labs 4 and 6, and vmcs_setup() or vm_setup_exits() "
-			      "failed (%s); fix them, or grade this lab on the reference with PRIOR=sol",
+		harness_abort("this lab builds on lab 4, and vmcs_setup() failed (%s); fix it, or grade "
+			      "this lab on the reference with PRIOR=sol",
 			      c->ret ? hv_strerror(c->ret) : c->why[0] ? c->why : "VM-entry rules broken");
 		return false;
 	}
 	c->vmcs = c->cpu.vmcs;
-	vcpu_init(&c->v, &c->caps, &guest_hypercall, harness_nonce() + (u64)n);
-	vmx_stats_reset(1000);
-	if (!harness_call("vm_run()", call_vm_run, c, c->why, sizeof(c->why)) || c->ret ||
-	    !c->v.shutdown) {
-		vmx_stats.entry_limit = 0;
+	struct guest_run *r = &c->run;
+	if (!guest_run(r, &c->caps, &guest_hypercall, harness_nonce() + (u64)n, 1000) || r->ret ||
+	    !r->v.shutdown) {
 		harness_abort("this lab builds on lab 6, and the guest did not run to its shutdown "
 			      "hypercall (%s); fix lab 6, or grade this lab on the reference with PRIOR=sol",
-			      c->ret ? hv_strerror(c->ret) : c->why);
+			      !r->ran ? r->why : r->ret ? hv_strerror(r->ret) : "vm_run() returned before it");
 		return false;
 	}
-	vmx_stats.entry_limit = 0;
-	vserial_flush(&c->v.com1);
 
 	if (!harness_call("vmx_shutdown()", call_shutdown, c, c->why, sizeof(c->why)))
 		return true;
@@ -251,20 +239,18 @@ static void demo(void)
 		const struct guest_program *g = guests[i];
 		kprintf("-- guest \"%s\": %s\n", g->name, g->about);
 		c->ret = vmcs_setup(caps, g, &c->cpu.vmcs, &c->cpu.guest_stack);
-		if (!c->ret)
-			c->ret = vm_setup_exits(caps);
-		if (!c->ret) {
-			vcpu_init(&c->v, caps, g, harness_nonce());
-			vmx_stats_reset(100000);
-			c->ret = vm_run(&c->v);
-			vmx_stats.entry_limit = 0;
-			vserial_flush(&c->v.com1);
+		if (c->ret) {
+			harness_abort("vmcs_setup() returned %d (%s): the demo cannot go on", c->ret,
+				      hv_strerror(c->ret));
+			return;
 		}
+		struct guest_run *r = &c->run;
+		bool ran = guest_run(r, caps, g, harness_nonce(), 100000);
 		u64 exits = 0;
-		for (size_t r = 0; r < VMX_STATS_REASONS; r++)
-			exits += vmx_stats.exits[r];
-		kprintf("   %s after %lu VM exits: %s\n", c->v.shutdown ? "shut down" : "stopped", exits,
-			c->ret ? hv_strerror(c->ret) : "ok");
+		for (size_t i = 0; i < VMX_STATS_REASONS; i++)
+			exits += vmx_stats.exits[i];
+		kprintf("   %s after %lu VM exits: %s\n", r->v.shutdown ? "shut down" : "stopped", exits,
+			!ran ? r->why : r->ret ? hv_strerror(r->ret) : "ok");
 		int err = vmx_vmcs_release(&c->cpu);
 		if (err) {
 			harness_abort("vmx_vmcs_release() returned %d (%s): the demo cannot go on",

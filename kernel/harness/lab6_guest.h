@@ -1,0 +1,30 @@
+/*
+ * One guest through the student's lab-6 code, for the harnesses of labs 6 and 7
+ * (and lab 7's demo): the exits set up, the loop run under trap_catch(), and a
+ * stuck guest stopped by vmx_run()'s entry limit with a reason.
+ */
+#ifndef HV_LAB6_GUEST_H
+#define HV_LAB6_GUEST_H
+
+#include "detect.h"
+#include "guest.h"
+#include "types.h"
+#include "vcpu.h"
+
+struct guest_run {
+	struct vcpu v;
+	int ret;                /* vm_run()'s result */
+	bool ran;               /* vm_run() returned; false: setup failed, it faulted or was stuck */
+	char why[192];          /* why not, when ran is false */
+};
+
+/*
+ * On the current VMCS (set up for g by lab 4): the student's vm_setup_exits(),
+ * then vm_run() of g with nonce for HC_READ, for at most limit VM entries, with
+ * the guest's notes reset first and its last partial line flushed after.
+ * Returns r->ran.
+ */
+bool guest_run(struct guest_run *r, const struct vmx_caps *caps, const struct guest_program *g,
+	       u64 nonce, u64 limit);
+
+#endif
