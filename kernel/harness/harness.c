@@ -1,19 +1,86 @@
-/* Result lines, fault containment and dispatch to the lab harnesses. */
+/* Result lines, fault containment, and dispatch to the scenarios of checks.def. */
 #include "harness.h"
 #include "cmdline.h"
 #include "printf.h"
 #include "string.h"
+#include "trap.h"
+#include "vmx.h"
+#include "vmxroot.h"
+#include "x86.h"
 
-extern const struct harness __harness_start[], __harness_end[];
+/* A stage links the harnesses of its labs only: the others' scenario functions are NULL. */
+#define LAB(...)
+#define CHECK(...)
+#define SCENARIO(n, name, ...) extern __typeof__(lab##n##_##name) lab##n##_##name __attribute__((weak));
+#include "checks.def"
+#undef SCENARIO
+
+struct lab_row {
+	int lab;
+	const char *name;
+	int after;                      /* the student's labs 1..after run first */
+	const char *files[4];
+};
+
+struct scenario_row {
+	int lab;
+	const char *name;
+	void (*run)(struct prereq *p);
+	enum scenario_vmx vmx;
+	/* for the grader only: */
+	const char *firmware, *cpu;
+	int timeout;
+	bool hidden;
+	const char *provoked[8];
+};
+
+struct check_row {
+	int lab;
+	const char *scenario, *id;
+	int points;
+	const char *what;
+};
+
+#undef LAB
+#define LAB(n, name_, ...) { .lab = n, .name = #name_, __VA_ARGS__ },
+#define SCENARIO(...)
+static const struct lab_row lab_rows[] = {
+#include "checks.def"
+};
+#undef LAB
+#undef SCENARIO
+#define LAB(...)
+#define SCENARIO(n, name_, ...) { .lab = n, .name = #name_, .run = lab##n##_##name_, __VA_ARGS__ },
+static const struct scenario_row scenario_rows[] = {
+#include "checks.def"
+};
+#undef SCENARIO
+#undef CHECK
+#define SCENARIO(...)
+#define CHECK(n, scenario_, id_, points_, what_) \
+	{ .lab = n, .scenario = #scenario_, .id = #id_, .points = points_, .what = what_ },
+static const struct check_row check_rows[] = {
+#include "checks.def"
+};
+#undef LAB
+#undef SCENARIO
+#undef CHECK
 
 static struct {
 	int lab;
+	const char *scenario;
 	char nonce[20];
 	int passed, failed;
 } run;
 
-bool check(const char *id, bool ok, const char *what, const char *why, ...)
+bool check(const char *id, bool ok, const char *why, ...)
 {
+	const char *what = "(a check that checks.def does not list for this scenario)";
+	for (size_t i = 0; i < ARRAY_SIZE(check_rows); i++)
+		if (check_rows[i].lab == run.lab && strcmp(check_rows[i].scenario, run.scenario) == 0 &&
+		    strcmp(check_rows[i].id, id) == 0)
+			what = check_rows[i].what;
+
 	kprintf("%s: lab%d/%s [%s] %s", ok ? "PASS" : "FAIL", run.lab, id, run.nonce, what);
 	if (!ok) {
 		va_list ap;
@@ -68,24 +135,63 @@ u64 harness_nonce(void)
 	return h;
 }
 
+/* Lab n's row of checks.def, or NULL. */
+static const struct lab_row *lab_row(int n)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(lab_rows); i++)
+		if (lab_rows[i].lab == n)
+			return &lab_rows[i];
+	return NULL;
+}
+
+/* Scenario name of lab n, or NULL. */
+static const struct scenario_row *scenario_row(int n, const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(scenario_rows); i++)
+		if (scenario_rows[i].lab == n && strcmp(scenario_rows[i].name, name) == 0)
+			return &scenario_rows[i];
+	return NULL;
+}
+
+/* Whether this processor is the one scenario s needs; if not, an ABORT line says what to run it on. */
+static bool processor_fits(const struct scenario_row *s)
+{
+	bool vmx = cpuid(1, 0).ecx & CPUID_1_ECX_VMX;
+	if (s->vmx == VMX_REQUIRED && !vmx)
+		harness_abort("this CPU has no VMX, but the \"%s\" scenario needs it: run it on Bochs "
+			      "with a VMX CPU model, or on KVM with nested VMX", s->name);
+	else if (s->vmx == VMX_ABSENT && vmx)
+		harness_abort("this CPU has VMX, but the \"%s\" scenario needs one without: run it on "
+			      "Bochs with CPU=ryzen, or on QEMU TCG", s->name);
+	else
+		return true;
+	return false;
+}
+
 void harness_main(const char *cmdline)
 {
-	char scenario[32] = "default";
+	static char scenario[32] = "default";
 
 	run.lab = (int)cmdline_get_long(cmdline, "lab", -1);
+	run.scenario = scenario;
 	cmdline_get(cmdline, "scenario", scenario, sizeof(scenario));
 	if (!cmdline_get(cmdline, "nonce", run.nonce, sizeof(run.nonce)))
 		memcpy(run.nonce, "-", 2);
 
 	kprintf("BEGIN: lab%d [%s] scenario=%s\n", run.lab, run.nonce, scenario);
-	const struct harness *h = __harness_start;
-	while (h < __harness_end && h->lab != run.lab)
-		h++;
-	if (h == __harness_end)
+	const struct lab_row *lab = lab_row(run.lab);
+	const struct scenario_row *s = scenario_row(run.lab, scenario);
+	struct prereq p = { 0 };
+
+	if (!lab || (s && !s->run))
 		harness_abort("this kernel has no harness for lab %d (build it with LAB=%d)",
 			      run.lab, run.lab);
-	else if (!h->run(scenario))
-		harness_abort("lab %d (%s) has no scenario \"%s\"", run.lab, h->name, scenario);
+	else if (!s)
+		harness_abort("lab %d (%s) has no scenario \"%s\"", run.lab, lab->name, scenario);
+	else if (processor_fits(s) && prereq_labs(&p, 1, lab->after))
+		s->run(&p);
+	if (s && s->vmx == VMX_REQUIRED)
+		vmxroot_leave();
 	kprintf("SUMMARY: lab%d [%s] %d passed, %d failed\n", run.lab, run.nonce, run.passed,
 		run.failed);
 }

@@ -1,36 +1,45 @@
 /*
- * The lab harness: runs one lab's checks against the student's code and prints
- * the result lines the grader reads (the run protocol in DESIGN.md):
+ * The lab harness: runs one scenario of one lab against the student's code and
+ * prints the result lines the grader reads (the run protocol, CONTRIBUTING.md):
  *
  *   BEGIN: lab1 [nonce] scenario=vmx
- *   PASS: lab1/cpuid [nonce] vmx_cpu_has_vmx() reports CPUID.1:ECX.VMX
- *   FAIL: lab1/basic [nonce] vmx_detect() decodes IA32_VMX_BASIC -- revision_id is 0, want 0x10
+ *   PASS: lab1/cpuid [nonce] vmx_cpu_has_vmx() sees CPUID.1:ECX.VMX[bit 5]
+ *   FAIL: lab1/basic [nonce] caps->basic matches this CPU's IA32_VMX_BASIC -- revision_id is 0, want 0x10
  *   ABORT: lab1 [nonce] <why the remaining checks cannot run>
  *   SUMMARY: lab1 [nonce] 1 passed, 1 failed
+ *
+ * Every lab, scenario and check is a row of checks.def. A lab's harness file
+ * (labN.c, labN_*.c) defines one function per scenario, labN_<scenario>(), which
+ * reports that scenario's checks with check(); the harness core finds it by name,
+ * runs the earlier labs the row's .after names (prereq.h), then calls it.
  */
 #ifndef HV_HARNESS_H
 #define HV_HARNESS_H
 
+#include "prereq.h"
 #include "trap.h"
 #include "types.h"
 
-/* One lab's test driver, registered with HARNESS(). */
-struct harness {
-	int lab;
-	const char *name;
-	/* Runs the checks of scenario; returns false if the scenario is unknown. */
-	bool (*run)(const char *scenario);
-};
+/* The processor a scenario needs (checks.def's .vmx). */
+enum scenario_vmx { VMX_ANY, VMX_REQUIRED, VMX_ABSENT };
 
-#define HARNESS(n, name_, fn)                                                   \
-	static const struct harness harness_lab##n                               \
-		__attribute__((section(".harness"), used, aligned(8))) = { n, name_, fn }
+/* Each scenario of checks.def: void labN_<scenario>(struct prereq *p). */
+#define LAB(...)
+#define CHECK(...)
+#define SCENARIO(n, name, ...) void lab##n##_##name(struct prereq *p);
+#include "checks.def"
+#undef LAB
+#undef CHECK
+#undef SCENARIO
 
-/* Parses lab=, scenario= and nonce= from cmdline and runs that lab's harness. */
+/* Parses lab=, scenario= and nonce= from cmdline and runs that scenario. */
 void harness_main(const char *cmdline);
 
-/* Reports check id: PASS, or FAIL with the reason formatted from why. Returns ok. */
-__printf(4, 5) bool check(const char *id, bool ok, const char *what, const char *why, ...);
+/*
+ * Reports check id of the running scenario (its text comes from checks.def):
+ * PASS, or FAIL with the reason formatted from why. Returns ok.
+ */
+__printf(3, 4) bool check(const char *id, bool ok, const char *why, ...);
 
 /*
  * Formats the reason a check fails into why and returns false, so that a test reads

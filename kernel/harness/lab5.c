@@ -10,8 +10,7 @@
 #include "harness.h"
 #include "launch.h"
 #include "page.h"
-#include "prereq_root.h"
-#include "prereq_vm.h"
+#include "prereq.h"
 #include "printf.h"
 #include "string.h"
 #include "vmcs.h"
@@ -63,8 +62,7 @@ static void check_first_exit(void)
 		ok = why_not(why, sizeof(why), "the VMCS says %s at RIP %#lx, length %lu; want "
 			     "EXIT_REASON_CPUID at %p, length %u", vmx_exit_reason_name((u32)reason & 0xFFFF),
 			     rip, len, guest_hello.entry, guest_hello.first_insn_len);
-	check("first_exit", ok, "vmx_launch() runs the guest to its first exit: CPUID at the entry point",
-	      "%s", why);
+	check("first_exit", ok, "%s", why);
 
 	ok = c.exit.status == VMX_SUCCEED && c.exit.reason == reason && c.exit.guest_rip == rip &&
 	     c.exit.insn_len == len && c.exit.qualification == qual;
@@ -72,14 +70,13 @@ static void check_first_exit(void)
 		why_not(why, sizeof(why), "*exit is {status %d, reason %#x, rip %#lx, len %u, qual %#lx}, "
 			"the VMCS says {0, %#lx, %#lx, %lu, %#lx}", c.exit.status, c.exit.reason,
 			c.exit.guest_rip, c.exit.insn_len, c.exit.qualification, reason, rip, len, qual);
-	check("exit_info", ok, "*exit holds the exit reason, qualification, guest RIP and instruction length",
-	      "%s", why);
+	check("exit_info", ok, "%s", why);
 	prereq_vm_free(&vm);
 }
 
 /* One provoked failure: how the VMCS is broken, and what vmx_launch() must return and print. */
 struct failure {
-	const char *id, *what;
+	const char *id;
 	u32 field;              /* 0: no VMCS at all (VMCLEAR it) */
 	u64 (*broken)(u64 good);
 	int want_ret;
@@ -99,17 +96,13 @@ static u64 drop_must_be_1(u64 v)
 }
 
 static const struct failure failures[] = {
-	{ "entry_failure", "a guest-state error makes vmx_launch() name EXIT_REASON_INVALID_STATE and return -HV_EENTRY",
-	  GUEST_RFLAGS, clear_rflags_bit1, -HV_EENTRY, VMX_SUCCEED, 0,
+	{ "entry_failure", GUEST_RFLAGS, clear_rflags_bit1, -HV_EENTRY, VMX_SUCCEED, 0,
 	  VMX_EXIT_REASON_FAILED_VMENTRY | EXIT_REASON_INVALID_STATE, "EXIT_REASON_INVALID_STATE" },
-	{ "fail_host", "a host-state error makes vmx_launch() report VMfailValid with error 8",
-	  HOST_TR_SELECTOR, zero, -HV_EVMXFAIL, VMX_FAIL_VALID, VMXERR_ENTRY_INVALID_HOST_STATE_FIELD,
+	{ "fail_host", HOST_TR_SELECTOR, zero, -HV_EVMXFAIL, VMX_FAIL_VALID, VMXERR_ENTRY_INVALID_HOST_STATE_FIELD,
 	  0, "invalid host-state field" },
-	{ "fail_control", "a control error makes vmx_launch() report VMfailValid with error 7",
-	  PIN_BASED_VM_EXEC_CONTROL, drop_must_be_1, -HV_EVMXFAIL, VMX_FAIL_VALID,
+	{ "fail_control", PIN_BASED_VM_EXEC_CONTROL, drop_must_be_1, -HV_EVMXFAIL, VMX_FAIL_VALID,
 	  VMXERR_ENTRY_INVALID_CONTROL_FIELD, 0, "invalid control field" },
-	{ "fail_invalid", "without a current VMCS, vmx_launch() reports VMfailInvalid",
-	  0, NULL, -HV_EVMXFAIL, VMX_FAIL_INVALID, 0, 0, "VMfailInvalid" },
+	{ "fail_invalid", 0, NULL, -HV_EVMXFAIL, VMX_FAIL_INVALID, 0, 0, "VMfailInvalid" },
 };
 
 static void check_failure(const struct failure *f)
@@ -142,7 +135,7 @@ static void check_failure(const struct failure *f)
 	else if (ok && !strstr(c.said, f->want_said))
 		ok = why_not(why, sizeof(why), "the failure was not reported by name: \"%s\" was not printed",
 			     f->want_said);
-	check(f->id, ok, f->what, "%s", why);
+	check(f->id, ok, "%s", why);
 	if (f->field) {
 		kprintf("vmcs_check explains:\n");
 		vmcs_check(true);
@@ -150,20 +143,10 @@ static void check_failure(const struct failure *f)
 	prereq_vm_free(&vm);
 }
 
-static bool lab5_run(const char *scenario)
+void lab5_vmx(struct prereq *p)
 {
-	struct vmx_caps caps;
-
-	if (strcmp(scenario, "vmx") != 0)
-		return false;
-	if (!prereq_vmx_root(&caps))
-		return true;
-	lab_caps = &caps;
+	lab_caps = &p->caps;
 	check_first_exit();
 	for (size_t i = 0; i < ARRAY_SIZE(failures); i++)
 		check_failure(&failures[i]);
-	vmxroot_leave();
-	return true;
 }
-
-HARNESS(5, "launch", lab5_run);
