@@ -61,7 +61,7 @@ RIP = re.compile(r"at rip (0x[0-9a-f]+)")
 
 
 def where(elf: Path, rip: str) -> str:
-    """ "vmx_off(), vmxoff.c:68" for an address in the kernel: the innermost inlined
+    """ "vmx_leave_root(), vmxoff.c:68" for an address in the kernel: the innermost inlined
     frame that lies in a lab's file, else the function the code was compiled into;
     "" if addr2line cannot tell."""
     try:
@@ -79,7 +79,7 @@ def where(elf: Path, rip: str) -> str:
 
 
 def locate(elf: Path, text: str) -> str:
-    """text with "at rip 0x..." followed by where that is, e.g. "(in vmx_off(), vmxoff.c:68)"."""
+    """text with "at rip 0x..." followed by where that is, e.g. "(in vmx_leave_root(), vmxoff.c:68)"."""
     def named(m):
         w = where(elf, m.group(1))
         return f"{m.group(0)} (in {w})" if w else m.group(0)

@@ -1,12 +1,12 @@
 /*
- * Lab 3 harness: the VMXON region, VMXON's outcomes, and vmx_on()'s handling of
+ * Lab 3 harness: the VMXON region, VMXON's outcomes, and vmx_enter_root()'s handling of
  * them. The harness proves VMX root operation itself (vmxroot_active()) and
  * provokes each failure on purpose:
  *   VMfailInvalid  a region whose revision identifier has bit 31 set, an
  *                  unaligned region, and VMXON in VMX root operation without a
  *                  current VMCS (SDM Vol. 3C, 31.3 "VMXON—Enter VMX Operation")
  *   VMfailValid    VMXON in VMX root operation with a current VMCS: error 15
- *   #UD avoided    vmx_on() with CR4.VMXE clear must not execute VMXON
+ *   #UD avoided    vmx_enter_root() with CR4.VMXE clear must not execute VMXON
  * Scenario "vmx" (one boot); labs 1 and 2 run first.
  */
 #include "capture.h"
@@ -40,10 +40,10 @@ static void call_vmxon(void *p)
 	c->status = vmx_vmxon(c->pa);
 }
 
-static void call_vmx_on(void *p)
+static void call_enter_root(void *p)
 {
 	struct call *c = p;
-	c->ret = vmx_on(c->caps, &c->region);
+	c->ret = vmx_enter_root(c->caps, &c->region);
 }
 
 /* Runs vmx_vmxon(pa); true if it returned want, else why says what happened. */
@@ -138,25 +138,25 @@ static void check_vmxon(u32 revision)
 	page_free(vmcs);
 }
 
-/* vmx_on() end to end: success, a VMXON failure, and CR4.VMXE clear. */
-static void check_vmx_on(const struct vmx_caps *caps, u32 revision)
+/* vmx_enter_root() end to end: success, a VMXON failure, and CR4.VMXE clear. */
+static void check_enter_root(const struct vmx_caps *caps, u32 revision)
 {
 	char why[192] = "";
 	char said[256];
 	size_t before = page_free_count();
 	struct call c = { .caps = caps };
 
-	bool ok = harness_call("vmx_on()", call_vmx_on, &c, why, sizeof(why));
+	bool ok = harness_call("vmx_enter_root()", call_enter_root, &c, why, sizeof(why));
 	u32 *r = c.region;
 	if (ok && c.ret != 0)
-		ok = why_not(why, sizeof(why), "vmx_on() returned %d (%s), want 0", c.ret,
+		ok = why_not(why, sizeof(why), "vmx_enter_root() returned %d (%s), want 0", c.ret,
 			  hv_strerror(c.ret));
 	else if (ok && (!r || !IS_ALIGNED(r, PAGE_SIZE) || r[0] != revision))
 		ok = why_not(why, sizeof(why), "*region is %p, want an aligned page stamped %#x", r,
 			  revision);
 	else if (ok && !vmxroot_active())
 		ok = why_not(why, sizeof(why), "the CPU is not in VMX operation afterwards");
-	check("vmx_on", ok, "%s", why);
+	check("enter_root", ok, "%s", why);
 	vmxroot_leave();
 	if (ok)
 		page_free(r);
@@ -167,10 +167,10 @@ static void check_vmx_on(const struct vmx_caps *caps, u32 revision)
 	c = (struct call){ .caps = &wrong };
 	before = page_free_count();
 	capture_begin(said, sizeof(said));
-	ok = harness_call("vmx_on()", call_vmx_on, &c, why, sizeof(why));
+	ok = harness_call("vmx_enter_root()", call_enter_root, &c, why, sizeof(why));
 	capture_end();
 	if (ok && c.ret != -HV_EVMXFAIL)
-		ok = why_not(why, sizeof(why), "vmx_on() returned %d (%s), want -HV_EVMXFAIL", c.ret,
+		ok = why_not(why, sizeof(why), "vmx_enter_root() returned %d (%s), want -HV_EVMXFAIL", c.ret,
 			  hv_strerror(c.ret));
 	else if (ok && vmxroot_active())
 		ok = why_not(why, sizeof(why), "the CPU is in VMX operation after a failed VMXON");
@@ -180,16 +180,16 @@ static void check_vmx_on(const struct vmx_caps *caps, u32 revision)
 	else if (ok && page_free_count() != before)
 		ok = why_not(why, sizeof(why), "%ld page(s) leaked: free count %zu, was %zu",
 			  (long)(before - page_free_count()), page_free_count(), before);
-	check("vmx_on_fail", ok, "%s", why);
+	check("enter_root_fail", ok, "%s", why);
 	vmxroot_leave();
 
 	/* CR4.VMXE clear: VMXON would raise #UD. */
 	write_cr4(read_cr4() & ~CR4_VMXE);
 	c = (struct call){ .caps = caps };
 	before = page_free_count();
-	ok = harness_call("vmx_on()", call_vmx_on, &c, why, sizeof(why));
+	ok = harness_call("vmx_enter_root()", call_enter_root, &c, why, sizeof(why));
 	if (ok && c.ret != -HV_EINVAL)
-		ok = why_not(why, sizeof(why), "vmx_on() returned %d (%s), want -HV_EINVAL", c.ret,
+		ok = why_not(why, sizeof(why), "vmx_enter_root() returned %d (%s), want -HV_EINVAL", c.ret,
 			  hv_strerror(c.ret));
 	else if (ok && page_free_count() != before)
 		ok = why_not(why, sizeof(why), "a page leaked");
@@ -202,5 +202,5 @@ void lab3_vmx(struct prereq *p)
 	u32 revision = (u32)rdmsr(MSR_IA32_VMX_BASIC) & VMX_BASIC_REVISION_ID_MASK;
 	check_region(&p->caps, revision);
 	check_vmxon(revision);
-	check_vmx_on(&p->caps, revision);
+	check_enter_root(&p->caps, revision);
 }

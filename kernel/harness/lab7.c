@@ -245,7 +245,7 @@ static void demo(void)
 		}
 	}
 	kprintf("== lab 7, vmxoff: ");
-	c->ret = vmx_off(&c->cpu);
+	c->ret = vmx_leave_root(&c->cpu);
 	kprintf("%s; VMPTRST %s, CR4 %#lx, %zu pages free (%zu before VMXON)\n",
 		c->ret ? hv_strerror(c->ret) : "left VMX operation",
 		vmxroot_active() ? "still works" : "raises #UD", read_cr4(), page_free_count(), free_before);

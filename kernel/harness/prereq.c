@@ -14,7 +14,7 @@
 /* A stage links the labs up to its own: a later lab's functions are NULL here, and never called. */
 #pragma weak vmx_detect
 #pragma weak vmx_enable
-#pragma weak vmx_on
+#pragma weak vmx_enter_root
 #pragma weak vmcs_setup
 
 void prereq_abort(int lab, const char *why, ...)
@@ -60,9 +60,9 @@ static int call_enable(struct prereq *p)
 	return vmx_enable(&p->caps);
 }
 
-static int call_vmx_on(struct prereq *p)
+static int call_enter_root(struct prereq *p)
 {
-	return vmx_on(&p->caps, &p->vmxon_region);
+	return vmx_enter_root(&p->caps, &p->vmxon_region);
 }
 
 /* The chain: lab n's step is steps[n - 1]. */
@@ -73,7 +73,7 @@ static const struct step {
 } steps[] = {
 	{ "vmx_detect()", call_detect, NULL },
 	{ "vmx_enable()", call_enable, vmx_enabled },
-	{ "vmx_on()", call_vmx_on, NULL },
+	{ "vmx_enter_root()", call_enter_root, NULL },
 };
 
 struct step_call {

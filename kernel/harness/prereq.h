@@ -15,12 +15,12 @@ struct guest_program;
 /* What the earlier labs produced. */
 struct prereq {
 	struct vmx_caps caps;           /* lab 1's vmx_detect() */
-	void *vmxon_region;             /* lab 3's vmx_on() */
+	void *vmxon_region;             /* lab 3's vmx_enter_root() */
 };
 
 /*
  * Runs the student's labs from..to into *p, in order: 1 vmx_detect(), 2
- * vmx_enable() (then the harness's own proof that VMXON is allowed), 3 vmx_on().
+ * vmx_enable() (then the harness's own proof that VMXON is allowed), 3 vmx_enter_root().
  * True if every one succeeded (also when from > to); false after an ABORT line.
  */
 bool prereq_labs(struct prereq *p, int from, int to);

@@ -10,7 +10,7 @@
 
 /* One processor's VMX resources: what labs 3 and 4 allocated (NULL: none). */
 struct vmx_cpu {
-	void *vmxon_region;     /* lab 3's vmx_on() */
+	void *vmxon_region;     /* lab 3's vmx_enter_root() */
 	void *vmcs;             /* lab 4's vmcs_setup() */
 	void *guest_stack;      /* ... and the guest's stack */
 };
@@ -19,7 +19,7 @@ struct vmx_cpu {
 int vmx_vmcs_release(struct vmx_cpu *cpu);
 
 /* VMXOFF, then clears CR4.VMXE and frees the VMXON region; NULLs it. -HV_EVMXFAIL if VMXOFF fails. */
-int vmx_off(struct vmx_cpu *cpu);
+int vmx_leave_root(struct vmx_cpu *cpu);
 
 /*
  * Both, in that order: the way out of VMX operation. Returns 0, or the first

@@ -1,6 +1,6 @@
 /*
  * Lab 3 "VMXON": the interface of labs/03-vmxon/vmxon.c.
- * After vmx_on() succeeds the processor is in VMX root operation.
+ * After vmx_enter_root() succeeds the processor is in VMX root operation.
  */
 #ifndef HV_VMXON_H
 #define HV_VMXON_H
@@ -27,6 +27,6 @@ enum vmx_status vmx_vmxon(u64 pa);
  * if CR4.VMXE is clear it returns -HV_EINVAL without executing VMXON; -HV_ENOMEM
  * when out of pages.
  */
-int vmx_on(const struct vmx_caps *caps, void **region);
+int vmx_enter_root(const struct vmx_caps *caps, void **region);
 
 #endif

@@ -39,7 +39,7 @@ int vmx_vmcs_release(struct vmx_cpu *cpu)
  * and set the pointer to NULL. Not in VMX operation (cpu->vmxon_region NULL):
  * return 0. A failing VMXOFF: vmx_report_failure(), -HV_EVMXFAIL.
  */
-int vmx_off(struct vmx_cpu *cpu)
+int vmx_leave_root(struct vmx_cpu *cpu)
 {
 	todo(7, __func__, "VMXOFF, clear CR4.VMXE, free the VMXON region");
 	(void)cpu;

@@ -70,7 +70,7 @@ enum vmx_status vmx_vmxon(u64 pa)
  *    prints it by name, then free the region and return -HV_EVMXFAIL.
  * 4. Success: *region = the region; return 0.
  */
-int vmx_on(const struct vmx_caps *caps, void **region)
+int vmx_enter_root(const struct vmx_caps *caps, void **region)
 {
 	/* BEGIN SOLUTION
 	 * todo: check CR4.VMXE, allocate the region, execute VMXON and handle its failure

@@ -56,7 +56,7 @@ int vmx_vmcs_release(struct vmx_cpu *cpu)
  * and set the pointer to NULL. Not in VMX operation (cpu->vmxon_region NULL):
  * return 0. A failing VMXOFF: vmx_report_failure(), -HV_EVMXFAIL.
  */
-int vmx_off(struct vmx_cpu *cpu)
+int vmx_leave_root(struct vmx_cpu *cpu)
 {
 	/* BEGIN SOLUTION
 	 * todo: VMXOFF, clear CR4.VMXE, free the VMXON region
@@ -86,6 +86,6 @@ int vmx_shutdown(struct vmx_cpu *cpu)
 	 * stub: return -HV_ENOSYS;
 	 */
 	int err = vmx_vmcs_release(cpu);
-	return err ? err : vmx_off(cpu);
+	return err ? err : vmx_leave_root(cpu);
 	/* END SOLUTION */
 }
