@@ -243,7 +243,7 @@ struct outcome {
 static struct outcome launch(void)
 {
 	struct guest_regs regs = { 0 };
-	enum vmx_status s = vmx_run(&regs, false);
+	enum vmx_status s = vmx_enter_guest(&regs, false);
 	struct outcome o = { .other = true };
 
 	if (s == VMX_FAIL_VALID) {
