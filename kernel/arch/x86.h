@@ -114,6 +114,29 @@ struct __attribute__((packed)) dtr {
 	u64 base;
 };
 
+/* A 64-bit IDT gate descriptor (SDM Vol. 3A, 6.14.1 "64-Bit Mode IDT"). */
+struct __attribute__((packed)) idt_gate {
+	u16 offset_lo;
+	u16 selector;
+	u8 ist;                 /* bits 2:0: the interrupt-stack-table slot, 0 for none */
+	u8 type_attr;
+	u16 offset_mid;
+	u32 offset_hi;
+	u32 reserved;
+};
+
+#define GATE_INTERRUPT 0x8E     /* present, DPL 0, 64-bit interrupt gate (type 14): IF cleared on entry */
+
+/* An interrupt gate to handler, through code segment selector, on IST slot ist (0: the current stack). */
+static inline struct idt_gate idt_interrupt_gate(u64 handler, u16 selector, u8 ist)
+{
+	return (struct idt_gate){
+		.offset_lo = (u16)handler, .selector = selector, .ist = ist,
+		.type_attr = GATE_INTERRUPT, .offset_mid = (u16)(handler >> 16),
+		.offset_hi = (u32)(handler >> 32),
+	};
+}
+
 /* Load or store the GDT/IDT registers, load the task register. */
 static inline void lgdt(const struct dtr *d) { __asm__ volatile("lgdt %0" : : "m"(*d)); }
 static inline void lidt(const struct dtr *d) { __asm__ volatile("lidt %0" : : "m"(*d)); }

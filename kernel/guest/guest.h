@@ -29,7 +29,7 @@ extern const struct guest_program guest_cpuid, guest_io, guest_msr, guest_cr, gu
 #define GUEST_FAULT(vector, error) ((u64)(vector) | (u64)(error) << 8)
 #define GUEST_NO_FAULT 0xFF
 
-/* The shutdown code of a guest that took an exception outside guest_try(): 0xE0 | vector. */
+/* The shutdown code of a guest that took an exception outside guest_call(): 0xE0 | vector. */
 #define GUEST_UNEXPECTED 0xE0
 
 /* For the harness: forget every note; look one up (the latest with that key). */

@@ -1,4 +1,4 @@
-/* The earlier labs, run under trap_catch(), with a clear ABORT when one of them fails. */
+/* The earlier labs, run under trap_call(), with a clear ABORT when one of them fails. */
 #include "prereq.h"
 #include "errno.h"
 #include "harness.h"

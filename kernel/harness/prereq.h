@@ -7,7 +7,7 @@
 
 /*
  * Runs fn(caps), lab `lab`'s function named who (e.g. vmx_detect() of lab 1),
- * under trap_catch(). On a fault or an error return, prints an ABORT line that
+ * under trap_call(). On a fault or an error return, prints an ABORT line that
  * names the lab to fix (or PRIOR=sol, to grade this lab on the reference) and
  * returns false.
  */
