@@ -90,23 +90,8 @@ static inline u64 rdtsc(void)
 	return ((u64)hi << 32) | lo;
 }
 
-/* Port I/O: write a byte or a word, read a byte. */
-static inline void outb(u16 port, u8 v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline void outw(u16 port, u16 v)
-{
-	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline u8 inb(u16 port)
-{
-	u8 v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
+/* Port I/O (outb, outw, inb) and cpu_relax(): in io.h, which the console uses too. */
+#include "io.h"
 
 /* Segment selectors and descriptor-table registers. */
 struct __attribute__((packed)) dtr {
@@ -190,9 +175,6 @@ static inline bool is_canonical(u64 a, unsigned lin_bits)
 	unsigned shift = 64 - lin_bits;
 	return (u64)((s64)(a << shift) >> shift) == a;
 }
-
-/* A spin-wait hint (PAUSE). */
-static inline void cpu_relax(void) { __asm__ volatile("pause"); }
 
 /* A Bochs magic breakpoint: stops in the Bochs debugger (`make debug`), a no-op elsewhere. */
 static inline void bochs_break(void) { __asm__ volatile("xchg %bx, %bx"); }

@@ -1,7 +1,7 @@
 /* Polled output on COM1 (a 16550 UART at I/O port 0x3F8), 115200 baud, 8N1. */
 #include "serial.h"
+#include "io.h"
 #include "uart.h"
-#include "x86.h"
 
 /* Programs COM1 for polled transmission; call once, before any output. */
 void serial_init(void)

@@ -7,7 +7,9 @@
  */
 #include "errno.h"
 #include "gdt.h"
+#include "guest.h"
 #include "harness.h"
+#include "lab4_checker.h"
 #include "page.h"
 #include "prereq_root.h"
 #include "printf.h"

@@ -16,7 +16,9 @@
  * the case names the deviation and the outcome Bochs gives instead, and it
  * agrees only when the processor does exactly that.
  */
+#include "guest.h"
 #include "harness.h"
+#include "lab4_checker.h"
 #include "page.h"
 #include "printf.h"
 #include "vcpu.h"

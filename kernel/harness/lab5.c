@@ -7,6 +7,7 @@
  */
 #include "capture.h"
 #include "errno.h"
+#include "guest.h"
 #include "harness.h"
 #include "launch.h"
 #include "page.h"

@@ -1,6 +1,6 @@
 /* The virtual CPU's helpers. */
 #include "vcpu.h"
-#include "guest.h"
+#include "guest_program.h"
 #include "printf.h"
 #include "string.h"
 #include "vmcs_access.h"

@@ -7,7 +7,7 @@
 #define HV_VMCS_H
 
 #include "detect.h"
-#include "guest.h"
+#include "guest_program.h"
 #include "types.h"
 
 /* A control value the processor accepts: (wanted | allowed0) & allowed1 (SDM Vol. 3D, A.3-A.5). */

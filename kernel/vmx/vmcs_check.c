@@ -22,6 +22,7 @@
  * (27.3.1.6) and the MSR-load areas' contents (27.4), which fail later in VM entry.
  */
 #include "vmcs_check.h"
+#include "detect.h"
 #include "printf.h"
 #include "trap.h"
 #include "vmcs_access.h"

@@ -14,7 +14,6 @@
 #ifndef HV_VMCS_CHECK_H
 #define HV_VMCS_CHECK_H
 
-#include "detect.h"
 #include "types.h"
 
 /*
@@ -46,12 +45,5 @@ struct vmcs_check_result vmcs_check(bool print);
 
 /* "ok", "control", "host" or "guest". */
 const char *vmcs_check_kind_name(enum vmcs_check_kind k);
-
-/*
- * The maintainers' lab 4 scenario "checker" (kernel/harness/lab4_checker.c): the
- * reference VMCS checks clean, then single-field breakages of it are judged by
- * vmcs_check() and by a real VMLAUNCH, and the two verdicts must agree.
- */
-void lab4_checker_run(const struct vmx_caps *caps);
 
 #endif

@@ -219,9 +219,6 @@ const char *vmx_status_name(enum vmx_status s);
 /* The SDM's description of VM-instruction error n, e.g. "VMXON executed in VMX root operation". */
 const char *vmx_error_text(u32 n);
 
-/* Linux's name of VM-instruction error n, e.g. "VMXERR_VMXON_IN_VMX_ROOT_OPERATION". */
-const char *vmx_error_name(u32 n);
-
 /* Linux's name of basic exit reason n (bits 15:0 of VM_EXIT_REASON), e.g. "EXIT_REASON_CPUID". */
 const char *vmx_exit_reason_name(u32 n);
 
