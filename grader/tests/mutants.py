@@ -188,7 +188,7 @@ MUTANTS = (
            why="VMWRITE to read-only VMCS component"),
     # Lab 5
     Mutant("vmresume_first", 5, "launch.c",
-           (("vmx_exit_read(vmx_run(regs, false), exit);", "vmx_exit_read(vmx_run(regs, true), exit);"),),
+           (("vmx_exit_read(vmx_enter_guest(regs, false), exit);", "vmx_exit_read(vmx_enter_guest(regs, true), exit);"),),
            frozenset({"vmx/first_exit", "vmx/exit_info", "vmx/entry_failure", "vmx/fail_host",
                       "vmx/fail_control"}), why="VMRESUME with non-launched VMCS"),
     Mutant("entry_failure_as_exit", 5, "launch.c",
@@ -205,7 +205,7 @@ MUTANTS = (
            (("\t(void)v;\n\tvmx_skip_instruction();\n\treturn 0;\n", "\t(void)v;\n\treturn 0;\n"),),
            frozenset({"vmx/rip"}), why="made no progress"),
     Mutant("vmlaunch_every_time", 6, "exits.c",
-           (("s = vmx_run(&v->regs, v->launched);", "s = vmx_run(&v->regs, false);"),),
+           (("s = vmx_enter_guest(&v->regs, v->launched);", "s = vmx_enter_guest(&v->regs, false);"),),
            frozenset({"vmx/hypercall", "vmx/resume", "vmx/cpuid", "vmx/rip", "vmx/io_out", "vmx/io_in",
                       "vmx/msr", "vmx/msr_gp", "vmx/msr_canonical", "vmx/cr", "vmx/vmx_ud",
                       "vmx/breakpoint", "vmx/triple_fault", "vmx/unhandled"}),

@@ -3,29 +3,27 @@
 ; Each stub makes the stack look the same: [error code][vector], then the common
 ; entry saves the general registers into a struct trap_frame (kernel/arch/trap.h)
 ; and calls trap_dispatch(frame). trap_dispatch may edit the frame: iretq then
-; resumes wherever the frame says (that is how trap_catch() recovers from a fault).
+; resumes wherever the frame says (that is how trap_call() recovers from a fault).
 
 bits 64
 section .text
 extern trap_dispatch
 
-; Exceptions for which the processor pushes an error code (SDM Vol. 3A, 6.13 "Error Code").
-%define HAS_ERROR_CODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
-
-%macro ISR 1
+; One stub per row of vectors.def (SDM Vol. 3A, Table 6-1 "Protected-Mode
+; Exceptions and Interrupts"): isr_<vector>, with a dummy error code where the
+; processor pushes none (SDM Vol. 3A, 6.13 "Error Code").
+%macro ISR 2
 isr_%1:
-%if HAS_ERROR_CODE(%1) == 0
+%if %2 == 0
 	push 0                          ; a dummy error code keeps the frame uniform
 %endif
 	push %1
 	jmp isr_common
 %endmacro
 
-%assign v 0
-%rep 32
-ISR v
-%assign v v + 1
-%endrep
+%define EXCEPTION(vector, symbol, mnemonic, name, error_code) ISR vector, error_code
+%include "kernel/arch/vectors.def"
+%undef EXCEPTION
 
 isr_common:
 	push rax
@@ -80,7 +78,7 @@ isr_table:
 section .text
 ; u64 trap_try(struct trap_jmp *j): records the callee-saved registers, the stack
 ; pointer and the return address in *j and returns 0. A fault while j is armed
-; comes back here a second time, returning 1 (see trap_catch in trap.c).
+; comes back here a second time, returning 1 (see trap_call in trap.c).
 global trap_try
 trap_try:
 	mov [rdi + 0], rbx

@@ -1,5 +1,5 @@
 /*
- * Exceptions: the IDT, a register dump for unexpected faults, and trap_catch(),
+ * Exceptions: the IDT, a register dump for unexpected faults, and trap_call(),
  * which runs a function while expecting that it may fault.
  */
 #ifndef HV_TRAP_H
@@ -7,13 +7,19 @@
 
 #include "types.h"
 
-/* Exception vectors (SDM Vol. 3A, Table 6-1 "Protected-Mode Exceptions and Interrupts"). */
-enum {
-	VEC_DE = 0, VEC_DB = 1, VEC_NMI = 2, VEC_BP = 3, VEC_OF = 4, VEC_BR = 5,
-	VEC_UD = 6, VEC_NM = 7, VEC_DF = 8, VEC_TS = 10, VEC_NP = 11, VEC_SS = 12,
-	VEC_GP = 13, VEC_PF = 14, VEC_MF = 16, VEC_AC = 17, VEC_MC = 18, VEC_XM = 19,
-	VEC_VE = 20, VEC_CP = 21,
-};
+/* Exception vectors, VEC_DE = 0 ... VEC_CP = 21, from vectors.def (SDM Vol. 3A, Table 6-1 "Protected-Mode Exceptions and Interrupts"). */
+#define EXCEPTION(vector, symbol, mnemonic, name, error_code) enum { VEC_##symbol = vector };
+#include "vectors.def"
+#undef EXCEPTION
+
+/* True if delivering exception vector v pushes an error code (vectors.def; SDM Vol. 3A, 6.13 "Error Code"). */
+static inline bool exception_has_error_code(unsigned v)
+{
+#define EXCEPTION(vector, symbol, mnemonic, name, error_code) if (v == vector) return error_code;
+#include "vectors.def"
+#undef EXCEPTION
+	return false;
+}
 
 /* The stack as isr.asm leaves it: general registers, then what the processor pushed. */
 struct trap_frame {
@@ -23,7 +29,7 @@ struct trap_frame {
 	u64 rip, cs, rflags, rsp, ss;
 };
 
-/* What trap_catch() reports about a fault. */
+/* What trap_call() reports about a fault. */
 struct fault {
 	u8 vector;
 	u64 error_code;
@@ -35,11 +41,12 @@ struct fault {
 void idt_init(void);
 
 /*
- * Runs fn(arg). Returns false if it returned normally; returns true and fills *f
- * if it raised an exception, which is then abandoned: execution continues here
- * with the stack as it was before the call. Calls may nest.
+ * Runs fn(arg). Returns true if it ran to completion without a fault; returns
+ * false and fills *f if it raised an exception, which is then abandoned:
+ * execution continues here with the stack as it was before the call. Calls may
+ * nest.
  */
-bool trap_catch(void (*fn)(void *), void *arg, struct fault *f);
+bool trap_call(void (*fn)(void *), void *arg, struct fault *f);
 
 /* "#GP", "#UD", ... for vector v. */
 const char *trap_mnemonic(unsigned v);

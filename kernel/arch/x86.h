@@ -90,29 +90,37 @@ static inline u64 rdtsc(void)
 	return ((u64)hi << 32) | lo;
 }
 
-/* Port I/O: write a byte or a word, read a byte. */
-static inline void outb(u16 port, u8 v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline void outw(u16 port, u16 v)
-{
-	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline u8 inb(u16 port)
-{
-	u8 v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
+/* Port I/O (outb, outw, inb) and cpu_relax(): in io.h, which the console uses too. */
+#include "io.h"
 
 /* Segment selectors and descriptor-table registers. */
 struct __attribute__((packed)) dtr {
 	u16 limit;
 	u64 base;
 };
+
+/* A 64-bit IDT gate descriptor (SDM Vol. 3A, 6.14.1 "64-Bit Mode IDT"). */
+struct __attribute__((packed)) idt_gate {
+	u16 offset_lo;
+	u16 selector;
+	u8 ist;                 /* bits 2:0: the interrupt-stack-table slot, 0 for none */
+	u8 type_attr;
+	u16 offset_mid;
+	u32 offset_hi;
+	u32 reserved;
+};
+
+#define GATE_INTERRUPT 0x8E     /* present, DPL 0, 64-bit interrupt gate (type 14): IF cleared on entry */
+
+/* An interrupt gate to handler, through code segment selector, on IST slot ist (0: the current stack). */
+static inline struct idt_gate idt_interrupt_gate(u64 handler, u16 selector, u8 ist)
+{
+	return (struct idt_gate){
+		.offset_lo = (u16)handler, .selector = selector, .ist = ist,
+		.type_attr = GATE_INTERRUPT, .offset_mid = (u16)(handler >> 16),
+		.offset_hi = (u32)(handler >> 32),
+	};
+}
 
 /* Load or store the GDT/IDT registers, load the task register. */
 static inline void lgdt(const struct dtr *d) { __asm__ volatile("lgdt %0" : : "m"(*d)); }
@@ -167,9 +175,6 @@ static inline bool is_canonical(u64 a, unsigned lin_bits)
 	unsigned shift = 64 - lin_bits;
 	return (u64)((s64)(a << shift) >> shift) == a;
 }
-
-/* A spin-wait hint (PAUSE). */
-static inline void cpu_relax(void) { __asm__ volatile("pause"); }
 
 /* A Bochs magic breakpoint: stops in the Bochs debugger (`make debug`), a no-op elsewhere. */
 static inline void bochs_break(void) { __asm__ volatile("xchg %bx, %bx"); }

@@ -1,6 +1,5 @@
 /* A small printf: one formatter writing through a sink, to COM1 or to a buffer. */
 #include "printf.h"
-#include "capture.h"
 #include "serial.h"
 
 struct sink {
@@ -199,10 +198,21 @@ static void format(struct sink *s, const char *fmt, va_list ap_in)
 	va_end(ap);
 }
 
+/* The console's tee (console_set_tee()), or NULL. */
+static console_tee_fn *tee;
+static void *tee_ctx;
+
+void console_set_tee(console_tee_fn *fn, void *ctx)
+{
+	tee = fn;
+	tee_ctx = ctx;
+}
+
 static void put_serial(struct sink *s, char c)
 {
 	(void)s;
-	capture_putc(c);
+	if (tee)
+		tee(c, tee_ctx);
 	serial_putc(c);
 }
 

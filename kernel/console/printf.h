@@ -13,4 +13,13 @@ int kvprintf(const char *fmt, va_list ap);
 __printf(3, 4) int ksnprintf(char *buf, size_t size, const char *fmt, ...);
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 
+/* Receives each character the console prints, with the context it was installed with. */
+typedef void console_tee_fn(char c, void *ctx);
+
+/*
+ * Installs fn (NULL: none), called with ctx for every character kprintf() prints,
+ * before it goes to COM1: one tee at a time, e.g. to record what some code prints.
+ */
+void console_set_tee(console_tee_fn *fn, void *ctx);
+
 #endif

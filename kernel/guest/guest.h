@@ -8,15 +8,8 @@
 #ifndef HV_GUEST_H
 #define HV_GUEST_H
 
+#include "guest_program.h"
 #include "types.h"
-
-struct guest_program {
-	const char *name;
-	void (*entry)(void);    /* the first instruction the guest executes */
-	u8 first_insn_len;      /* the length of that instruction, in bytes (assembly guests) */
-	int (*main)(void);      /* a C guest's main (entry is then guest_start), or NULL */
-	const char *about;      /* what it exercises, in a few words */
-};
 
 /* CPUID (leaf 0), then VMCALL, then HLT: the lab 5 guest. */
 extern const struct guest_program guest_hello;
@@ -29,7 +22,7 @@ extern const struct guest_program guest_cpuid, guest_io, guest_msr, guest_cr, gu
 #define GUEST_FAULT(vector, error) ((u64)(vector) | (u64)(error) << 8)
 #define GUEST_NO_FAULT 0xFF
 
-/* The shutdown code of a guest that took an exception outside guest_try(): 0xE0 | vector. */
+/* The shutdown code of a guest that took an exception outside guest_call(): 0xE0 | vector. */
 #define GUEST_UNEXPECTED 0xE0
 
 /* For the harness: forget every note; look one up (the latest with that key). */

@@ -22,7 +22,7 @@ static int breakpoint_main(void)
 	u64 done = 0;
 	guest_note("bp.want", 1 + (guest_nonce() >> 4) % 4);
 	struct guest_fault f;
-	bool faulted = guest_try(breakpoints, &done, &f);
+	bool faulted = !guest_call(breakpoints, &done, &f);
 	guest_note("bp.guest_saw", guest_fault_code(faulted, &f));
 	guest_printf("%lu breakpoint(s): %s\n", done,
 		     faulted ? "and one reached the guest's own IDT" : "none reached the guest's IDT");

@@ -19,7 +19,7 @@ static int cr_main(void)
 	u64 cr4 = read_cr4();
 	guest_note("cr.cr4", cr4);
 	struct guest_fault f;
-	bool faulted = guest_try(set_cr4_vmxe, &cr4, &f);
+	bool faulted = !guest_call(set_cr4_vmxe, &cr4, &f);
 	guest_note("cr.vmxe", guest_fault_code(faulted, &f));
 	guest_printf("CR4 reads %#lx; setting CR4.VMXE %s\n", cr4,
 		     faulted ? "raised an exception" : "worked");

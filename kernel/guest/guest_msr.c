@@ -40,7 +40,7 @@ static void wrmsr_probe(void *p)
 static void probe(void (*fn)(void *), struct msr_probe *m, const char *key_vector, const char *key_rip)
 {
 	struct guest_fault f;
-	bool faulted = guest_try(fn, m, &f);
+	bool faulted = !guest_call(fn, m, &f);
 	guest_note(key_vector, guest_fault_code(faulted, &f));
 	if (key_rip)
 		guest_note(key_rip, faulted && f.rip == m->rip);

@@ -47,7 +47,7 @@ static int vmx_main(void)
 	for (size_t i = 0; i < ARRAY_SIZE(insns); i++) {
 		struct guest_fault f;
 		u64 rip = 0;
-		bool faulted = guest_try(insns[i].fn, &rip, &f);
+		bool faulted = !guest_call(insns[i].fn, &rip, &f);
 		guest_note(insns[i].name, guest_fault_code(faulted, &f));
 		ud += faulted && f.vector == 6;
 		at_insn += faulted && f.rip == rip;

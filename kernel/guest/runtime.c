@@ -4,28 +4,16 @@
 #include "guest.h"
 #include "printf.h"
 #include "string.h"
+#include "uart.h"
 #include "x86.h"
-
-/* A 64-bit interrupt gate (SDM Vol. 3A, 6.14.1 "64-Bit Mode IDT"). */
-struct idt_gate {
-	u16 offset_low, selector;
-	u8 ist, type_attr;
-	u16 offset_mid;
-	u32 offset_high, zero;
-};
 
 extern const u64 guest_isr_table[32];
 static struct idt_gate guest_idt[32];
 
 void guest_idt_init(void)
 {
-	for (int v = 0; v < 32; v++) {
-		u64 a = guest_isr_table[v];
-		guest_idt[v] = (struct idt_gate){
-			.offset_low = (u16)a, .selector = SEL_CODE64, .type_attr = 0x8E, /* P, DPL 0, type 14 */
-			.offset_mid = (u16)(a >> 16), .offset_high = (u32)(a >> 32),
-		};
-	}
+	for (int v = 0; v < 32; v++)
+		guest_idt[v] = idt_interrupt_gate(guest_isr_table[v], SEL_CODE64, 0);
 	struct dtr idtr = { .limit = sizeof(guest_idt) - 1, .base = (u64)guest_idt };
 	lidt(&idtr);
 }
@@ -42,11 +30,6 @@ u64 guest_printf(const char *fmt, ...)
 	return hypercall(HC_PRINT, (u64)buf, (u64)n, 0);
 }
 
-/* The 16550's transmit and line-status registers at COM1 (as kernel/console/serial.c). */
-#define COM1 0x3F8
-#define COM1_LSR (COM1 + 5)
-#define LSR_THRE 0x20
-
 void guest_com1_printf(const char *fmt, ...)
 {
 	char buf[160];
@@ -55,9 +38,9 @@ void guest_com1_printf(const char *fmt, ...)
 	kvsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	for (const char *p = buf; *p; p++) {
-		while (!(inb(COM1_LSR) & LSR_THRE))
+		while (!(inb(COM1_BASE + UART_LSR) & UART_LSR_THRE))
 			;
-		outb(COM1, (u8)*p);
+		outb(COM1_BASE + UART_THR, (u8)*p);
 	}
 }
 

@@ -27,7 +27,7 @@ __printf(1, 2) void guest_com1_printf(const char *fmt, ...);
 /* HC_READ of HC_VALUE_NONCE. */
 u64 guest_nonce(void);
 
-/* What guest_try() reports about an exception the guest took. */
+/* What guest_call() reports about an exception the guest took. */
 struct guest_fault {
 	u64 vector;
 	u64 error_code;         /* 0 for the exceptions without one */
@@ -35,12 +35,13 @@ struct guest_fault {
 };
 
 /*
- * Runs fn(arg); if an exception is delivered to the guest meanwhile, stops fn
- * there, fills *f and returns true; otherwise returns false. Does not nest.
+ * Runs fn(arg); returns true if it ran to completion without an exception. If an
+ * exception is delivered to the guest meanwhile, stops fn there, fills *f and
+ * returns false. Does not nest.
  */
-bool guest_try(void (*fn)(void *), void *arg, struct guest_fault *f);
+bool guest_call(void (*fn)(void *), void *arg, struct guest_fault *f);
 
-/* GUEST_FAULT() of *f if faulted (guest_try()'s result), else GUEST_NO_FAULT: the value to note. */
+/* GUEST_FAULT() of *f if faulted (guest_call() returned false), else GUEST_NO_FAULT: the value to note. */
 static inline u64 guest_fault_code(bool faulted, const struct guest_fault *f)
 {
 	return faulted ? GUEST_FAULT(f->vector, f->error_code) : GUEST_NO_FAULT;
@@ -52,7 +53,7 @@ void guest_note(const char *key, u64 value);
 /* Where guest code starts: loads the guest IDT, calls main (in RDI), and shuts down with its result. */
 void guest_start(void);
 
-/* The guest's IDT: 32 exception gates into guest_try()'s recovery. */
+/* The guest's IDT: 32 exception gates into guest_call()'s recovery. */
 void guest_idt_init(void);
 
 /* Defines guest program var, named name, whose code is main. */

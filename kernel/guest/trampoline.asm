@@ -1,5 +1,5 @@
 ; The guests' runtime, the parts that must be assembly: the entry point, the
-; exception stubs of the guest's IDT, and guest_try()'s unwinding.
+; exception stubs of the guest's IDT, and guest_call()'s unwinding.
 ; (The C half is runtime.c; the interface of both is runtime.h.)
 
 bits 64
@@ -10,7 +10,7 @@ GUEST_UNEXPECTED equ 0xE0               ; shutdown code: 0xE0 | vector (runtime.
 
 extern guest_idt_init
 global guest_start
-global guest_try
+global guest_call
 global guest_isr_table
 
 ; GUEST_RIP of every C guest; RDI = its main, int main(void).
@@ -25,8 +25,8 @@ guest_start:
 	vmcall
 	jmp .stop                       ; the VM must not run on: ask again
 
-; bool guest_try(void (*fn)(void *), void *arg, struct guest_fault *f)
-guest_try:
+; bool guest_call(void (*fn)(void *), void *arg, struct guest_fault *f)
+guest_call:
 	push rbx
 	push rbp
 	push r12
@@ -39,7 +39,7 @@ guest_try:
 	mov rax, rdi
 	mov rdi, rsi
 	call rax
-	xor eax, eax                    ; fn returned: no exception
+	mov eax, 1                      ; fn returned: it ran to completion
 .return:
 	mov qword [rel try_fault], 0
 	add rsp, 8
@@ -51,23 +51,20 @@ guest_try:
 	pop rbx
 	ret
 
-; Exceptions for which the processor pushes an error code (SDM Vol. 3A, 6.13 "Error Code").
-%define HAS_ERROR_CODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
-
-%macro GUEST_ISR 1
+; One stub per exception (kernel/arch/vectors.def), with a dummy error code where
+; the processor pushes none (SDM Vol. 3A, 6.13 "Error Code").
+%macro GUEST_ISR 2
 guest_isr_%1:
-%if HAS_ERROR_CODE(%1) == 0
+%if %2 == 0
 	push 0
 %endif
 	push %1
 	jmp guest_isr_common
 %endmacro
 
-%assign v 0
-%rep 32
-GUEST_ISR v
-%assign v v + 1
-%endrep
+%define EXCEPTION(vector, symbol, mnemonic, name, error_code) GUEST_ISR vector, error_code
+%include "kernel/arch/vectors.def"
+%undef EXCEPTION
 
 ; [rsp] vector, [rsp+8] error code, [rsp+16] RIP of the exception frame.
 guest_isr_common:
@@ -80,10 +77,10 @@ guest_isr_common:
 	mov [rax + 8], rcx              ; f->error_code
 	mov rcx, [rsp + 16]
 	mov [rax + 16], rcx             ; f->rip
-	mov rsp, [rel try_rsp]          ; unwind to guest_try, which returns true
-	mov eax, 1
-	jmp guest_try.return
-.unexpected:                            ; no guest_try(): the guest stops, naming the vector
+	mov rsp, [rel try_rsp]          ; unwind to guest_call, which returns false
+	xor eax, eax
+	jmp guest_call.return
+.unexpected:                            ; no guest_call(): the guest stops, naming the vector
 	mov rbx, [rsp]
 	or rbx, GUEST_UNEXPECTED
 	jmp guest_start.stop

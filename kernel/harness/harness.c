@@ -118,7 +118,7 @@ void harness_abort(const char *fmt, ...)
 bool harness_call(const char *who, void (*fn)(void *), void *arg, char *why, size_t size)
 {
 	struct fault f;
-	if (!trap_catch(fn, arg, &f))
+	if (trap_call(fn, arg, &f))
 		return true;
 	char desc[96];
 	trap_describe(&f, desc, sizeof(desc));

@@ -51,7 +51,7 @@ __printf(3, 4) bool why_not(char *why, size_t size, const char *fmt, ...);
 __printf(1, 2) void harness_abort(const char *fmt, ...);
 
 /*
- * Runs fn(arg), which calls into the student's code named who, under trap_catch().
+ * Runs fn(arg), which calls into the student's code named who, under trap_call().
  * Returns true if it returned normally; otherwise writes e.g.
  * "vmx_detect() raised #GP(0) at rip 0x1034a2" into why and returns false.
  */

@@ -33,7 +33,7 @@ static bool first_difference(const struct field_cmp *f, size_t n, char *why, siz
 	return false;
 }
 
-/* --- Calls into the student's code, each run under trap_catch() --- */
+/* --- Calls into the student's code, each run under trap_call() --- */
 
 struct call {
 	u64 msr;

@@ -7,7 +7,9 @@
  */
 #include "errno.h"
 #include "gdt.h"
+#include "guest.h"
 #include "harness.h"
+#include "lab4_checker.h"
 #include "page.h"
 #include "prereq.h"
 #include "printf.h"
@@ -113,7 +115,7 @@ static bool loaded_ok(const struct call *c, char *why, size_t size)
 		ok = why_not(why, size, "the region starts with %#x, want the revision id %#x",
 			     *(u32 *)c->vmcs, revision);
 	/* Clear, not launched: VMRESUME must fail with error 5 before checking anything else. */
-	else if (vmx_run(&regs, true) != VMX_FAIL_VALID ||
+	else if (vmx_enter_guest(&regs, true) != VMX_FAIL_VALID ||
 		 !vmcs_try_read(VM_INSTRUCTION_ERROR, &err) || err != VMXERR_VMRESUME_NONLAUNCHED_VMCS)
 		ok = why_not(why, size, "the VMCS is not in the clear state (VMRESUME did not "
 			     "fail with error 5; error %lu)", err);
@@ -209,7 +211,7 @@ static bool rules_ok(const struct call *c, char *why, size_t size)
 static bool launch_ok(const struct call *c, char *why, size_t size)
 {
 	struct guest_regs regs = { 0 };
-	enum vmx_status s = vmx_run(&regs, false);
+	enum vmx_status s = vmx_enter_guest(&regs, false);
 	u64 reason = vmcs_read(VM_EXIT_REASON);
 	(void)c;
 

@@ -7,6 +7,7 @@
  */
 #include "capture.h"
 #include "errno.h"
+#include "guest.h"
 #include "harness.h"
 #include "launch.h"
 #include "page.h"
@@ -34,7 +35,7 @@ static void call_launch(void *p)
 
 static const struct vmx_caps *lab_caps;
 
-/* Runs vmx_launch() under trap_catch(), recording what it printed; false with why if it faulted. */
+/* Runs vmx_launch() under trap_call(), recording what it printed; false with why if it faulted. */
 static bool launch(struct call *c, char *why, size_t size)
 {
 	capture_begin(c->said, sizeof(c->said));

@@ -1,7 +1,7 @@
 /*
  * Lab 6 harness: the student's exit handlers and loop, judged by what the guests
  * observed (their notes, written by guest code from real instruction results),
- * what they printed, and vmx_run()'s own exit counters. Every guest gets a fresh
+ * what they printed, and vmx_enter_guest()'s own exit counters. Every guest gets a fresh
  * VMCS from lab 4; labs 1-4 run first.
  */
 #include "capture.h"
@@ -89,13 +89,13 @@ static bool note_is(struct run *r, const char *key, u64 want, const char *what)
 	return true;
 }
 
-/* vmx_run() counted exactly want exits for reason. */
+/* vmx_enter_guest() counted exactly want exits for reason. */
 static bool exits_are(struct run *r, u32 reason, u64 want)
 {
-	if (vmx_stats.exits[reason] == want)
+	if (vmx_exit_stats()->exits[reason] == want)
 		return true;
-	return why_not(r->g.why, sizeof(r->g.why), "%lu VM exits for %s, want %lu", vmx_stats.exits[reason],
-		       vmx_exit_reason_name(reason), want);
+	return why_not(r->g.why, sizeof(r->g.why), "%lu VM exits for %s, want %lu",
+		       vmx_exit_stats()->exits[reason], vmx_exit_reason_name(reason), want);
 }
 
 /* The guest's output included line (after the "guest| " prefix). */
@@ -207,10 +207,10 @@ static void check_hypercall(void)
 			     "shutdown_code %#lx", n & 0x7F, r->g.v.shutdown, r->g.v.shutdown_code);
 	check("hypercall", ok, "%s", r->g.why);
 
-	ok = r->g.ran && vmx_stats.entries > 1 && r->g.ret == 0;
+	ok = r->g.ran && vmx_exit_stats()->entries > 1 && r->g.ret == 0;
 	if (!ok && r->g.ran)
 		why_not(r->g.why, sizeof(r->g.why), "vm_run() returned %d after %lu VM entries", r->g.ret,
-			vmx_stats.entries);
+			vmx_exit_stats()->entries);
 	check("resume", ok, "%s", r->g.why);
 }
 

@@ -3,6 +3,7 @@
 #include "errno.h"
 #include "exits.h"
 #include "harness.h"
+#include "printf.h"
 #include "string.h"
 
 struct setup_call {
@@ -22,6 +23,25 @@ static void call_vm_run(void *p)
 	r->ret = vm_run(&r->v);
 }
 
+/* The VM entries this run allows, for stop_stuck_guest(). */
+static u64 entry_limit;
+
+/*
+ * vmx_enter_guest()'s entry hook during a run: past entry_limit entries the
+ * guest makes no progress, so this prints why and raises #UD, which ends the
+ * student's vm_run() under harness_call(). The line keeps its "vmx_run:" prefix:
+ * stage outputs and grade reports (which keep such lines) stay as they were.
+ */
+static void stop_stuck_guest(u64 entries)
+{
+	if (entries <= entry_limit)
+		return;
+	kprintf("vmx_run: %lu VM entries, the limit for this guest: it is making no progress "
+		"(is the guest's RIP advanced past each instruction it exits on?)\n", entry_limit);
+	__asm__ volatile("ud2");
+	__builtin_unreachable();
+}
+
 bool guest_run(struct guest_run *r, const struct vmx_caps *caps, const struct guest_program *g,
 	       u64 nonce, u64 limit)
 {
@@ -35,12 +55,15 @@ bool guest_run(struct guest_run *r, const struct vmx_caps *caps, const struct gu
 			       hv_strerror(setup.ret));
 	vcpu_init(&r->v, caps, g, nonce);
 	guest_notes_reset();
-	vmx_stats_reset(limit);
+	vmx_exit_stats_reset();
+	entry_limit = limit;
+	vmx_set_entry_hook(stop_stuck_guest);
 	r->ran = harness_call("vm_run()", call_vm_run, r, r->why, sizeof(r->why));
-	vmx_stats.entry_limit = 0;
+	vmx_set_entry_hook(NULL);
 	vserial_flush(&r->v.com1);
-	if (!r->ran && vmx_stats.entries > limit)
+	u64 entries = vmx_exit_stats()->entries;
+	if (!r->ran && entries > limit)
 		why_not(r->why, sizeof(r->why), "the guest made no progress: %lu VM entries "
-			"(a handler that does not move RIP past its instruction?)", vmx_stats.entries - 1);
+			"(a handler that does not move RIP past its instruction?)", entries - 1);
 	return r->ran;
 }

@@ -1,7 +1,7 @@
 /*
  * One guest through the student's lab-6 code, for the harnesses of labs 6 and 7
- * (and lab 7's demo): the exits set up, the loop run under trap_catch(), and a
- * stuck guest stopped by vmx_run()'s entry limit with a reason.
+ * (and lab 7's demo): the exits set up, the loop run under trap_call(), and a
+ * stuck guest stopped at an entry limit (vmx_enter_guest()'s entry hook) with a reason.
  */
 #ifndef HV_LAB6_GUEST_H
 #define HV_LAB6_GUEST_H

@@ -234,7 +234,7 @@ static void demo(void)
 		bool ran = guest_run(r, caps, g, harness_nonce(), 100000);
 		u64 exits = 0;
 		for (size_t i = 0; i < VMX_STATS_REASONS; i++)
-			exits += vmx_stats.exits[i];
+			exits += vmx_exit_stats()->exits[i];
 		kprintf("   %s after %lu VM exits: %s\n", r->v.shutdown ? "shut down" : "stopped", exits,
 			!ran ? r->why : r->ret ? hv_strerror(r->ret) : "ok");
 		int err = vmx_vmcs_release(&c->cpu);

@@ -1,7 +1,7 @@
 /*
  * The earlier labs, run before a lab's checks (labs build on each other): the
  * prerequisite chain, written once. Each step calls the student's function of
- * that lab under trap_catch(); when one faults or fails, one ABORT line names the
+ * that lab under trap_call(); when one faults or fails, one ABORT line names the
  * lab to fix, and the grader fails the checks not yet reported with that reason.
  */
 #ifndef HV_PREREQ_H

@@ -41,17 +41,17 @@ static void do_nested(void *p)
 {
 	struct fault inner;
 	bool *ok = p;
-	*ok = trap_catch(do_ud2, NULL, &inner) && inner.vector == VEC_UD;
+	*ok = !trap_call(do_ud2, NULL, &inner) && inner.vector == VEC_UD;
 	__asm__ volatile("ud2");                /* the outer catch must get this one */
 }
 
-/* Runs fn under trap_catch() and checks that it raised vector (with error code and CR2 when given). */
+/* Runs fn under trap_call() and checks that it raised vector (with error code and CR2 when given). */
 static bool caught(void (*fn)(void *), void *arg, u8 vector, u64 error_code, u64 cr2)
 {
 	struct fault f;
 	char desc[96];
 
-	if (!trap_catch(fn, arg, &f)) {
+	if (trap_call(fn, arg, &f)) {
 		kprintf("  (no fault was raised)\n");
 		return false;
 	}
@@ -73,7 +73,7 @@ static void check_faults(void)
 	check("catch_nested", caught(do_nested, &inner_ok, VEC_UD, 0, 0) && inner_ok,
 	      "inner catch ok: %d", inner_ok);
 	check("vmptrst_ud", caught(do_vmptrst, &sink, VEC_UD, 0, 0), "see the line above");
-	check("catch_none", !trap_catch(do_nothing, NULL, &f), "it reported a fault");
+	check("catch_none", trap_call(do_nothing, NULL, &f), "it reported a fault");
 }
 
 static void check_pages(void)

@@ -12,7 +12,7 @@ bool vmxroot_active(void)
 {
 	u64 current;
 	struct fault f;
-	return !trap_catch(do_vmptrst, &current, &f);
+	return trap_call(do_vmptrst, &current, &f);
 }
 
 struct vmxon_call {
@@ -31,7 +31,7 @@ static void do_vmxon(void *p)
 bool vmxroot_vmxon(u64 pa, enum vmx_status *status, struct fault *f)
 {
 	struct vmxon_call c = { .pa = pa };
-	if (trap_catch(do_vmxon, &c, f))
+	if (!trap_call(do_vmxon, &c, f))
 		return false;
 	*status = c.status;
 	return true;

@@ -14,7 +14,7 @@ bool vmxroot_active(void);
 
 /*
  * VMXON with the region at pa (the harness's own; lab 3 asks students to write
- * theirs), under trap_catch(): true and its outcome in *status, or false if it
+ * theirs), under trap_call(): true and its outcome in *status, or false if it
  * raised an exception (in *f), as it does while CR0/CR4 or IA32_FEATURE_CONTROL
  * forbid VMX operation.
  */

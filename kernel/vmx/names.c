@@ -51,12 +51,6 @@ const char *vmx_error_text(u32 n)
 	return e ? e->text : "unknown VM-instruction error";
 }
 
-const char *vmx_error_name(u32 n)
-{
-	const struct name_row *e = find(vmx_errors, ARRAY_SIZE(vmx_errors), n);
-	return e ? e->name : "VMXERR_UNKNOWN";
-}
-
 const char *vmx_exit_reason_name(u32 n)
 {
 	const struct name_row *r = find(exit_reasons, ARRAY_SIZE(exit_reasons), n);

@@ -1,26 +1,9 @@
-/* The virtual CPU's helpers, and vmx_run()'s counters (vmx_run itself is vmx_run.asm). */
+/* The virtual CPU's helpers. */
 #include "vcpu.h"
-#include "guest.h"
+#include "guest_program.h"
 #include "printf.h"
 #include "string.h"
 #include "vmcs_access.h"
-
-struct vmx_run_stats vmx_stats;
-
-void vmx_stats_reset(u64 entry_limit)
-{
-	memset(&vmx_stats, 0, sizeof(vmx_stats));
-	vmx_stats.entry_limit = entry_limit;
-}
-
-void vmx_run_stuck(void)
-{
-	kprintf("vmx_run: %lu VM entries, the limit for this guest: it is making no progress "
-		"(is the guest's RIP advanced past each instruction it exits on?)\n",
-		vmx_stats.entry_limit);
-	__asm__ volatile("ud2");
-	__builtin_unreachable();
-}
 
 void vcpu_init(struct vcpu *v, const struct vmx_caps *caps, const struct guest_program *g,
 	       u64 nonce)

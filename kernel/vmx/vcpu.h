@@ -14,7 +14,8 @@ struct vmx_caps;
  * Information", Table "Exit Qualification for Control-Register Accesses":
  * 0 RAX, 1 RCX, 2 RDX, 3 RBX, 4 RSP, 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15), so that
  * gpr[n] is register n. The guest's RSP lives in the VMCS (GUEST_RSP), as do
- * RIP and RFLAGS: slot 4 is unused. kernel/vmx/vmx_run.asm depends on this layout.
+ * RIP and RFLAGS: slot 4 is unused. kernel/vmx/vmx_switch.asm depends on this layout
+ * (kernel/vmx/vmx_enter.c asserts each offset it uses).
  */
 struct guest_regs {
 	union {
@@ -31,38 +32,46 @@ struct guest_regs {
 
 /*
  * Enters the guest of the current VMCS with *regs: VMLAUNCH if launched is
- * false, else VMRESUME. Writes HOST_RSP itself (the VM exit must come back to
- * this very stack frame) and HOST_RIP = vmx_exit_stub. Returns
- * VMX_SUCCEED after the guest ran and a VM exit brought the processor back
- * (*regs then holds the guest's registers; a VM-entry failure also comes back
- * this way, with bit 31 of VM_EXIT_REASON set), or the VMfail outcome of
- * VMLAUNCH/VMRESUME.
+ * false, else VMRESUME, through the world switch of kernel/vmx/vmx_switch.asm,
+ * which writes HOST_RSP itself (the VM exit must come back to this very stack
+ * frame) and HOST_RIP = vmx_exit_stub. Returns VMX_SUCCEED after the guest ran
+ * and a VM exit brought the processor back (*regs then holds the guest's
+ * registers; a VM-entry failure also comes back this way, with bit 31 of
+ * VM_EXIT_REASON set), or the VMfail outcome of VMLAUNCH/VMRESUME. Counts
+ * every entry and exit in vmx_exit_stats(), and calls the entry hook first.
  */
-enum vmx_status vmx_run(struct guest_regs *regs, bool launched);
+enum vmx_status vmx_enter_guest(struct guest_regs *regs, bool launched);
 
-/* Where VM exits land (HOST_RIP): the second half of vmx_run. */
+/* Where VM exits land (HOST_RIP): the second half of the world switch. */
 void vmx_exit_stub(void);
 
 /*
- * vmx_run()'s own counters, for the harness and the benchmarks: how many VM
+ * vmx_enter_guest()'s own counters, like KVM's exit statistics: how many VM
  * entries it attempted, and how many VM exits came back for each basic exit
  * reason (bits 15:0 of VM_EXIT_REASON; reasons above VMX_STATS_REASONS - 1 are
- * counted in the last slot). When entry_limit is not 0 and entries would exceed
- * it, vmx_run() calls vmx_run_stuck() instead of entering the guest again.
+ * counted in the last slot). Only vmx_enter_guest() writes them.
  */
 #define VMX_STATS_REASONS 80
-struct vmx_run_stats {
+struct vmx_exit_stats {
 	u64 entries;
-	u64 entry_limit;
 	u64 exits[VMX_STATS_REASONS];
 };
-extern struct vmx_run_stats vmx_stats;
 
-/* Clears vmx_stats' counters and sets the entry limit (0: none). */
-void vmx_stats_reset(u64 entry_limit);
+/* The counters since the last vmx_exit_stats_reset(). */
+const struct vmx_exit_stats *vmx_exit_stats(void);
 
-/* Called by vmx_run() at the entry limit: prints why and raises #UD (never returns). */
-__noreturn void vmx_run_stuck(void);
+/* Sets every counter to 0. */
+void vmx_exit_stats_reset(void);
+
+/*
+ * A function vmx_enter_guest() calls before each VM entry, with the entries
+ * counted so far (this one included); it may stop a guest that makes no
+ * progress by not returning (e.g. by raising an exception).
+ */
+typedef void vmx_entry_hook_fn(u64 entries);
+
+/* Installs hook (NULL: none) for the next calls of vmx_enter_guest(). */
+void vmx_set_entry_hook(vmx_entry_hook_fn *hook);
 
 /*
  * One virtual CPU: what the exit handlers of lab 6 work on between VM exits.

@@ -7,7 +7,7 @@
 #define HV_VMCS_H
 
 #include "detect.h"
-#include "guest.h"
+#include "guest_program.h"
 #include "types.h"
 
 /* A control value the processor accepts: (wanted | allowed0) & allowed1 (SDM Vol. 3D, A.3-A.5). */
@@ -20,7 +20,7 @@ u32 vmx_adjust_ctls(u32 wanted, const struct vmx_ctl_cap *cap);
  */
 int vmcs_load_new(const struct vmx_caps *caps, void **vmcs);
 
-/* Writes the host-state area from the running kernel (all but HOST_RSP, which vmx_run() writes). */
+/* Writes the host-state area from the running kernel (all but HOST_RSP, which vmx_enter_guest() writes). */
 int vmcs_setup_host(void);
 
 /* Writes the guest-state area for guest program g, running on the stack that ends at stack_top. */

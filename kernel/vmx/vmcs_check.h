@@ -14,7 +14,6 @@
 #ifndef HV_VMCS_CHECK_H
 #define HV_VMCS_CHECK_H
 
-#include "detect.h"
 #include "types.h"
 
 /*

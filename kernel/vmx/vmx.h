@@ -149,8 +149,14 @@
  */
 #define INTR_INFO_VECTOR_MASK 0xFFU            /* bits 7:0 */
 #define INTR_INFO_INTR_TYPE_MASK 0x700U        /* bits 10:8 */
+#define INTR_TYPE_EXT_INTR (0U << 8)           /* external interrupt */
+#define INTR_TYPE_RESERVED (1U << 8)
+#define INTR_TYPE_NMI_INTR (2U << 8)           /* non-maskable interrupt */
 #define INTR_TYPE_HARD_EXCEPTION (3U << 8)
+#define INTR_TYPE_SOFT_INTR (4U << 8)          /* INT n */
+#define INTR_TYPE_PRIV_SW_EXCEPTION (5U << 8)  /* INT1 */
 #define INTR_TYPE_SOFT_EXCEPTION (6U << 8)     /* INT3, INTO */
+#define INTR_TYPE_OTHER_EVENT (7U << 8)        /* e.g. the monitor trap flag's pending MTF */
 #define INTR_INFO_DELIVER_CODE_MASK BIT(11)    /* push an error code */
 #define INTR_INFO_VALID_MASK BIT(31)
 
@@ -212,9 +218,6 @@ const char *vmx_status_name(enum vmx_status s);
 
 /* The SDM's description of VM-instruction error n, e.g. "VMXON executed in VMX root operation". */
 const char *vmx_error_text(u32 n);
-
-/* Linux's name of VM-instruction error n, e.g. "VMXERR_VMXON_IN_VMX_ROOT_OPERATION". */
-const char *vmx_error_name(u32 n);
 
 /* Linux's name of basic exit reason n (bits 15:0 of VM_EXIT_REASON), e.g. "EXIT_REASON_CPUID". */
 const char *vmx_exit_reason_name(u32 n);

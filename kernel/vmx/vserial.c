@@ -1,15 +1,7 @@
-/* The emulated COM1 (16550 register layout as in kernel/console/serial.c). */
+/* The emulated COM1 (the 16550 registers of kernel/console/uart.h). */
 #include "vserial.h"
 #include "printf.h"
-
-enum {
-	UART_THR = 0,           /* transmit holding register (DLAB 0) */
-	UART_LCR = 3,           /* line control */
-	UART_LSR = 5,           /* line status */
-	UART_LCR_DLAB = 0x80,
-	UART_LSR_THRE = 0x20,   /* transmit holding register empty */
-	UART_LSR_TEMT = 0x40,   /* transmitter empty */
-};
+#include "uart.h"
 
 u8 vserial_in(struct vserial *s, u16 port)
 {

@@ -7,9 +7,10 @@
 #define HV_VSERIAL_H
 
 #include "types.h"
+#include "uart.h"
 
-#define VSERIAL_BASE 0x3F8
-#define VSERIAL_PORTS 8
+#define VSERIAL_BASE COM1_BASE
+#define VSERIAL_PORTS UART_PORTS
 #define VSERIAL_PREFIX "guest| "
 
 struct vserial {

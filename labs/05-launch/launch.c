@@ -34,7 +34,7 @@ void vmx_exit_read(enum vmx_status s, struct vmx_exit *exit)
 
 /*
  * Exercise 2: launch, then name the outcome; never ignore it.
- * vmx_run(regs, false) (kernel/vmx/vcpu.h; read vmx_run.asm, it is short)
+ * vmx_enter_guest(regs, false) (kernel/vmx/vcpu.h; read vmx_switch.asm, it is short)
  * executes VMLAUNCH and returns its status; vmx_exit_read() does the rest.
  * - VMfailInvalid / VMfailValid: vmx_report_failure("VMLAUNCH", status) prints the
  *   status and, for VMfailValid, the error's description. Return -HV_EVMXFAIL.

@@ -259,7 +259,7 @@ static int (*const exit_handlers[])(struct vcpu *v) = {
 
 /*
  * Exercise 11: the loop. Until v->shutdown:
- * - enter the guest: vmx_run(&v->regs, v->launched): VMLAUNCH the first time,
+ * - enter the guest: vmx_enter_guest(&v->regs, v->launched): VMLAUNCH the first time,
  *   VMRESUME after (31.3 "VMRESUME": VMRESUME needs a launched VMCS, VMLAUNCH a
  *   clear one); a VMfail: vmx_report_failure() and return -HV_EVMXFAIL;
  * - read VM_EXIT_REASON: bit 31 set means the entry failed (print the reason's

@@ -75,7 +75,7 @@ int vmcs_load_new(const struct vmx_caps *caps, void **vmcs)
  * (read_cs() ... read_tr() in kernel/arch/x86.h); the bases of FS and GS (MSRs
  * MSR_FS_BASE, MSR_GS_BASE), TR (gdt_tss_base()), GDTR and IDTR (sgdt(), sidt());
  * the SYSENTER MSRs; and HOST_RIP, where exits land: vmx_exit_stub (vcpu.h).
- * HOST_RSP is left to vmx_run(), which knows the stack pointer at entry.
+ * HOST_RSP is left to vmx_enter_guest(), which knows the stack pointer at entry.
  * Hint: vmcs_write() returns 0 or an error; stop at the first error.
  * vmcs_write_all() (kernel/vmx/vmcs_access.h) does that for a table of
  * { field, value } pairs, which keeps this function a readable list.

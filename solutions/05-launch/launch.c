@@ -46,7 +46,7 @@ void vmx_exit_read(enum vmx_status s, struct vmx_exit *exit)
 
 /*
  * Exercise 2: launch, then name the outcome; never ignore it.
- * vmx_run(regs, false) (kernel/vmx/vcpu.h; read vmx_run.asm, it is short)
+ * vmx_enter_guest(regs, false) (kernel/vmx/vcpu.h; read vmx_switch.asm, it is short)
  * executes VMLAUNCH and returns its status; vmx_exit_read() does the rest.
  * - VMfailInvalid / VMfailValid: vmx_report_failure("VMLAUNCH", status) prints the
  *   status and, for VMfailValid, the error's description. Return -HV_EVMXFAIL.
@@ -64,7 +64,7 @@ int vmx_launch(struct guest_regs *regs, struct vmx_exit *exit)
 	 * stub: *exit = (struct vmx_exit){ .status = VMX_FAIL_INVALID };
 	 * stub: return -HV_ENOSYS;
 	 */
-	vmx_exit_read(vmx_run(regs, false), exit);
+	vmx_exit_read(vmx_enter_guest(regs, false), exit);
 	if (exit->status != VMX_SUCCEED) {
 		vmx_report_failure("VMLAUNCH", exit->status);
 		return -HV_EVMXFAIL;

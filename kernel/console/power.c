@@ -6,8 +6,8 @@
  *  - ACPI PM1a S5 on the Bochs/QEMU PIIX4 power-management ports.
  */
 #include "power.h"
+#include "io.h"
 #include "serial.h"
-#include "x86.h"
 
 #define QEMU_DEBUG_EXIT_PORT 0xF4
 #define BOCHS_SHUTDOWN_PORT 0x8900

@@ -1,6 +1,8 @@
-; vmx_run: one trip into the guest and back (the VM-exit stub is the way back).
+; vmx_world_switch: one trip into the guest and back (the VM-exit stub is the way back).
+; Nothing else: the counting and the checks around each trip are kernel/vmx/vmx_enter.c,
+; whose vmx_enter_guest() is the only caller.
 ;
-; C calls   enum vmx_status vmx_run(struct guest_regs *regs, bool launched)
+; C calls   enum vmx_status vmx_world_switch(struct guest_regs *regs, bool launched)
 ; and gets  0 (VMX_SUCCEED): the guest ran until a VM exit; *regs holds its registers
 ;           1 (VMX_FAIL_INVALID) or 2 (VMX_FAIL_VALID): VMLAUNCH/VMRESUME failed
 ;
@@ -8,8 +10,11 @@
 ; 28.5.1 "Loading Host Control Registers, Debug Registers, MSRs"; 28.5.3 "Loading Host
 ; RIP, RSP, RFLAGS, and SSP"). Writing HOST_RSP = our RSP just before VM entry
 ; makes the exit continue inside this very call, with our saved registers on the
-; stack, so vmx_run simply returns to its caller. No general-purpose register
-; survives a VM exit: the processor loads only RSP, RIP and RFLAGS.
+; stack, so vmx_world_switch simply returns to its caller. No general-purpose
+; register survives a VM exit: the processor loads only RSP, RIP and RFLAGS.
+;
+; Every constant below is checked against its C definition by a _Static_assert
+; in kernel/vmx/vmx_enter.c: change one side and the build says so.
 
 bits 64
 section .text
@@ -34,20 +39,10 @@ HOST_RIP equ 0x6C16
 %define R_R14 112
 %define R_R15 120
 
-; struct vmx_run_stats (kernel/vmx/vcpu.h)
-%define STATS_ENTRIES 0
-%define STATS_LIMIT 8
-%define STATS_EXITS 16
-%define STATS_REASONS 80
-VM_EXIT_REASON equ 0x4402
-
-extern vmx_stats
-extern vmx_run_stuck
-
-global vmx_run
+global vmx_world_switch
 global vmx_exit_stub
 
-vmx_run:
+vmx_world_switch:
 	push rbp                        ; the registers C expects a call to preserve
 	push rbx
 	push r12
@@ -56,13 +51,6 @@ vmx_run:
 	push r15
 	push rdi                        ; regs: the exit stub finds it at [HOST_RSP]
 
-	inc qword [rel vmx_stats + STATS_ENTRIES]
-	mov rax, [rel vmx_stats + STATS_LIMIT]
-	test rax, rax                   ; a limit, and reached? the guest is stuck
-	jz .counted
-	cmp [rel vmx_stats + STATS_ENTRIES], rax
-	ja vmx_run_stuck                ; prints why and raises #UD: never returns
-.counted:
 	mov rax, HOST_RSP
 	vmwrite rax, rsp                ; a VM exit resumes with this stack pointer
 	jbe .vmwrite_failed             ; CF or ZF set: VMfailInvalid or VMfailValid
@@ -100,7 +88,7 @@ vmx_run:
 	movzx eax, al
 	movzx edx, dl
 	lea eax, [eax + edx * 2]
-	jmp vmx_run_return
+	jmp vmx_world_switch_return
 
 ; VM exits land here with RSP = HOST_RSP, i.e. [rsp] = regs, and the guest's
 ; general registers still in the processor.
@@ -122,16 +110,8 @@ vmx_exit_stub:
 	mov [rax + R_R14], r14
 	mov [rax + R_R15], r15
 	pop qword [rax + R_RAX]         ; the guest's RAX, saved first
-	mov edx, VM_EXIT_REASON         ; count the exit by its basic reason (bits 15:0)
-	vmread rdx, rdx
-	movzx edx, dx
-	mov ecx, STATS_REASONS - 1      ; reasons beyond the table share its last slot
-	cmp edx, ecx
-	cmova edx, ecx
-	lea rcx, [rel vmx_stats]
-	inc qword [rcx + STATS_EXITS + rdx * 8]
 	xor eax, eax                    ; VMX_SUCCEED: the guest ran and exited
-vmx_run_return:
+vmx_world_switch_return:
 	add rsp, 8                      ; drop regs
 	pop r15                         ; the host's preserved registers, as pushed
 	pop r14
