@@ -42,6 +42,12 @@ static void stop_stuck_guest(u64 entries)
 	__builtin_unreachable();
 }
 
+void guest_watchdog(u64 limit)
+{
+	entry_limit = limit;
+	vmx_set_entry_hook(limit ? stop_stuck_guest : NULL);
+}
+
 bool guest_run(struct guest_run *r, const struct vmx_caps *caps, const struct guest_program *g,
 	       u64 nonce, u64 limit)
 {
@@ -56,10 +62,9 @@ bool guest_run(struct guest_run *r, const struct vmx_caps *caps, const struct gu
 	vcpu_init(&r->v, caps, g, nonce);
 	guest_notes_reset();
 	vmx_exit_stats_reset();
-	entry_limit = limit;
-	vmx_set_entry_hook(stop_stuck_guest);
+	guest_watchdog(limit);
 	r->ran = harness_call("vm_run()", call_vm_run, r, r->why, sizeof(r->why));
-	vmx_set_entry_hook(NULL);
+	guest_watchdog(0);
 	vserial_flush(&r->v.com1);
 	u64 entries = vmx_exit_stats()->entries;
 	if (!r->ran && entries > limit)

@@ -27,4 +27,10 @@ struct guest_run {
 bool guest_run(struct guest_run *r, const struct vmx_caps *caps, const struct guest_program *g,
 	       u64 nonce, u64 limit);
 
+/*
+ * From now on, a guest that needs more than limit VM entries is stopped: the
+ * entry past it prints why and raises #UD inside vm_run() (0: no limit).
+ */
+void guest_watchdog(u64 limit);
+
 #endif

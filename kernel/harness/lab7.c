@@ -4,12 +4,13 @@
  * vmx_shutdown(), judged by the processor: VMX instructions must raise #UD,
  * CR4.VMXE must be clear, every page must be back, the VMCS must have been
  * VMCLEARed. Then all of it once more, in the same boot.
- * The "demo" scenario (`make run`) tells the same story for a reader.
+ * The "demo" scenario (`make run`) runs the whole hypervisor, kernel/vmx/hypervisor.c.
  */
 #include "capture.h"
 #include "errno.h"
 #include "guest.h"
 #include "harness.h"
+#include "hypervisor.h"
 #include "lab6_guest.h"
 #include "page.h"
 #include "prereq.h"
@@ -194,63 +195,6 @@ static void check_second_shutdown(struct cycle *c)
 	check("again", ok, "%s", why);
 }
 
-/* The demo: every stage, then every guest, told for a reader (`make run`). */
-static void demo(void)
-{
-	static const struct guest_program *const guests[] = {
-		&guest_hypercall, &guest_cpuid, &guest_io, &guest_msr, &guest_cr, &guest_hlt,
-		&guest_vmx, &guest_breakpoint, &guest_triple_fault, &guest_invd,
-	};
-	struct cycle *c = &cycles[0];
-	struct vmx_caps *caps = &c->caps;
-	struct prereq p = { 0 };
-
-	kprintf("== lab 1, detect: the processor's VMX capabilities\n");
-	if (!prereq_labs(&p, 1, 1))
-		return;
-	*caps = p.caps;
-	vmx_caps_print(caps);
-	kprintf("== lab 2, enable: IA32_FEATURE_CONTROL %#lx, CR0 %#lx -> ", rdmsr(MSR_IA32_FEAT_CTL),
-		read_cr0());
-	if (!prereq_labs(&p, 2, 2))
-		return;
-	kprintf("%#lx, CR4 VMXE set: %#lx\n", read_cr0(), read_cr4());
-	size_t free_before = page_free_count();
-	if (!prereq_labs(&p, 3, 3))
-		return;
-	c->cpu.vmxon_region = p.vmxon_region;
-	kprintf("== lab 3, vmxon: in VMX root operation, VMXON region at %p\n", c->cpu.vmxon_region);
-	kprintf("== labs 4-6: a VMCS per guest, VMLAUNCH, then the exit loop until the guest stops\n");
-	for (size_t i = 0; i < ARRAY_SIZE(guests); i++) {
-		const struct guest_program *g = guests[i];
-		kprintf("-- guest \"%s\": %s\n", g->name, g->about);
-		c->ret = vmcs_setup(caps, g, &c->cpu.vmcs, &c->cpu.guest_stack);
-		if (c->ret) {
-			harness_abort("vmcs_setup() returned %d (%s): the demo cannot go on", c->ret,
-				      hv_strerror(c->ret));
-			return;
-		}
-		struct guest_run *r = &c->run;
-		bool ran = guest_run(r, caps, g, harness_nonce(), 100000);
-		u64 exits = 0;
-		for (size_t i = 0; i < VMX_STATS_REASONS; i++)
-			exits += vmx_exit_stats()->exits[i];
-		kprintf("   %s after %lu VM exits: %s\n", r->v.shutdown ? "shut down" : "stopped", exits,
-			!ran ? r->why : r->ret ? hv_strerror(r->ret) : "ok");
-		int err = vmx_vmcs_release(&c->cpu);
-		if (err) {
-			harness_abort("vmx_vmcs_release() returned %d (%s): the demo cannot go on",
-				      err, hv_strerror(err));
-			return;
-		}
-	}
-	kprintf("== lab 7, vmxoff: ");
-	c->ret = vmx_leave_root(&c->cpu);
-	kprintf("%s; VMPTRST %s, CR4 %#lx, %zu pages free (%zu before VMXON)\n",
-		c->ret ? hv_strerror(c->ret) : "left VMX operation",
-		vmxroot_active() ? "still works" : "raises #UD", read_cr4(), page_free_count(), free_before);
-}
-
 void lab7_vmx(struct prereq *p)
 {
 	(void)p;
@@ -268,8 +212,19 @@ void lab7_vmx(struct prereq *p)
 		check("again", false, "not tried: the first vmx_shutdown() did not succeed");
 }
 
+/* The demo (`make run`): the whole hypervisor, kernel/vmx/hypervisor.c, with every guest. */
 void lab7_demo(struct prereq *p)
 {
+	static const struct guest_program *const guests[] = {
+		&guest_hypercall, &guest_cpuid, &guest_io, &guest_msr, &guest_cr, &guest_hlt,
+		&guest_vmx, &guest_breakpoint, &guest_triple_fault, &guest_invd,
+	};
+	static struct hypervisor hv;
+
 	(void)p;
-	demo();
+	hv = (struct hypervisor){ .guard = harness_call, .nonce = harness_nonce() };
+	guest_watchdog(100000);
+	if (hypervisor_main(&hv, guests, ARRAY_SIZE(guests)))
+		prereq_abort(hv.failed_lab, "%s", hv.why);
+	guest_watchdog(0);
 }

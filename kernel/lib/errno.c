@@ -14,6 +14,7 @@ const char *hv_strerror(int e)
 		[HV_EENTRY] = "HV_EENTRY: VM entry failed",
 		[HV_EEXIT] = "HV_EEXIT: unhandled VM exit",
 		[HV_ECRASH] = "HV_ECRASH: the guest crashed",
+		[HV_EFAULT] = "HV_EFAULT: the hypervisor faulted",
 	};
 	if (e < 0)
 		e = -e;

@@ -13,6 +13,7 @@ enum hv_error {
 	HV_EENTRY = 7,   /* VM entry failed after its checks on the guest (exit reason bit 31) */
 	HV_EEXIT = 8,    /* a VM exit the hypervisor does not handle: the VM was stopped */
 	HV_ECRASH = 9,   /* the guest crashed (triple fault): the VM was stopped */
+	HV_EFAULT = 10,  /* the hypervisor's own code raised an exception (caught) */
 };
 
 /* The name and meaning of e (positive or negated), e.g. "HV_ENOVMX: no VMX". */
