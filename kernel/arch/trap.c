@@ -63,7 +63,7 @@ void idt_init(void)
 
 static void dump(const struct trap_frame *t, u64 cr2)
 {
-	kprintf("EXCEPTION: %s %s, error code %#lx\n", trap_mnemonic(t->vector),
+	kprintf(DIAG_TAG "EXCEPTION: %s %s, error code %#lx\n", trap_mnemonic(t->vector),
 		trap_name(t->vector), t->error_code);
 	kprintf("  rip %016lx  cs %04lx  rflags %016lx  cr2 %016lx\n", t->rip, t->cs,
 		t->rflags, cr2);

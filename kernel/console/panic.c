@@ -7,7 +7,7 @@ void panic(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	kprintf("PANIC: ");
+	kprintf(DIAG_TAG "PANIC: ");
 	kvprintf(fmt, ap);
 	kprintf("\n");
 	va_end(ap);

@@ -257,3 +257,13 @@ int ksnprintf(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
+
+void kdiag(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	kprintf(DIAG_TAG);
+	kvprintf(fmt, ap);
+	kprintf("\n");
+	va_end(ap);
+}

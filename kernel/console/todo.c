@@ -15,5 +15,5 @@ void todo(int lab, const char *func, const char *what)
 			return;
 	if (nsaid < TODO_MAX)
 		said[nsaid++] = func;
-	kprintf("TODO(lab%d): %s(): %s\n", lab, func, what);
+	kdiag("TODO(lab%d): %s(): %s", lab, func, what);
 }

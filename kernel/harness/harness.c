@@ -123,7 +123,7 @@ bool harness_call(const char *who, void (*fn)(void *), void *arg, char *why, siz
 	char desc[96];
 	trap_describe(&f, desc, sizeof(desc));
 	ksnprintf(why, size, "%s raised %s", who, desc);
-	kprintf("(the fault was caught: %s)\n", why);
+	kdiag("(the fault was caught: %s)", why);
 	return false;
 }
 

@@ -36,7 +36,7 @@ static void stop_stuck_guest(u64 entries)
 {
 	if (entries <= entry_limit)
 		return;
-	kprintf("vmx_run: %lu VM entries, the limit for this guest: it is making no progress "
+	kprintf(DIAG_TAG "vmx_run: %lu VM entries, the limit for this guest: it is making no progress "
 		"(is the guest's RIP advanced past each instruction it exits on?)\n", entry_limit);
 	__asm__ volatile("ud2");
 	__builtin_unreachable();

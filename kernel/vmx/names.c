@@ -68,12 +68,12 @@ void vmx_report_failure(const char *insn, enum vmx_status s)
 	u64 err = 0;
 
 	if (s != VMX_FAIL_VALID) {
-		kprintf("%s failed: %s\n", insn, vmx_status_name(s));
+		kdiag("%s failed: %s", insn, vmx_status_name(s));
 		return;
 	}
 	if (vmx_vmread(VM_INSTRUCTION_ERROR, &err) != VMX_SUCCEED) {
-		kprintf("%s failed: VMfailValid (VM_INSTRUCTION_ERROR unreadable)\n", insn);
+		kdiag("%s failed: VMfailValid (VM_INSTRUCTION_ERROR unreadable)", insn);
 		return;
 	}
-	kprintf("%s failed: VMfailValid, error %lu (%s)\n", insn, err, vmx_error_text((u32)err));
+	kdiag("%s failed: VMfailValid, error %lu (%s)", insn, err, vmx_error_text((u32)err));
 }

@@ -185,9 +185,9 @@ __printf(6, 7) static bool rule(struct ctx *c, bool ok, enum sec s, u32 field, u
 		const char *name = vmcs_field_name(field);
 		va_list ap;
 		if (name)
-			kprintf("VMCS CHECK: %s is %#lx: VM entry needs ", name, value);
+			kprintf(DIAG_TAG "VMCS CHECK: %s is %#lx: VM entry needs ", name, value);
 		else
-			kprintf("VMCS CHECK: field %#x is %#lx: VM entry needs ", field, value);
+			kprintf(DIAG_TAG "VMCS CHECK: field %#x is %#lx: VM entry needs ", field, value);
 		va_start(ap, need);
 		kvprintf(need, ap);
 		va_end(ap);

@@ -50,16 +50,16 @@ void vmx_exit_read(enum vmx_status s, struct vmx_exit *exit)
  * executes VMLAUNCH and returns its status; vmx_exit_read() does the rest.
  * - VMfailInvalid / VMfailValid: vmx_report_failure("VMLAUNCH", status) prints the
  *   status and, for VMfailValid, the error's description. Return -HV_EVMXFAIL.
- * - Exit reason with bit 31: print "VM entry failed: <name> (qualification <q>)",
- *   the name from vmx_exit_reason_name() of the basic reason (bits 15:0); return
- *   -HV_EENTRY.
+ * - Exit reason with bit 31: report "VM entry failed: <name> (qualification <q>)"
+ *   with kdiag() (a line for the grade report), the name from
+ *   vmx_exit_reason_name() of the basic reason (bits 15:0); return -HV_EENTRY.
  * - A real VM exit: print "VM exit: <name> at guest RIP <rip>, instruction
  *   length <len>"; return 0.
  */
 int vmx_launch(struct guest_regs *regs, struct vmx_exit *exit)
 {
 	/* BEGIN SOLUTION
-	 * todo: VMLAUNCH through vmx_run(), then report the outcome by name
+	 * todo: VMLAUNCH through vmx_enter_guest(), then report the outcome by name
 	 * stub: (void)regs;
 	 * stub: *exit = (struct vmx_exit){ .status = VMX_FAIL_INVALID };
 	 * stub: return -HV_ENOSYS;
@@ -71,7 +71,7 @@ int vmx_launch(struct guest_regs *regs, struct vmx_exit *exit)
 	}
 	const char *name = vmx_exit_reason_name(exit->reason & 0xFFFF);
 	if (exit->reason & VMX_EXIT_REASON_FAILED_VMENTRY) {
-		kprintf("VM entry failed: %s (qualification %#lx)\n", name, exit->qualification);
+		kdiag("VM entry failed: %s (qualification %#lx)", name, exit->qualification);
 		return -HV_EENTRY;
 	}
 	kprintf("VM exit: %s at guest RIP %#lx, instruction length %u\n", name, exit->guest_rip,
