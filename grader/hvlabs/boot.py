@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import emulators
+from .states import Ended
 
 PLACEHOLDER = re.compile(rb"@HVLABS_CMDLINE_PLACEHOLDER_*@")
 OUTPUT_CAP = 256 << 10        # bytes of serial output before a run is stopped as a flood
@@ -19,7 +20,7 @@ POLL_SECONDS = 0.02           # how often the serial file and the process are lo
 @dataclass
 class BootResult:
     serial: str = ""
-    ended: str = "exited"     # exited | timeout | flood | unsupported | error
+    ended: Ended = Ended.EXITED
     detail: str = ""          # a sentence for the student when ended != exited
     seconds: float = 0.0
     hints: list = field(default_factory=list)
@@ -61,10 +62,10 @@ def boot(backend, iso: Path, workdir: Path, cmdline: str, scenario, timeout: flo
         run_iso = iso_with_cmdline(iso, cmdline, workdir / "run.iso")
         cmd = backend.command(run_iso, workdir, scenario)
     except emulators.Unsupported as e:
-        result.ended, result.detail = "unsupported", str(e)
+        result.ended, result.detail = Ended.UNSUPPORTED, str(e)
         return result
     except (OSError, RuntimeError) as e:
-        result.ended, result.detail = "error", str(e)
+        result.ended, result.detail = Ended.ERROR, str(e)
         return result
 
     serial = workdir / "serial.txt"
@@ -90,11 +91,11 @@ def boot(backend, iso: Path, workdir: Path, cmdline: str, scenario, timeout: flo
             if done:
                 break
             if size > cap:
-                result.ended = "flood"
+                result.ended = Ended.FLOOD
                 result.detail = f"the serial output passed {cap // 1024} KiB and the run was stopped"
                 break
             if time.monotonic() - start > timeout:
-                result.ended = "timeout"
+                result.ended = Ended.TIMEOUT
                 result.detail = f"no power-off after {timeout:.0f} s: the run was stopped (an endless loop?)"
                 break
     finally:

@@ -6,6 +6,8 @@ reference reports every check listed here, with the same text, and no other.
 """
 from dataclasses import dataclass, field
 
+from .errors import UsageError
+
 
 @dataclass(frozen=True)
 class Check:
@@ -41,7 +43,7 @@ class Lab:
         for s in self.scenarios:
             if s.name == name:
                 return s
-        raise SystemExit(f"hvlabs: lab {self.number} has no scenario '{name}' "
+        raise UsageError(f"hvlabs: lab {self.number} has no scenario '{name}' "
                          f"(it has: {', '.join(s.name for s in self.scenarios)})")
 
     @property
@@ -192,4 +194,4 @@ def get(number: int) -> Lab:
     try:
         return LABS[number]
     except KeyError:
-        raise SystemExit(f"hvlabs: there is no lab {number} (labs: {', '.join(map(str, STUDENT_LABS))})")
+        raise UsageError(f"hvlabs: there is no lab {number} (labs: {', '.join(map(str, STUDENT_LABS))})")

@@ -6,7 +6,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+from .errors import UsageError
+from .paths import BUILD, ROOT
 
 
 @dataclass
@@ -22,10 +23,10 @@ def variant(sol: bool, prior_sol: bool) -> str:
 
 
 def build(lab: int, sol: bool = False, prior_sol: bool = False, labs_dir: str = "labs",
-          build_dir: Path = ROOT / "build") -> Build:
+          build_dir: Path = BUILD) -> Build:
     """Runs make for stage lab; the ISO lands in build_dir/stage<lab>-<variant>/."""
     if (sol or prior_sol) and lab > 0 and not (ROOT / "solutions").is_dir():
-        raise SystemExit("hvlabs: SOL=1 and PRIOR=sol take files from solutions/, which the "
+        raise UsageError("hvlabs: SOL=1 and PRIOR=sol take files from solutions/, which the "
                          "student distribution leaves out: there, fix the earlier lab the "
                          "message names first (your instructor's grader has the reference)")
     out = build_dir / f"stage{lab}-{variant(sol, prior_sol)}"
