@@ -3,7 +3,7 @@
 #   make run   [LAB=n] [SOL=1] [EMU=bochs|kvm|tcg] [CPU=model] [SCENARIO=s]
 #   make grade [LAB=n] [SOL=1] [EMU=...] [CPU=...] [PRIOR=sol]
 #   make debug [LAB=n] [SOL=1] [EMU=...]      Bochs debugger, or gdb on QEMU's stub
-#   make test | bench | slides | slides-check | skel | handout | gradescope | deps | clean
+#   make test | check | bench | slides | slides-check | skel | handout | gradescope | deps | clean
 #
 # LAB defaults to the last lab. Stage n links the kernel, the harness of labs
 # 0..n and the step files of labs 1..n: from labs/ (your work), from solutions/
@@ -127,13 +127,18 @@ grade: deps-check
 	@$(PYTHON) grader/grade.py $(GRADE_ARGS) $(GRADE_FLAGS)
 
 # --- Maintainers ----------------------------------------------------------------
-.PHONY: test bench skel skel-check
+.PHONY: test check bench skel skel-check
 # In the student distribution (make handout) there is no solutions/ and no test suite.
 MAINTAINERS_ONLY = @test -d $(SOL_DIR) || { echo "hvlabs: 'make $@' is for the course's maintainers: it needs solutions/, which the student distribution leaves out. Students: make run, make grade, make debug."; exit 2; }
 
 test: deps-check
 	$(MAINTAINERS_ONLY)
 	@$(PYTHON) grader/selftest.py
+
+# The fast tier, in seconds: skeleton drift, unit tests, tables, one boot per lab's reference.
+check: deps-check
+	$(MAINTAINERS_ONLY)
+	@$(PYTHON) grader/selftest.py --tier check
 
 bench: deps-check
 	$(MAINTAINERS_ONLY)

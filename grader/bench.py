@@ -21,8 +21,8 @@ import os  # noqa: E402
 import shutil  # noqa: E402
 
 from hvlabs import batch, boot, emulators, grading, labs, stage  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
+from hvlabs.errors import main_exit  # noqa: E402
+from hvlabs.paths import ROOT  # noqa: E402
 
 
 def median_seconds(fn, runs: int) -> tuple:
@@ -111,4 +111,4 @@ def batch_throughput(count: int) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_exit(main))

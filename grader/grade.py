@@ -18,10 +18,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hvlabs import batch, grading, labs, report  # noqa: E402
+from hvlabs.errors import UsageError, main_exit  # noqa: E402
+
+# Options of grading one lab that mean nothing to batch: given with it, they are an error.
+LAB_ONLY = ("lab", "sol", "cpu", "scenario", "nonce", "timeout", "junit", "classroom", "keep", "labs_dir")
 
 
-def parse_args(argv):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def parser() -> argparse.ArgumentParser:
+    """grade.py [options]: grade labs (the default command); grade.py batch ...: grade a class."""
+    ap = argparse.ArgumentParser(prog="grade.py", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lab", type=int, help="the lab to grade (default: all)")
     ap.add_argument("--sol", type=int, choices=(0, 1), default=0, help="1: grade solutions/")
     ap.add_argument("--prior-sol", action="store_true",
@@ -39,38 +45,59 @@ def parse_args(argv):
                          "and exit 0 whatever the score: the reporter step shows the points")
     ap.add_argument("--keep", type=Path, help="keep each run's files (serial, emulator log) here")
     ap.add_argument("--labs-dir", default="labs", help="where the student files are (default: labs)")
-    return ap.parse_args(argv)
+    ap.set_defaults(command=grade_main)
+
+    commands = ap.add_subparsers(title="commands", metavar="{batch}",
+                                 description="without a command, grade.py grades labs as above")
+    b = commands.add_parser("batch", help="grade a class of submissions", description=batch.__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    b.add_argument("submissions", nargs="+", type=Path,
+                   help="a directory, a git repository, or a tar/zip archive each")
+    b.add_argument("--labs", default=",".join(map(str, labs.STUDENT_LABS)), help="e.g. 1-5 or 1,3")
+    b.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="submissions graded at a time (default: one per CPU)")
+    b.add_argument("--out", type=Path, default=Path("build/batch"), help="per-submission reports")
+    b.add_argument("--csv", type=Path, help="also write the grades as CSV")
+    b.add_argument("--json", type=Path, help="also write the grades as JSON")
+    b.add_argument("--emu", default="", help="bochs | kvm | tcg (default: kvm where usable, else bochs)")
+    b.add_argument("--prior-sol", action="store_true",
+                   help="take labs before each graded one from solutions/")
+    b.set_defaults(command=batch_main)
+    return ap
 
 
-def batch_main(argv) -> int:
-    ap = argparse.ArgumentParser(prog="grade.py batch", description=batch.__doc__)
-    ap.add_argument("submissions", nargs="+", type=Path)
-    ap.add_argument("--labs", default=",".join(map(str, labs.STUDENT_LABS)), help="e.g. 1-5 or 1,3")
-    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--out", type=Path, default=Path("build/batch"), help="per-submission reports")
-    ap.add_argument("--csv", type=Path)
-    ap.add_argument("--json", type=Path)
-    ap.add_argument("--emu", default="")
-    ap.add_argument("--prior-sol", action="store_true")
+def parse_args(argv) -> argparse.Namespace:
+    ap = parser()
     args = ap.parse_args(argv)
+    if args.command is batch_main:
+        defaults = parser().parse_args([])
+        given = [f"--{k.replace('_', '-')}" for k in LAB_ONLY if getattr(args, k) != getattr(defaults, k)]
+        if given:
+            ap.error(f"{', '.join(given)}: options of grading one lab, not of batch")
+    return args
+
+
+def batch_main(args) -> int:
     missing = [str(s) for s in args.submissions if not s.exists()]
     if missing:
-        print(f"batch: no such submission: {', '.join(missing)}", file=sys.stderr)
-        return 2
-    batch.run(args.submissions, batch.parse_labs(args.labs), args.out, args.jobs, args.emu,
+        raise UsageError(f"batch: no such submission: {', '.join(missing)}")
+    try:
+        numbers = batch.parse_labs(args.labs)
+    except ValueError:
+        raise UsageError(f"batch: --labs takes lab numbers such as 1-5 or 1,3, not {args.labs!r}")
+    for n in numbers:
+        labs.get(n)
+    batch.run(args.submissions, numbers, args.out, args.jobs, args.emu,
               args.prior_sol, args.csv, args.json)
     return 0
 
 
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["batch"]:
-        return batch_main(argv[1:])
-    args = parse_args(argv)
+def grade_main(args) -> int:
     if args.nonce and not (len(args.nonce) == 8 and all(c in "0123456789abcdef" for c in args.nonce)):
-        print("hvlabs: --nonce takes 8 lowercase hex digits", file=sys.stderr)
-        return 2
+        raise UsageError("hvlabs: --nonce takes 8 lowercase hex digits")
     numbers = [args.lab] if args.lab is not None else labs.STUDENT_LABS
+    for n in numbers:
+        labs.get(n)
     reports = []
     for n in numbers:
         r = grading.grade_lab(n, sol=bool(args.sol), prior_sol=args.prior_sol, emu=args.emu,
@@ -90,5 +117,10 @@ def main(argv=None) -> int:
     return 0 if all(r.earned == r.possible for r in reports) else 1
 
 
+def main(argv=None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    return args.command(args)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_exit(main))

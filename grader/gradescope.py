@@ -22,10 +22,11 @@ import time
 import zipfile
 from pathlib import Path
 
-GRADER = Path(__file__).resolve().parent
-ROOT = GRADER.parent
-sys.path.insert(0, str(GRADER))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hvlabs import batch, grading, labs, submission  # noqa: E402
+from hvlabs.errors import UsageError, main_exit  # noqa: E402
+from hvlabs.paths import ROOT  # noqa: E402
+from hvlabs.states import Status  # noqa: E402
 
 SETUP = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, while it builds the autograder image.
@@ -57,14 +58,14 @@ def build_zip(out: Path, labs_spec: str) -> None:
 
 def test_entry(lab, r, notes: str) -> dict:
     """One Gradescope test for one check; notes: what the run of its scenario showed."""
-    out = r.why if r.status != "PASS" else ""
-    if r.status != "PASS" and notes:
+    out = r.why if r.status != Status.PASS else ""
+    if r.status != Status.PASS and notes:
         out = (out + "\n\n" + notes).strip()
     return {
         "name": f"lab {lab.number} ({lab.name}) {r.scenario}/{r.id}: {r.what}",
         "score": r.earned,
         "max_score": r.points,
-        "status": "passed" if r.status == "PASS" else "failed",
+        "status": "passed" if r.status == Status.PASS else "failed",
         "output": out,
         "visibility": "visible",
     }
@@ -95,6 +96,17 @@ def run(labs_: list, root: Path) -> dict:
     return result
 
 
+def parse_labs(spec: str) -> list:
+    """--labs as lab numbers, each one a lab the course has."""
+    try:
+        numbers = batch.parse_labs(spec)
+    except ValueError:
+        raise UsageError(f"gradescope: --labs takes lab numbers such as 1-7 or 1,3, not {spec!r}")
+    for n in numbers:
+        labs.get(n)
+    return numbers
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -105,10 +117,11 @@ def main(argv=None) -> int:
     r.add_argument("--labs", default=",".join(map(str, labs.STUDENT_LABS)))
     args = ap.parse_args(argv)
     if args.cmd == "zip":
+        parse_labs(args.labs)
         build_zip(args.out, args.labs)
         return 0
     root = Path(os.environ.get("AUTOGRADER_ROOT", "/autograder"))
-    result = run(batch.parse_labs(args.labs), root)
+    result = run(parse_labs(args.labs), root)
     (root / "results").mkdir(parents=True, exist_ok=True)
     (root / "results" / "results.json").write_text(json.dumps(result, indent=2) + "\n")
     print(f"gradescope: {result['score']} points, results in {root / 'results' / 'results.json'}")
@@ -116,4 +129,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_exit(main))

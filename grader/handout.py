@@ -16,13 +16,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "grader"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hvlabs import classroom  # noqa: E402
+from hvlabs.errors import UsageError, main_exit  # noqa: E402
+from hvlabs.paths import ROOT  # noqa: E402
+
 LEFT_OUT = ("solutions/", ".ci/", "grader/tests/mutants.py", "grader/selftest.py",
             "grader/bench.py", "grader/skel.py", "grader/handout.py", "grader/gradescope.py",
             "grader/tests/test_skel.py",
             "labs/.skel.sha256")
+
+
+class LeakError(Exception):
+    """The export would give solutions away; nothing was exported."""
 
 
 def tracked_files() -> list:
@@ -34,7 +40,7 @@ def tracked_files() -> list:
 def export(dest: Path) -> list:
     """Copies the student distribution to dest; returns the files copied."""
     if dest.exists():
-        raise SystemExit(f"handout: {dest} exists; remove it or name another directory")
+        raise UsageError(f"handout: {dest} exists; remove it or name another directory")
     files = [f for f in tracked_files() if not f.startswith(LEFT_OUT)]
     for f in files:
         (dest / f).parent.mkdir(parents=True, exist_ok=True)
@@ -46,19 +52,23 @@ def export(dest: Path) -> list:
              and "BEGIN SOLUTION" in (dest / f).read_text(errors="replace")]
     if leaks:
         shutil.rmtree(dest)
-        raise SystemExit(f"handout: solution regions found in {', '.join(leaks)}: nothing exported")
+        raise LeakError(f"handout: solution regions found in {', '.join(leaks)}: nothing exported")
     return files
 
 
-def main() -> int:
-    if len(sys.argv) != 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    dest = Path(sys.argv[1]).resolve()
-    files = export(dest)
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1 or argv[0].startswith("-"):
+        raise UsageError("handout: usage: handout.py DEST")
+    dest = Path(argv[0]).resolve()
+    try:
+        files = export(dest)
+    except LeakError as e:
+        print(e, file=sys.stderr)
+        return 1
     print(f"handout: {len(files)} files in {dest} (no solutions/, no maintainers' tests)")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_exit(main))

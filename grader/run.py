@@ -15,8 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hvlabs import boot, emulators, grading, labs, protocol, stage  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
+from hvlabs.errors import main_exit  # noqa: E402
+from hvlabs.paths import BUILD, ROOT  # noqa: E402
+from hvlabs.states import Ended, Status  # noqa: E402
 
 
 def pick_scenario(lab: labs.Lab, backend, wanted: str, demo: bool) -> labs.Scenario:
@@ -87,7 +88,7 @@ def main(argv=None) -> int:
         return 1
 
     cmd_line = grading.cmdline(number, s.name, args.nonce)
-    workdir = ROOT / "build" / f"run-lab{number}-{s.name}"
+    workdir = BUILD / f"run-lab{number}-{s.name}"
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     if args.debug:
@@ -101,7 +102,7 @@ def main(argv=None) -> int:
     out = sys.stdout.buffer
     result = boot.boot(backend, built.iso, workdir, cmd_line, s, args.timeout,
                        on_output=lambda b: (out.write(b), out.flush()))
-    if result.ended == "unsupported":
+    if result.ended == Ended.UNSUPPORTED:
         print(f"hvlabs: cannot run scenario '{s.name}' here: {result.detail}")
         return 1
     if s.name == "demo":
@@ -112,7 +113,7 @@ def main(argv=None) -> int:
               f"the run files are in {workdir}")
         return 0 if not ended else 1
     scored = protocol.score(number, s, args.nonce, result)
-    passed = sum(r.status == "PASS" for r in scored)
+    passed = sum(r.status == Status.PASS for r in scored)
     if "SUMMARY: " not in result.serial:
         print(f"hvlabs: {protocol.end_reason(result, result.serial.splitlines())}")
     if passed < len(scored):
@@ -124,4 +125,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_exit(main))

@@ -11,37 +11,66 @@
   7. the same stage run twice prints byte-identical serial output
   8. every Bochs CPU model in the backend's table behaves as the table says
 
-Ends with a line "N passed, M failed"; exits 1 if anything failed.
-    selftest.py [--only SUBSTRING] [--list]
+Tests run in parallel, as many at a time as there are CPUs (--jobs), each reported in
+one line when it ends; the stages they share are built first, once. At most one
+emulator per CPU runs at a time, whichever test starts it, so that a busy suite cannot
+slow a boot into its timeout. Ends with a line "N passed, M failed"; exits 1 if
+anything failed, 2 on a usage error.
+
+`--tier check` (`make check`) is the maintainers' fast tier, seconds instead of
+minutes: skeleton drift, the unit tests, the mutant table's coverage of every check,
+and one boot of each lab's reference on Bochs.
+
+    selftest.py [--tier test|check] [--only SUBSTRING] [--jobs N] [--list]
 """
 import argparse
 import base64
 import io
 import json
 import os
+import re
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-import unittest
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 
-GRADER = Path(__file__).resolve().parent
-ROOT = GRADER.parent
-sys.path.insert(0, str(GRADER))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hvlabs.paths import BUILD, GRADER, ROOT  # noqa: E402
 sys.path.insert(0, str(GRADER / "tests"))
 from hvlabs import boot, classroom, emulators, grading, labs, stage  # noqa: E402
+from hvlabs.errors import UsageError, main_exit  # noqa: E402
+from hvlabs.states import Status  # noqa: E402
 import mutants  # noqa: E402
 import skel  # noqa: E402
 
 TESTS = []
+TIERS = ("test", "check")
+CPUS = os.cpu_count() or 1
+SOL, PRIOR_SOL = "sol", "prior-sol"
+ALL_SOL = tuple((n, SOL) for n in labs.STUDENT_LABS)
 
 
-def test(fn):
+def register(fn, name: str = "", needs=(), tiers=("test",), cost: float = 1.0):
+    """Adds fn to the suite. needs: the shared stages (lab, "sol" | "prior-sol") it boots,
+    built once before the tests start; tiers: the tiers it belongs to; cost: a guess
+    of its length, to start long tests first until a run has measured them."""
+    if name:
+        fn.__name__ = name
+    fn.needs, fn.tiers, fn.cost = tuple(needs), tuple(tiers), cost
     TESTS.append(fn)
     return fn
+
+
+def test(fn=None, **kw):
+    """@test or @test(needs=..., tiers=..., cost=...)."""
+    if fn is None:
+        return lambda f: register(f, **kw)
+    return register(fn, **kw)
 
 
 class Failed(Exception):
@@ -58,7 +87,7 @@ def expect(cond, message):
 
 
 def failed_checks(report) -> set:
-    return {f"{r.scenario}/{r.id}" for r in report.results if r.status != "PASS"}
+    return {f"{r.scenario}/{r.id}" for r in report.results if r.status != Status.PASS}
 
 
 def explain(report) -> str:
@@ -68,36 +97,34 @@ def explain(report) -> str:
 
 # --- 1, 2: no emulator --------------------------------------------------------
 
-@test
+@test(tiers=TIERS, cost=0.1)
 def skeleton_matches_solutions():
     out = io.StringIO()
-    sys.stdout, saved = out, sys.stdout
-    try:
-        code = skel.check(ROOT)
-    finally:
-        sys.stdout = saved
+    code = skel.check(ROOT, out)
     expect(code == 0, out.getvalue().strip())
 
 
-@test
+@test(tiers=TIERS, cost=2)
 def grader_unit_tests():
-    suite = unittest.defaultTestLoader.discover(str(GRADER / "tests"), pattern="test_*.py")
-    stream = io.StringIO()
-    result = unittest.TextTestRunner(stream=stream, verbosity=1).run(suite)
-    expect(result.wasSuccessful() and result.testsRun > 0,
-           f"{result.testsRun} ran, {len(result.failures)} failures, {len(result.errors)} errors\n"
-           + stream.getvalue())
-    return f"{result.testsRun} unit tests"
+    """grader/tests/test_*.py, as `python3 -m unittest` at the root finds them, in a
+    process of their own (they print, and may change module state)."""
+    p = subprocess.run([sys.executable, "-m", "unittest", "discover", "-s", str(GRADER / "tests"),
+                        "-t", str(ROOT), "-p", "test_*.py"], cwd=ROOT,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    ran = re.search(r"^Ran (\d+) tests? in", p.stdout, re.M)
+    count = int(ran.group(1)) if ran else 0
+    expect(p.returncode == 0 and count > 0, f"{count} ran:\n" + p.stdout[-3000:])
+    return f"{count} unit tests"
 
 
 # --- 3..5: the reference and the skeleton ------------------------------------------
 
-@test
+@test(needs=[(0, SOL)], cost=10)
 def kernel_selftest_bochs():
     reference_full_marks(0)
 
 
-@test
+@test(needs=[(0, SOL)], cost=3)
 def kernel_selftest_tcg():
     r = grading.grade_lab(0, sol=True, emu="tcg")
     expect(r.earned == r.possible, explain(r))
@@ -125,13 +152,30 @@ def skeleton_scores_zero(n):
 
 
 for _n in labs.STUDENT_LABS:
-    TESTS.append(lambda n=_n: reference_full_marks(n))
-    TESTS[-1].__name__ = f"lab{_n}_reference_full_marks"
-    TESTS.append(lambda n=_n: skeleton_scores_zero(n))
-    TESTS[-1].__name__ = f"lab{_n}_skeleton_scores_zero"
+    register(lambda n=_n: reference_full_marks(n), f"lab{_n}_reference_full_marks",
+             needs=[(_n, SOL)], cost=15)
+    register(lambda n=_n: skeleton_scores_zero(n), f"lab{_n}_skeleton_scores_zero",
+             needs=[(_n, PRIOR_SOL)], cost=15)
 
 
-@test
+def reference_boots(n):
+    """One boot of lab n's reference, in its first graded scenario: every check passes,
+    with the text the grader's table gives it."""
+    s = labs.get(n).graded[0]
+    serial, results = boot_reference(n, s.name)
+    bad = [f"{r.id}: {r.why}" for r in results if r.status != Status.PASS]
+    differ = [f"{r.id}: table says {r.what!r}, kernel says {r.said!r}" for r in results if r.said != r.what]
+    expect(not bad and not differ, f"scenario {s.name}:\n  " + "\n  ".join(bad + differ)
+           + "\n" + "\n".join(serial.splitlines()[-12:]))
+    return f"scenario {s.name}: {len(results)} checks pass"
+
+
+for _n in [0, *labs.STUDENT_LABS]:
+    register(lambda n=_n: reference_boots(n), f"lab{_n}_reference_boots",
+             needs=[(_n, SOL)], tiers=("check",), cost=5)
+
+
+@test(needs=[(1, SOL)], cost=3)
 def lab1_novmx_on_tcg():
     r = grading.grade_lab(1, sol=True, emu="tcg", only="novmx")
     expect(r.earned == r.possible, explain(r))
@@ -139,7 +183,7 @@ def lab1_novmx_on_tcg():
 
 # --- 6: broken solutions ---------------------------------------------------------
 
-@test
+@test(tiers=TIERS, cost=0.1)
 def every_check_has_a_broken_solution():
     """Each graded check fails for at least one mutant: no check that cannot fail."""
     missing = []
@@ -166,26 +210,39 @@ def mutant_labs_dir(m: mutants.Mutant, workdir: Path) -> Path:
     return labs_dir
 
 
+def private_build(lab: int, workdir: Path) -> Path:
+    """A build directory of its own for a stage built from a copy of labs/ (mutants run
+    in parallel), started from the shared reference stage's objects."""
+    build = workdir / "build"
+    stage.seed(stage.directory(lab, sol=True), stage.directory(lab, build_dir=build))
+    return build
+
+
 def run_mutant(m: mutants.Mutant):
+    """The earlier labs of the mutant's copy of labs/ are the reference: built as PRIOR=sol,
+    only the mutant's lab compiles (the reference's objects are there already)."""
     with tempfile.TemporaryDirectory(prefix=f"hvlabs-mutant-{m.name}-") as d:
         labs_dir = mutant_labs_dir(m, Path(d))
+        build = Path(d) / "build"
+        stage.seed(stage.directory(m.lab, sol=True), stage.directory(m.lab, prior_sol=True, build_dir=build))
         start = time.monotonic()
-        r = grading.grade_lab(m.lab, emu="bochs", labs_dir=str(labs_dir), timeout=m.timeout)
+        r = grading.grade_lab(m.lab, emu="bochs", labs_dir=str(labs_dir), timeout=m.timeout,
+                              prior_sol=True, build_dir=build)
         took = time.monotonic() - start
     got = failed_checks(r)
     expect(got == set(m.fails),
            f"failed {sorted(got)}, expected exactly {sorted(m.fails)}" + explain(r))
-    reasons = " ".join(x.why for x in r.results if x.status == "FAIL") + " ".join(r.notes)
+    reasons = " ".join(x.why for x in r.results if x.status == Status.FAIL) + " ".join(r.notes)
     expect(m.why in reasons, f"no failure explains itself with {m.why!r}" + explain(r))
     return f"{len(got)} checks fail as expected, graded in {took:.1f} s"
 
 
 for _m in mutants.MUTANTS:
-    TESTS.append(lambda m=_m: run_mutant(m))
-    TESTS[-1].__name__ = f"mutant_lab{_m.lab}_{_m.name}"
+    register(lambda m=_m: run_mutant(m), f"mutant_lab{_m.lab}_{_m.name}", needs=[(_m.lab, SOL)],
+             cost=10)
 
 
-@test
+@test(needs=[(1, SOL)])
 def mutant_lab1_msrs_before_cpuid_faults_on_kvm():
     """The SDM's #GP(0) for a VMX MSR read without VMX, where an emulator really raises it:
     QEMU with KVM and `-cpu host,-vmx` (any host with /dev/kvm, nested VMX or not)."""
@@ -193,7 +250,8 @@ def mutant_lab1_msrs_before_cpuid_faults_on_kvm():
         raise Skipped("no usable /dev/kvm here")
     m = next(x for x in mutants.MUTANTS if x.name == "msrs_before_cpuid")
     with tempfile.TemporaryDirectory() as d:
-        built = stage.build(1, labs_dir=str(mutant_labs_dir(m, Path(d))))
+        built = stage.build(1, labs_dir=str(mutant_labs_dir(m, Path(d))),
+                            build_dir=private_build(1, Path(d)))
         expect(built.ok, built.log)
         r = boot.boot(emulators.make("kvm"), built.iso, Path(d) / "run",
                       grading.cmdline(1, "novmx", "0000cafe"), labs.get(1).scenario("novmx"))
@@ -204,7 +262,7 @@ def mutant_lab1_msrs_before_cpuid_faults_on_kvm():
 
 # --- the student distribution ----------------------------------------------------
 
-@test
+@test(cost=60)
 def handout_grades_the_skeleton():
     """`make handout` leaves solutions out, and make grade/run work inside the export."""
     with tempfile.TemporaryDirectory() as d:
@@ -246,7 +304,7 @@ def handout_grades_the_skeleton():
     return "make grade, make run, make test and the GitHub Classroom step behave there"
 
 
-@test
+@test(cost=60)
 def batch_grades_a_class():
     """grade.py batch: a directory, a tar, a deleted student file, edited kernel and grader
     files, an empty submission, a hostile zip; then a resume. No emulator is left behind."""
@@ -299,7 +357,7 @@ def batch_grades_a_class():
     return f"{len(names)} submissions graded, tampering ignored, hostile archive refused, resume skips all"
 
 
-@test
+@test(cost=40)
 def gradescope_autograder_in_a_simulated_layout():
     """make gradescope's zip, unpacked as Gradescope would, grading the reference and the skeleton."""
     import zipfile
@@ -346,7 +404,7 @@ def boot_reference(n: int, scenario: str, nonce: str = "c0ffee00"):
     return res.serial, protocol.score(n, s, nonce, res)
 
 
-@test
+@test(needs=[(labs.STUDENT_LABS[-1], SOL)], cost=10)
 def guest_transcripts_match_their_sources():
     """Each guest's source states its transcript under the reference (`make run`, nonce
     00000000); the demo must print exactly those lines, guest by guest."""
@@ -370,11 +428,11 @@ def guest_transcripts_match_their_sources():
     return f"{len(stated)} guests, {sum(map(len, stated.values()))} lines"
 
 
-@test
+@test(needs=[(4, SOL)], cost=10)
 def vmcs_check_agrees_with_bochs():
     """vmcs_check() against what VMLAUNCH really does, case by case (lab 4's hidden scenario)."""
     serial, results = boot_reference(4, "checker")
-    bad = [f"{r.id}: {r.why}" for r in results if r.status != "PASS"]
+    bad = [f"{r.id}: {r.why}" for r in results if r.status != Status.PASS]
     disagree = [l for l in serial.splitlines() if l.startswith("CASE ") and "DISAGREE" in l]
     expect(not bad and not disagree, "\n  ".join(bad + disagree))
     figure = [l for l in serial.splitlines() if "agrees with the CPU on" in l]
@@ -382,7 +440,7 @@ def vmcs_check_agrees_with_bochs():
     return figure[0].strip()
 
 
-@test
+@test(needs=[(5, SOL)], cost=5)
 def vmcs_check_explains_launch_failures():
     """After each VM-entry failure lab 5 provokes, the kernel's checker names the broken rule."""
     serial, results = boot_reference(5, "vmx")
@@ -395,7 +453,7 @@ def vmcs_check_explains_launch_failures():
 
 # --- 7, 8: determinism and CPU models -------------------------------------------------
 
-@test
+@test(needs=ALL_SOL, cost=60)
 def serial_output_is_deterministic():
     """Every scenario of every lab's reference (the hidden ones too: the exit benchmark
     must print the same figures), booted twice: the same bytes."""
@@ -413,14 +471,14 @@ def serial_output_is_deterministic():
                    for i in range(2)]
         return f"lab{n}/{s.name}", out[0].serial, out[1].serial
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=CPUS) as pool:
         results = list(pool.map(twice, runs))
     differ = [name for name, a, b in results if not a or a != b]
     expect(not differ, "runs that printed different bytes (or nothing): " + ", ".join(differ))
     return f"{len(results)} scenarios, {sum(len(a) for _, a, _ in results)} bytes each time"
 
 
-@test
+@test(needs=[(next(x for x in mutants.MUTANTS if x.name == "vmxoff_without_vmclear").lab, SOL)], cost=20)
 def same_submission_same_grade_and_bytes():
     """A broken submission graded twice (same nonce): the same results and the same serial bytes."""
     m = next(x for x in mutants.MUTANTS if x.name == "vmxoff_without_vmclear")
@@ -429,7 +487,8 @@ def same_submission_same_grade_and_bytes():
         runs = []
         for i in range(2):
             keep = Path(d) / f"keep{i}"
-            r = grading.grade_lab(m.lab, emu="bochs", labs_dir=str(labs_dir), nonce="0badc0de", keep=keep)
+            r = grading.grade_lab(m.lab, emu="bochs", labs_dir=str(labs_dir), nonce="0badc0de", keep=keep,
+                                  build_dir=private_build(m.lab, Path(d)))
             serials = {p.relative_to(keep).as_posix(): p.read_bytes() for p in sorted(keep.rglob("serial.txt"))}
             runs.append(([(c.scenario, c.id, c.status, c.earned, c.why) for c in r.results], serials))
     expect(runs[0][1] and runs[0] == runs[1], "the two gradings differ:\n" +
@@ -437,7 +496,7 @@ def same_submission_same_grade_and_bytes():
     return f"{len(runs[0][0])} checks and {sum(map(len, runs[0][1].values()))} serial bytes, twice"
 
 
-@test
+@test(needs=[(1, SOL)], cost=20)
 def bochs_models_match_the_table():
     built = stage.build(1, sol=True)
     expect(built.ok, built.log)
@@ -451,27 +510,32 @@ def bochs_models_match_the_table():
         ok = bool(summary) and summary[0].endswith(" 0 failed") and "ABORT" not in res.serial
         return model, ok, summary[0] if summary else protocol_reason(res)
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=CPUS) as pool:
         results = list(pool.map(one, emulators.BOCHS_MODELS))
     bad = [f"{m}: {s}" for m, ok, s in results if not ok]
     expect(not bad, "models that do not behave as the table says:\n  " + "\n  ".join(bad))
     return f"{len(results)} models"
 
 
-@test
+@test(needs=ALL_SOL, cost=90)
 def labs_pass_on_three_more_models():
     """Every lab's reference on three other VMX models, one without EPT or unrestricted guest."""
-    bad, graded = [], 0
-    for model in ("core2_penryn_t9600", "corei7_skylake_x", "tigerlake"):
-        for n in labs.STUDENT_LABS:
-            r = grading.grade_lab(n, sol=True, emu="bochs", cpu=model)
-            graded += 1
-            # scenarios without VMX are skipped on a VMX model; everything else must pass
-            if any(x.status == "FAIL" for x in r.results) or \
-                    any(x.status == "SKIP" and x.scenario != "novmx" for x in r.results):
-                bad.append(f"lab {n} on {model}: {r.earned}/{r.possible}" + explain(r))
+    runs = [(model, n) for model in ("core2_penryn_t9600", "corei7_skylake_x", "tigerlake")
+            for n in labs.STUDENT_LABS]
+
+    def one(run):
+        model, n = run
+        r = grading.grade_lab(n, sol=True, emu="bochs", cpu=model)
+        # scenarios without VMX are skipped on a VMX model; everything else must pass
+        if any(x.status == Status.FAIL for x in r.results) or \
+                any(x.status == Status.SKIP and x.scenario != "novmx" for x in r.results):
+            return f"lab {n} on {model}: {r.earned}/{r.possible}" + explain(r)
+        return ""
+
+    with ThreadPoolExecutor(max_workers=CPUS) as pool:
+        bad = [b for b in pool.map(one, runs) if b]
     expect(not bad, "\n".join(bad))
-    return f"{graded} gradings"
+    return f"{len(runs)} gradings"
 
 
 def protocol_reason(res):
@@ -481,36 +545,127 @@ def protocol_reason(res):
 
 # --- runner ------------------------------------------------------------------------
 
+TIMES = BUILD / "selftest-times.json"     # each test's last duration: long tests start first
+
+
+def remember_builds(build):
+    """stage.build that runs make once per stage directory and arguments, then returns the
+    same result: the sources do not change while the suite runs, and an up-to-date make
+    costs a few tenths of a second each of the hundred times tests ask for a stage."""
+    done, lock = {}, threading.Lock()
+
+    def once(lab, sol=False, prior_sol=False, labs_dir="labs", build_dir=BUILD, jobs=0):
+        key = (lab, sol, prior_sol, str(labs_dir), str(build_dir))
+        with lock:
+            key_lock = done.setdefault(key, [threading.Lock(), None])
+        with key_lock[0]:
+            if key_lock[1] is None or not key_lock[1].ok:
+                key_lock[1] = build(lab, sol=sol, prior_sol=prior_sol, labs_dir=labs_dir,
+                                    build_dir=build_dir, jobs=jobs)
+            return key_lock[1]
+    return once
+
+
+def prepare(chosen: list, jobs: int) -> str:
+    """Builds every shared stage the chosen tests boot, once, before they start (tests
+    then find them up to date and never build one directory at the same time): the
+    largest reference stage first with make -j, the others started from its objects,
+    in parallel."""
+    needs = sorted({need for t in chosen for need in t.needs})
+    if not needs:
+        return ""
+    start = time.monotonic()
+    top = max(n for n, _ in needs)
+    stage.build(top, sol=True, jobs=jobs)
+    rest = [(n, v) for n, v in needs if (n, v) != (top, SOL)]
+    for n, v in rest:
+        stage.seed(stage.directory(top, sol=True), stage.directory(n, v == SOL, v == PRIOR_SOL))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(lambda nv: stage.build(nv[0], sol=nv[1] == SOL, prior_sol=nv[1] == PRIOR_SOL), rest))
+    # a stage that does not build is reported by the tests that need it
+    return f"{len(needs)} stages built or up to date in {time.monotonic() - start:.1f} s"
+
+
+def run_one(t) -> tuple:
+    """(outcome, line, seconds): outcome one of ok, skip, FAIL, ERROR."""
+    t0 = time.monotonic()
+    try:
+        info = t()
+        took = time.monotonic() - t0
+        return "ok", f"ok    {t.__name__} ({took:.1f} s){': ' + info if info else ''}", took
+    except Skipped as e:
+        return "skip", f"skip  {t.__name__}: {e}", time.monotonic() - t0
+    except Failed as e:
+        return "FAIL", f"FAIL  {t.__name__}: {e}", time.monotonic() - t0
+    except Exception as e:  # a bug in the test or the grader: report it, keep going
+        return "ERROR", f"ERROR {t.__name__}: {type(e).__name__}: {e}", time.monotonic() - t0
+
+
+def load_times() -> dict:
+    try:
+        return json.loads(TIMES.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--tier", choices=TIERS, default="test",
+                    help="test: everything (make test); check: the fast tier (make check)")
     ap.add_argument("--only", default="", help="run the tests whose name contains this")
+    ap.add_argument("--jobs", type=int, default=CPUS, help="tests at a time (default: one per CPU)")
     ap.add_argument("--list", action="store_true")
     args = ap.parse_args(argv)
-    chosen = [t for t in TESTS if args.only in t.__name__]
+    if args.jobs < 1:
+        raise UsageError("selftest: --jobs takes a number of tests at a time, 1 or more")
+    chosen = [t for t in TESTS if args.tier in t.tiers and args.only in t.__name__]
     if args.list:
         print("\n".join(t.__name__ for t in chosen))
         return 0
-    passed = failed = skipped = 0
+    if not chosen:
+        raise UsageError(f"selftest: no test of tier {args.tier} has {args.only!r} in its name (--list shows them)")
+
     start = time.monotonic()
-    for t in chosen:
-        t0 = time.monotonic()
+    stage.build = remember_builds(stage.build)
+    slots = tempfile.mkdtemp(prefix="hvlabs-selftest-slots-")
+    os.environ[boot.SLOTS_ENV] = f"{slots}:{CPUS}"   # also for the grade.py, make, ... tests start
+    print(f"make {args.tier}: {len(chosen)} tests, {args.jobs} at a time", flush=True)
+    try:
+        built = prepare(chosen, args.jobs)
+        if built:
+            print(f"make {args.tier}: {built}", flush=True)
+        times = load_times()
+        order = sorted(chosen, key=lambda t: -times.get(t.__name__, t.cost))
+        counts = {"ok": 0, "skip": 0, "FAIL": 0, "ERROR": 0}
+        lock = threading.Lock()
+        pool = ThreadPoolExecutor(max_workers=args.jobs)
         try:
-            info = t()
-            passed += 1
-            print(f"ok    {t.__name__} ({time.monotonic() - t0:.1f} s){': ' + info if info else ''}", flush=True)
-        except Skipped as e:
-            skipped += 1
-            print(f"skip  {t.__name__}: {e}", flush=True)
-        except Failed as e:
-            failed += 1
-            print(f"FAIL  {t.__name__}: {e}", flush=True)
-        except Exception as e:  # a bug in the test or the grader: report it, keep going
-            failed += 1
-            print(f"ERROR {t.__name__}: {type(e).__name__}: {e}", flush=True)
-    print(f"make test: {time.monotonic() - start:.0f} s")
+            pending = {pool.submit(run_one, t): t for t in order}
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for f in done:
+                    t = pending.pop(f)
+                    outcome, line, took = f.result()
+                    with lock:
+                        counts[outcome] += 1
+                        times[t.__name__] = round(took, 1)
+                        print(line, flush=True)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            TIMES.parent.mkdir(parents=True, exist_ok=True)
+            TIMES.write_text(json.dumps(times, indent=0, sort_keys=True) + "\n")
+        except OSError:
+            pass
+    finally:
+        shutil.rmtree(slots, ignore_errors=True)
+    passed, failed, skipped = counts["ok"], counts["FAIL"] + counts["ERROR"], counts["skip"]
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    print(f"make {args.tier}: {time.monotonic() - start:.0f} s ({cpu:.0f} s of CPU time)")
     print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
     return 1 if failed or not passed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_exit(main))

@@ -29,7 +29,10 @@ import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hvlabs.errors import main_exit  # noqa: E402
+from hvlabs.paths import ROOT  # noqa: E402
+
 MANIFEST = "labs/.skel.sha256"
 BEGIN = re.compile(r"^(?P<indent>\s*)/\* BEGIN SOLUTION(?P<rest>.*)$")
 END = re.compile(r"^\s*/\* END SOLUTION \*/\s*$")
@@ -120,7 +123,10 @@ def read_manifest(root: Path) -> dict:
     return entries
 
 
-def check(root: Path) -> int:
+def check(root: Path, out=None) -> int:
+    """Exit status 1 if labs/ differs from what write() would generate; says so on out
+    (default: stdout)."""
+    out = out or sys.stdout
     want = expected_files(root)
     problems = []
     for rel, text in want.items():
@@ -134,9 +140,9 @@ def check(root: Path) -> int:
         if rel not in want:
             problems.append(f"{rel}: has no counterpart in solutions/")
     for p in problems:
-        print(f"skel: {p}")
+        print(f"skel: {p}", file=out)
     if not problems:
-        print(f"skel: labs/ matches solutions/ ({len(want)} files)")
+        print(f"skel: labs/ matches solutions/ ({len(want)} files)", file=out)
     return 1 if problems else 0
 
 
@@ -165,14 +171,14 @@ def write(root: Path, force: bool) -> int:
     return 0
 
 
-def main() -> int:
+def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     mode = ap.add_mutually_exclusive_group(required=True)
     mode.add_argument("--check", action="store_true")
     mode.add_argument("--write", action="store_true")
     ap.add_argument("--force", action="store_true")
     ap.add_argument("--root", type=Path, default=ROOT)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     try:
         return check(args.root) if args.check else write(args.root, args.force)
     except SkelError as e:
@@ -181,4 +187,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_exit(main))

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import grading, labs, report, stage, submission
+from .errors import UsageError
 
 
 def build_cache(labs_: list, prior_sol: bool, cache: Path) -> None:
@@ -81,7 +82,7 @@ def run(sources: list, labs_: list, out: Path, jobs: int, emu: str = "bochs",
     out.mkdir(parents=True, exist_ok=True)
     names = [s.name.split(".")[0] for s in sources]
     if len(set(names)) != len(names):
-        raise SystemExit("batch: two submissions have the same name")
+        raise UsageError("batch: two submissions have the same name")
     todo = [s for s in sources if not (out / s.name.split(".")[0] / "result.json").exists()]
     if not quiet:
         print(f"batch: {len(sources)} submissions, {len(sources) - len(todo)} already graded, "

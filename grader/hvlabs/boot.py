@@ -1,25 +1,32 @@
 """Boot one stage once: give it its command line, run the emulator with a timeout
 and an output cap, and always come back with the serial output and how the run ended.
 """
+import fcntl
 import os
 import re
 import signal
 import subprocess
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import emulators
+from .states import Ended
 
 PLACEHOLDER = re.compile(rb"@HVLABS_CMDLINE_PLACEHOLDER_*@")
 OUTPUT_CAP = 256 << 10        # bytes of serial output before a run is stopped as a flood
 POLL_SECONDS = 0.02           # how often the serial file and the process are looked at
+# "DIR:N": at most N emulators run at a time among all the processes that share DIR
+# (make test sets it to one per CPU, so that parallel tests cannot slow a boot into its
+# timeout); unset: no limit.
+SLOTS_ENV = "HVLABS_EMULATOR_SLOTS"
 
 
 @dataclass
 class BootResult:
     serial: str = ""
-    ended: str = "exited"     # exited | timeout | flood | unsupported | error
+    ended: Ended = Ended.EXITED
     detail: str = ""          # a sentence for the student when ended != exited
     seconds: float = 0.0
     hints: list = field(default_factory=list)
@@ -49,6 +56,32 @@ def kill_group(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
+@contextmanager
+def emulator_slot():
+    """Waits for one of the N emulator slots SLOTS_ENV names (a lock file each) and
+    holds it; without SLOTS_ENV, returns at once."""
+    spec = os.environ.get(SLOTS_ENV, "")
+    if not spec:
+        yield
+        return
+    directory, _, count = spec.rpartition(":")
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    while True:
+        for i in range(max(1, int(count))):
+            f = open(Path(directory) / f"slot{i}", "a")
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                f.close()
+                continue
+            try:
+                yield
+            finally:
+                f.close()
+            return
+        time.sleep(POLL_SECONDS)
+
+
 def boot(backend, iso: Path, workdir: Path, cmdline: str, scenario, timeout: float = 0,
          cap: int = OUTPUT_CAP, on_output=None) -> BootResult:
     """Runs iso once in workdir on the machine scenario (a labs.Scenario) asks for.
@@ -61,12 +94,21 @@ def boot(backend, iso: Path, workdir: Path, cmdline: str, scenario, timeout: flo
         run_iso = iso_with_cmdline(iso, cmdline, workdir / "run.iso")
         cmd = backend.command(run_iso, workdir, scenario)
     except emulators.Unsupported as e:
-        result.ended, result.detail = "unsupported", str(e)
+        result.ended, result.detail = Ended.UNSUPPORTED, str(e)
         return result
     except (OSError, RuntimeError) as e:
-        result.ended, result.detail = "error", str(e)
+        result.ended, result.detail = Ended.ERROR, str(e)
         return result
 
+    with emulator_slot():
+        _run(cmd, workdir, result, timeout, cap, on_output)
+    result.hints = [h for h in backend.hints(workdir)
+                    if not any(p in h for p in getattr(scenario, "provoked", ()))]
+    return result
+
+
+def _run(cmd: list, workdir: Path, result: BootResult, timeout: float, cap: int, on_output) -> None:
+    """Runs the emulator command cmd to its end, a timeout or a flood; fills in result."""
     serial = workdir / "serial.txt"
     serial.unlink(missing_ok=True)
     start = time.monotonic()
@@ -90,11 +132,11 @@ def boot(backend, iso: Path, workdir: Path, cmdline: str, scenario, timeout: flo
             if done:
                 break
             if size > cap:
-                result.ended = "flood"
+                result.ended = Ended.FLOOD
                 result.detail = f"the serial output passed {cap // 1024} KiB and the run was stopped"
                 break
             if time.monotonic() - start > timeout:
-                result.ended = "timeout"
+                result.ended = Ended.TIMEOUT
                 result.detail = f"no power-off after {timeout:.0f} s: the run was stopped (an endless loop?)"
                 break
     finally:
@@ -103,6 +145,3 @@ def boot(backend, iso: Path, workdir: Path, cmdline: str, scenario, timeout: flo
     if serial.exists():
         with open(serial, "rb") as f:
             result.serial = f.read(cap).decode("utf-8", errors="replace")
-    result.hints = [h for h in backend.hints(workdir)
-                    if not any(p in h for p in getattr(scenario, "provoked", ()))]
-    return result

@@ -11,6 +11,8 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
+from .errors import UsageError
+
 # Bochs CPU models that boot a 64-bit kernel, and whether they expose VMX.
 # Verified by `make test` (grader/selftest.py boots each one).
 BOCHS_MODELS = {
@@ -218,17 +220,17 @@ def make(emu: str = "", cpu: str = ""):
     if emu == "bochs":
         if cpu and cpu not in BOCHS_MODELS:
             known = ", ".join(sorted(BOCHS_MODELS))
-            raise SystemExit(f"hvlabs: CPU={cpu} is not a Bochs model hvlabs knows ({known})")
+            raise UsageError(f"hvlabs: CPU={cpu} is not a Bochs model hvlabs knows ({known})")
         if not shutil.which("bochs"):
-            raise SystemExit("hvlabs: bochs is not installed (run `make deps`)")
+            raise UsageError("hvlabs: bochs is not installed (run `make deps`)")
         return Bochs(cpu)
     if emu in ("kvm", "tcg"):
         if cpu:
-            raise SystemExit("hvlabs: CPU= selects a Bochs CPU model; QEMU uses the host's (kvm) or qemu64 (tcg)")
+            raise UsageError("hvlabs: CPU= selects a Bochs CPU model; QEMU uses the host's (kvm) or qemu64 (tcg)")
         if not shutil.which("qemu-system-x86_64"):
-            raise SystemExit("hvlabs: qemu-system-x86_64 is not installed (run `make deps`)")
+            raise UsageError("hvlabs: qemu-system-x86_64 is not installed (run `make deps`)")
         if emu == "kvm" and not kvm_present():
-            raise SystemExit("hvlabs: EMU=kvm needs a readable and writable /dev/kvm; this machine "
+            raise UsageError("hvlabs: EMU=kvm needs a readable and writable /dev/kvm; this machine "
                              "has none: use EMU=bochs")
         return Qemu(kvm=(emu == "kvm"))
-    raise SystemExit(f"hvlabs: EMU={emu} is not one of bochs, kvm, tcg")
+    raise UsageError(f"hvlabs: EMU={emu} is not one of bochs, kvm, tcg")

@@ -9,6 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import boot, emulators, labs, protocol, stage
+from .paths import BUILD, ROOT
+from .states import Ended, Status
 from .report import LabReport
 
 
@@ -32,9 +34,9 @@ def note_for(scenario: labs.Scenario, result: boot.BootResult, lines_failed: boo
     """What the report shows of a run that went wrong: after a clean SUMMARY, the
     lines that are not results (TODOs, caught faults; not what the harness provokes
     on purpose); otherwise the serial tail. The emulator's hints come last."""
-    if not lines_failed or result.ended == "unsupported":
+    if not lines_failed or result.ended == Ended.UNSUPPORTED:
         return ""
-    clean = result.ended == "exited" and "SUMMARY: " in result.serial
+    clean = result.ended == Ended.EXITED and "SUMMARY: " in result.serial
     if clean:
         lines = [l for l in result.serial.splitlines()
                  if l.startswith(("TODO", "(the fault", "PANIC", "EXCEPTION", "VMCS CHECK",
@@ -73,7 +75,7 @@ def where(elf: Path, rip: str) -> str:
     if not frames or frames[-1][0] == "??":
         return ""
     # the innermost frame in a lab's file (not in an inlined kernel helper), else the function itself
-    kernel = str(stage.ROOT / "kernel") + "/"
+    kernel = str(ROOT / "kernel") + "/"
     func, line = next((f for f in frames if not f[1].startswith(kernel)), frames[-1])
     return f"{func}(), {Path(line.split(' ')[0]).name}"
 
@@ -98,12 +100,12 @@ def grade_lab(number: int, sol: bool = False, prior_sol: bool = False, emu: str 
     scenarios = [lab.scenario(only)] if only else list(lab.graded)
 
     built = stage.build(number, sol=sol, prior_sol=prior_sol, labs_dir=labs_dir,
-                        build_dir=build_dir or stage.ROOT / "build")
+                        build_dir=build_dir or BUILD)
     if not built.ok:
         report.build_ok = False
         report.build_errors = stage.error_excerpt(built.log)
         for s in scenarios:
-            report.results += [protocol.CheckResult(s.name, c.id, c.what, c.points, 0, "FAIL",
+            report.results += [protocol.CheckResult(s.name, c.id, c.what, c.points, 0, Status.FAIL,
                                                     "the stage did not build")
                                for c in s.checks]
         return report
@@ -125,7 +127,7 @@ def grade_lab(number: int, sol: bool = False, prior_sol: bool = False, emu: str 
                 for r in scored:
                     r.why = locate(elf, r.why)
                 report.results += scored
-                note = note_for(s, result, any(r.status == "FAIL" for r in scored))
+                note = note_for(s, result, any(r.status == Status.FAIL for r in scored))
                 if note:
                     report.notes.append(locate(elf, note))
                 if result.backend and result.backend not in used:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 DEF = Path(__file__).resolve().parent.parent.parent / "kernel" / "harness" / "checks.def"
 
+from .errors import UsageError
+
 
 @dataclass(frozen=True)
 class Check:
@@ -45,7 +47,7 @@ class Lab:
         for s in self.scenarios:
             if s.name == name:
                 return s
-        raise SystemExit(f"hvlabs: lab {self.number} has no scenario '{name}' "
+        raise UsageError(f"hvlabs: lab {self.number} has no scenario '{name}' "
                          f"(it has: {', '.join(s.name for s in self.scenarios)})")
 
     @property
@@ -181,4 +183,4 @@ def get(number: int) -> Lab:
     try:
         return LABS[number]
     except KeyError:
-        raise SystemExit(f"hvlabs: there is no lab {number} (labs: {', '.join(map(str, STUDENT_LABS))})")
+        raise UsageError(f"hvlabs: there is no lab {number} (labs: {', '.join(map(str, STUDENT_LABS))})")

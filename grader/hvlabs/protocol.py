@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from .boot import BootResult
 from .labs import Scenario
+from .states import Ended, Status
 
 RESULT = re.compile(r"^(PASS|FAIL): lab(\d+)/([a-z0-9_]+) \[([0-9a-f]+)\] (.*?)(?: -- (.*))?$")
 ABORT = re.compile(r"^ABORT: lab(\d+) \[([0-9a-f]+)\] (.*)$")
@@ -30,7 +31,7 @@ class CheckResult:
     what: str
     points: int
     earned: int
-    status: str               # PASS | FAIL | SKIP
+    status: Status
     why: str = ""
     seconds: float = 0.0
     said: str = ""            # the check's text as the kernel printed it (make test compares)
@@ -43,7 +44,7 @@ def tail(serial: str, n: int = TAIL_LINES) -> list:
 
 def end_reason(boot: BootResult, serial_lines: list) -> str:
     """Why the run stopped before reporting everything, in one sentence."""
-    if boot.ended != "exited":
+    if boot.ended != Ended.EXITED:
         return boot.detail
     for line in serial_lines:
         m = PANIC.match(line)
@@ -64,8 +65,8 @@ def end_reason(boot: BootResult, serial_lines: list) -> str:
 def score(lab: int, scenario: Scenario, nonce: str, boot: BootResult) -> list:
     """One CheckResult per check of scenario."""
     spec = {c.id: c for c in scenario.checks}
-    if boot.ended == "unsupported":
-        return [CheckResult(scenario.name, c.id, c.what, c.points, 0, "SKIP", boot.detail)
+    if boot.ended == Ended.UNSUPPORTED:
+        return [CheckResult(scenario.name, c.id, c.what, c.points, 0, Status.SKIP, boot.detail)
                 for c in scenario.checks]
 
     lines = boot.serial.splitlines()
@@ -75,12 +76,12 @@ def score(lab: int, scenario: Scenario, nonce: str, boot: BootResult) -> list:
         line = line.rstrip("\r")
         m = RESULT.match(line)
         if m and int(m.group(2)) == lab and m.group(4) == nonce:
-            status, cid, what, why = m.group(1), m.group(3), m.group(5), m.group(6) or ""
+            status, cid, what, why = Status(m.group(1)), m.group(3), m.group(5), m.group(6) or ""
             result_lines += 1
             if cid not in spec:
                 problems.append(f"the kernel reported a check '{cid}' that lab {lab} does not have")
             elif cid in reported:
-                reported[cid] = ("FAIL", "reported twice (forged output?)", what)
+                reported[cid] = (Status.FAIL, "reported twice (forged output?)", what)
             else:
                 reported[cid] = (status, why, what)
             continue
@@ -104,14 +105,14 @@ def score(lab: int, scenario: Scenario, nonce: str, boot: BootResult) -> list:
     for c in scenario.checks:
         said = c.what
         if forged:
-            status, why = "FAIL", forged
+            status, why = Status.FAIL, forged
         elif c.id in reported:
             status, why, said = reported[c.id]
         else:
-            status, why = "FAIL", f"not reported: {missing_why or 'the harness skipped it'}"
+            status, why = Status.FAIL, f"not reported: {missing_why or 'the harness skipped it'}"
         results.append(CheckResult(scenario.name, c.id, c.what, c.points,
-                                   c.points if status == "PASS" else 0, status, why, boot.seconds,
+                                   c.points if status == Status.PASS else 0, status, why, boot.seconds,
                                    said))
     for p in problems:
-        results.append(CheckResult(scenario.name, "protocol", p, 0, 0, "FAIL", p, boot.seconds))
+        results.append(CheckResult(scenario.name, "protocol", p, 0, 0, Status.FAIL, p, boot.seconds))
     return results

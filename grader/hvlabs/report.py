@@ -6,6 +6,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .states import Status
+
 
 @dataclass
 class LabReport:
@@ -28,7 +30,7 @@ class LabReport:
 
     @property
     def skipped(self) -> int:
-        return sum(r.points for r in self.results if r.status == "SKIP")
+        return sum(r.points for r in self.results if r.status == Status.SKIP)
 
 
 SHARED_REASONS = ("not reported:", "not checked:", "the stage did not build")
@@ -48,14 +50,14 @@ def console(report: LabReport) -> str:
     # Checks that failed for one shared reason (the run stopped, the stage did not build,
     # a prerequisite failed, or SHARED_AT checks with one reason) are listed together;
     # the others each with their own reason.
-    failed = [r for r in report.results if r.status != "PASS"]
+    failed = [r for r in report.results if r.status != Status.PASS]
     if failed:
         out.append("")
     shared, count = {}, {}
     for r in failed:
         count[(r.status, r.why)] = count.get((r.status, r.why), 0) + 1
     for r in failed:
-        if r.status == "SKIP" or r.why.startswith(SHARED_REASONS) or \
+        if r.status == Status.SKIP or r.why.startswith(SHARED_REASONS) or \
                 (r.why and count[(r.status, r.why)] >= SHARED_AT):
             shared.setdefault((r.status, r.why), []).append(f"{r.scenario}/{r.id}")
     done = set()
@@ -100,14 +102,14 @@ def write_junit(reports: list, path: Path) -> None:
     for r in reports:
         suite = ET.SubElement(suites, "testsuite", name=f"lab{r.lab}-{r.name}",
                               tests=str(len(r.results)),
-                              failures=str(sum(c.status == "FAIL" for c in r.results)),
-                              skipped=str(sum(c.status == "SKIP" for c in r.results)))
+                              failures=str(sum(c.status == Status.FAIL for c in r.results)),
+                              skipped=str(sum(c.status == Status.SKIP for c in r.results)))
         for c in r.results:
             case = ET.SubElement(suite, "testcase", classname=f"lab{r.lab}.{c.scenario}",
                                  name=c.id, time=f"{c.seconds:.2f}")
-            if c.status == "FAIL":
+            if c.status == Status.FAIL:
                 ET.SubElement(case, "failure", message=c.why or c.what).text = "\n".join(r.notes)
-            elif c.status == "SKIP":
+            elif c.status == Status.SKIP:
                 ET.SubElement(case, "skipped", message=c.why)
     ET.ElementTree(suites).write(path, encoding="unicode", xml_declaration=True)
 
@@ -117,7 +119,7 @@ def to_classroom(reports: list) -> dict:
     status, max_score and one test per check with its own score (partial credit)."""
     tests = [{
         "name": f"lab{r.lab}/{c.scenario}/{c.id}: {c.what}",
-        "status": "pass" if c.status == "PASS" else "fail",
+        "status": "pass" if c.status == Status.PASS else "fail",
         "score": c.earned,
         "message": c.why or ("the stage did not build" if not r.build_ok else ""),
         "line_no": 0, "filename": "", "test_code": "", "execution_time": f"{c.seconds:.1f}s",

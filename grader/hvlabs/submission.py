@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from . import labs
-
-ROOT = Path(__file__).resolve().parent.parent.parent
+from .paths import ROOT
 STUDENT_FILES = tuple(f"labs/{lab.dir}/{f}" for n, lab in sorted(labs.LABS.items()) if n > 0
                       for f in lab.files)
 MAX_FILE = 1 << 20            # bytes: a larger student file is refused

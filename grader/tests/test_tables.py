@@ -1,9 +1,10 @@
 """The kernel's VMX tables (kernel/vmx/*.def): each row agrees with itself and the SDM's encoding rules."""
 import re
 import unittest
-from pathlib import Path
 
-VMX = Path(__file__).resolve().parent.parent.parent / "kernel" / "vmx"
+from hvlabs.paths import ROOT
+
+VMX = ROOT / "kernel" / "vmx"
 ROW = re.compile(r"^(\w+)\((.*)\)\s*$")
 
 # SDM Vol. 3C, 25.11.2 "VMREAD, VMWRITE, and Encodings of VMCS Fields": bits 14:13 width,
