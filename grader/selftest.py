@@ -446,9 +446,10 @@ def vmcs_check_explains_launch_failures():
     serial, results = boot_reference(5, "vmx")
     lines = serial.splitlines()
     explained = [lines[i + 1] for i, l in enumerate(lines[:-1]) if l == "vmcs_check explains:"]
-    expect(len(explained) == 3 and all(l.startswith("VMCS CHECK: ") for l in explained),
+    tag = protocol.DIAG_TAG + "VMCS CHECK: "
+    expect(len(explained) == 3 and all(l.startswith(tag) for l in explained),
            f"explanations: {explained}")
-    return "; ".join(l.split(":")[1].strip() for l in explained)
+    return "; ".join(l[len(tag):].split(":")[0].strip() for l in explained)
 
 
 # --- 7, 8: determinism and CPU models -------------------------------------------------

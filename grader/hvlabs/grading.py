@@ -32,16 +32,13 @@ def once(lines: list) -> list:
 
 def note_for(scenario: labs.Scenario, result: boot.BootResult, lines_failed: bool) -> str:
     """What the report shows of a run that went wrong: after a clean SUMMARY, the
-    lines that are not results (TODOs, caught faults; not what the harness provokes
-    on purpose); otherwise the serial tail. The emulator's hints come last."""
+    kernel's lines for the report (DIAG_TAG: TODOs, caught faults, failed VMX
+    instructions; not what the harness provokes on purpose); otherwise the serial tail. The emulator's hints come last."""
     if not lines_failed or result.ended == Ended.UNSUPPORTED:
         return ""
     clean = result.ended == Ended.EXITED and "SUMMARY: " in result.serial
     if clean:
-        lines = [l for l in result.serial.splitlines()
-                 if l.startswith(("TODO", "(the fault", "PANIC", "EXCEPTION", "VMCS CHECK",
-                                  "vmx_run: ", "VM entry failed", "unhandled VM exit"))
-                 or (" failed: VMfail" in l and not l.startswith(("PASS:", "FAIL:")))]
+        lines = protocol.diagnostics(result.serial)
         lines = once([l for l in lines if not any(p in l for p in scenario.provoked)])[:10]
         title = "what the kernel said besides the results"
     else:

@@ -15,11 +15,21 @@ from dataclasses import dataclass
 
 from .boot import BootResult
 from .labs import Scenario
+from .paths import ROOT
 from .states import Ended, Status
 
 RESULT = re.compile(r"^(PASS|FAIL): lab(\d+)/([a-z0-9_]+) \[([0-9a-f]+)\] (.*?)(?: -- (.*))?$")
 ABORT = re.compile(r"^ABORT: lab(\d+) \[([0-9a-f]+)\] (.*)$")
 SUMMARY = re.compile(r"^SUMMARY: lab(\d+) \[([0-9a-f]+)\] (\d+) passed, (\d+) failed$")
+
+
+def _diag_tag() -> str:
+    """The tag of the kernel's lines for the grade report: DIAG_TAG in kernel/console/printf.h."""
+    m = re.search(r'#define DIAG_TAG "([^"]*)"', (ROOT / "kernel/console/printf.h").read_text())
+    return m.group(1)
+
+
+DIAG_TAG = _diag_tag()
 PANIC = re.compile(r"^(PANIC|EXCEPTION): (.*)$")
 TAIL_LINES = 12
 
@@ -37,8 +47,19 @@ class CheckResult:
     said: str = ""            # the check's text as the kernel printed it (make test compares)
 
 
+def untagged(line: str) -> str:
+    """line without DIAG_TAG, if it has it."""
+    return line[len(DIAG_TAG):] if line.startswith(DIAG_TAG) else line
+
+
+def diagnostics(serial: str) -> list:
+    """The kernel's lines for the grade report (those with DIAG_TAG), without the tag."""
+    return [l[len(DIAG_TAG):] for l in serial.splitlines() if l.startswith(DIAG_TAG)]
+
+
 def tail(serial: str, n: int = TAIL_LINES) -> list:
-    lines = [l for l in serial.splitlines() if l.strip()]
+    """The last n non-empty lines, tags removed."""
+    lines = [untagged(l) for l in serial.splitlines() if l.strip()]
     return lines[-n:]
 
 
@@ -46,11 +67,12 @@ def end_reason(boot: BootResult, serial_lines: list) -> str:
     """Why the run stopped before reporting everything, in one sentence."""
     if boot.ended != Ended.EXITED:
         return boot.detail
-    for line in serial_lines:
+    diags = [untagged(l) for l in serial_lines if l.startswith(DIAG_TAG)]
+    for line in diags:
         m = PANIC.match(line)
         if m and m.group(1) == "PANIC":
             return f"the kernel panicked: {m.group(2)}"
-    for line in serial_lines:
+    for line in diags:
         m = PANIC.match(line)
         if m:
             return f"an exception the harness did not expect: {m.group(2)}"

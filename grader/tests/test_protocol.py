@@ -1,7 +1,7 @@
 """Unit tests of the grader's reading of serial output (no emulator needed)."""
 import unittest
 
-from hvlabs import labs, protocol
+from hvlabs import grading, labs, paths, protocol
 from hvlabs.boot import BootResult
 
 N = "0badf00d"
@@ -65,8 +65,26 @@ class ProtocolTest(unittest.TestCase):
         self.assertIn("no VMX here", r[1].why)
 
     def test_panic_is_the_reason(self):
-        r = run("EXCEPTION: #GP general protection\nPANIC: unexpected #GP in the kernel\n")
+        t = protocol.DIAG_TAG
+        r = run(f"{t}EXCEPTION: #GP general protection\n{t}PANIC: unexpected #GP in the kernel\n")
         self.assertIn("panicked", r[0].why)
+
+    def test_untagged_lines_are_not_the_kernels(self):
+        """A line that only looks like the kernel's (student code can print anything) is not
+        taken as a panic, and the report's notes show only tagged lines, without the tag."""
+        r = run("PANIC: printed by a solution\n")
+        self.assertNotIn("panicked", r[0].why)
+        t = protocol.DIAG_TAG
+        serial = (f"BEGIN: lab1 [{N}] scenario=s\nTODO(lab1): untagged\n{t}TODO(lab1): f(): tagged\n"
+                  f"FAIL: lab1/a [{N}] check a -- no\nFAIL: lab1/b [{N}] check b -- no\n"
+                  f"SUMMARY: lab1 [{N}] 0 passed, 2 failed\n")
+        note = grading.note_for(SCEN, BootResult(serial=serial), True)
+        self.assertIn("  | TODO(lab1): f(): tagged", note)
+        self.assertNotIn("untagged", note)
+
+    def test_the_tag_is_the_kernels(self):
+        header = (paths.ROOT / "kernel/console/printf.h").read_text()
+        self.assertIn(f'#define DIAG_TAG "{protocol.DIAG_TAG}"', header)
 
     def test_triple_fault_hint_is_the_reason(self):
         r = protocol.score(1, SCEN, N, BootResult(
