@@ -1,4 +1,4 @@
-"""Reads a run's serial output by the run protocol (DESIGN.md) and scores its checks.
+"""Reads a run's serial output by the run protocol (CONTRIBUTING.md) and scores its checks.
 
     BEGIN: lab1 [nonce] scenario=vmx
     PASS: lab1/<check> [nonce] <what>
