@@ -9,7 +9,6 @@
 #include "gdt.h"
 #include "guest.h"
 #include "harness.h"
-#include "lab4_checker.h"
 #include "page.h"
 #include "prereq.h"
 #include "printf.h"

@@ -18,7 +18,6 @@
  */
 #include "guest.h"
 #include "harness.h"
-#include "lab4_checker.h"
 #include "page.h"
 #include "printf.h"
 #include "vcpu.h"
