@@ -15,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hvlabs import boot, emulators, grading, labs, protocol, stage  # noqa: E402
+from hvlabs.image import Image  # noqa: E402
 from hvlabs.errors import main_exit  # noqa: E402
 from hvlabs.paths import BUILD, ROOT  # noqa: E402
 from hvlabs.states import Ended, Status  # noqa: E402
@@ -34,9 +35,8 @@ def pick_scenario(lab: labs.Lab, backend, wanted: str, demo: bool) -> labs.Scena
 
 
 def debug(backend, iso: Path, workdir: Path, s: labs.Scenario, cmd_line: str, elf: Path) -> int:
-    run_iso = boot.iso_with_cmdline(iso, cmd_line, workdir / "run.iso")
     try:
-        cmd = backend.command(run_iso, workdir, s, debug=True)
+        cmd = backend.command(Image(iso, cmd_line), workdir, s, debug=True)
     except emulators.Unsupported as e:
         print(f"hvlabs: cannot run scenario '{s.name}' here: {e}")
         return 1

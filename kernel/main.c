@@ -5,7 +5,7 @@
  */
 #include "gdt.h"
 #include "harness.h"
-#include "multiboot.h"
+#include "boot_info.h"
 #include "page.h"
 #include "power.h"
 #include "printf.h"
@@ -24,7 +24,7 @@ __noreturn void kmain(u32 magic, u64 info)
 	serial_init();                          /* COM1 first: everything else may print */
 	gdt_init();                             /* 64-bit GDT and a loaded TSS */
 	idt_init();                             /* all 32 exceptions reported or caught */
-	multiboot_parse(magic, info, &boot);    /* command line and memory map */
+	boot_info_read(magic, info, &boot);     /* command line and memory map */
 	u64 first_free = (u64)__kernel_end > boot.info_end ? (u64)__kernel_end : boot.info_end;
 	page_init(first_free > boot.mem_base ? first_free : boot.mem_base, boot.mem_end);
 

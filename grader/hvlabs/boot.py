@@ -3,7 +3,6 @@ and an output cap, and always come back with the serial output and how the run e
 """
 import fcntl
 import os
-import re
 import signal
 import subprocess
 import time
@@ -12,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import emulators
+from .image import Image
 from .states import Ended
 
-PLACEHOLDER = re.compile(rb"@HVLABS_CMDLINE_PLACEHOLDER_*@")
 OUTPUT_CAP = 256 << 10        # bytes of serial output before a run is stopped as a flood
 POLL_SECONDS = 0.02           # how often the serial file and the process are looked at
 # "DIR:N": at most N emulators run at a time among all the processes that share DIR
@@ -31,20 +30,6 @@ class BootResult:
     seconds: float = 0.0
     hints: list = field(default_factory=list)
     backend: str = ""
-
-
-def iso_with_cmdline(iso: Path, cmdline: str, dest: Path) -> Path:
-    """Copies iso to dest with cmdline written over grub.cfg's placeholder (same length)."""
-    data = iso.read_bytes()
-    matches = list(PLACEHOLDER.finditer(data))
-    if len(matches) != 1:
-        raise RuntimeError(f"{iso}: expected one command-line placeholder, found {len(matches)}")
-    m = matches[0]
-    raw = cmdline.encode()
-    if len(raw) > m.end() - m.start() or not re.fullmatch(rb"[A-Za-z0-9_=. -]*", raw):
-        raise RuntimeError(f"command line too long or with characters GRUB would interpret: {cmdline!r}")
-    dest.write_bytes(data[:m.start()] + raw.ljust(m.end() - m.start()) + data[m.end():])
-    return dest
 
 
 def kill_group(proc: subprocess.Popen) -> None:
@@ -84,15 +69,15 @@ def emulator_slot():
 
 def boot(backend, iso: Path, workdir: Path, cmdline: str, scenario, timeout: float = 0,
          cap: int = OUTPUT_CAP, on_output=None) -> BootResult:
-    """Runs iso once in workdir on the machine scenario (a labs.Scenario) asks for.
+    """Runs the stage whose ISO is iso once in workdir, with cmdline, on the machine
+    scenario (a labs.Scenario) asks for.
     on_output(bytes), if given, sees the serial output as it comes."""
     timeout = (timeout or scenario.timeout) + getattr(backend, "boot_allowance", 0.0)
     workdir.mkdir(parents=True, exist_ok=True)
     result = BootResult()
     try:
         result.backend = backend.describe(scenario)
-        run_iso = iso_with_cmdline(iso, cmdline, workdir / "run.iso")
-        cmd = backend.command(run_iso, workdir, scenario)
+        cmd = backend.command(Image(iso, cmdline), workdir, scenario)
     except emulators.Unsupported as e:
         result.ended, result.detail = Ended.UNSUPPORTED, str(e)
         return result

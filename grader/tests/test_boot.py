@@ -5,6 +5,7 @@ import unittest
 from pathlib import Path
 
 from hvlabs import boot, labs
+from hvlabs.image import iso_with_cmdline
 
 SCENARIO = labs.Scenario("s", needs_vmx=False)
 
@@ -19,7 +20,7 @@ class FakeBackend:
     def describe(self, scenario):
         return "fake"
 
-    def command(self, iso, workdir, scenario, debug=False):
+    def command(self, image, workdir, scenario, debug=False):
         return [sys.executable, "-c", self.script]
 
     def hints(self, workdir):
@@ -33,16 +34,16 @@ class BootTest(unittest.TestCase):
         self.iso.write_bytes(b"head multiboot2 /boot/kernel.elf @HVLABS_CMDLINE_PLACEHOLDER____@ tail")
 
     def test_cmdline_patch_keeps_length(self):
-        out = boot.iso_with_cmdline(self.iso, "lab=1 nonce=ab", self.dir / "y.iso")
+        out = iso_with_cmdline(self.iso, "lab=1 nonce=ab", self.dir / "y.iso")
         data = out.read_bytes()
         self.assertEqual(len(data), len(self.iso.read_bytes()))
         self.assertIn(b"kernel.elf lab=1 nonce=ab ", data)
 
     def test_cmdline_patch_rejects_bad_input(self):
         with self.assertRaises(RuntimeError):
-            boot.iso_with_cmdline(self.iso, "x" * 100, self.dir / "y.iso")
+            iso_with_cmdline(self.iso, "x" * 100, self.dir / "y.iso")
         with self.assertRaises(RuntimeError):
-            boot.iso_with_cmdline(self.iso, "a;b", self.dir / "y.iso")
+            iso_with_cmdline(self.iso, "a;b", self.dir / "y.iso")
 
     def test_timeout_kills_the_run(self):
         r = boot.boot(FakeBackend("import time\nopen('serial.txt','w').write('hi\\n')\ntime.sleep(60)"),

@@ -1,8 +1,11 @@
-; hvlabs boot: GRUB (multiboot2) hands over in 32-bit protected mode; this file
-; identity-maps the first 1 GiB, enters 64-bit long mode and calls kmain().
+; hvlabs boot: GRUB (multiboot2) or a PVH loader (QEMU's -kernel) hands over in
+; 32-bit protected mode with paging off; this file identity-maps the first 1 GiB,
+; enters 64-bit long mode and calls kmain(magic, info).
 ;
 ; References: Multiboot2 Specification, 3.1 "OS image format" and 3.3 "I386 machine
-; state"; SDM Vol. 3A, 10.8.5 "Initializing IA-32e Mode".
+; state"; the x86 HVM direct boot ABI (PVH: Xen's docs/misc/pvh.pandoc and
+; public/elfnote.h, XEN_ELFNOTE_PHYS32_ENTRY); SDM Vol. 3A, 10.8.5 "Initializing
+; IA-32e Mode".
 
 bits 32
 
@@ -17,6 +20,9 @@ EFER_LME         equ 1 << 8
 PTE_PRESENT      equ 1 << 0
 PTE_WRITE        equ 1 << 1
 PTE_LARGE        equ 1 << 7            ; a 2 MiB page in a page-directory entry
+
+XEN_ELFNOTE_PHYS32_ENTRY equ 18       ; the ELF note that gives a PVH loader the 32-bit entry
+PVH_START_MAGIC  equ 0x336EC578        ; hvm_start_info.magic (kernel/boot/boot_info.h)
 
 SEL_CODE64       equ 0x08              ; the same selectors as kernel/arch/gdt.c
 SEL_DATA         equ 0x10
@@ -33,9 +39,23 @@ mb2_header:
 	dd 8
 mb2_header_end:
 
+; The PVH entry point, for loaders that boot an ELF directly (QEMU's -kernel).
+section .note.pvh note alloc noexec nowrite align=4
+	dd 4                               ; name size: "Xen" and its NUL
+	dd 4                               ; descriptor size: a 32-bit address
+	dd XEN_ELFNOTE_PHYS32_ENTRY
+	db "Xen", 0
+	dd pvh_start
+
 section .boot.text progbits alloc exec nowrite
 global _start
 extern kmain
+
+; Entry from a PVH loader: EBX = physical address of struct hvm_start_info. With
+; EAX = its magic it looks like a multiboot entry, and kmain() tells them apart.
+pvh_start:
+	mov eax, PVH_START_MAGIC
+	jmp _start
 
 ; Entry from GRUB: EAX = loader magic, EBX = physical address of the boot information.
 _start:
