@@ -1,8 +1,12 @@
 """A student's submission, unpacked safely and reduced to the student files of each lab.
 
-Grading builds the course as it is (kernel/, grader/, the harnesses and guests) with
-only the files each lab lists taken from the submission; everything else in it is
-ignored, and the report says which of those files differ from the course.
+What a student submits is one rule, the build's own: every C source and header
+directly in a lab's folder, labs/NN-name/*.c and *.h (the Makefile compiles the .c
+files there, for make run and make grade alike). Grading builds the course as it is
+(kernel/, grader/, the harnesses and guests) with only those files taken from the
+submission; a lab folder the submission lacks, or holds no such file in, is the skeleton's;
+everything else is ignored, and the report says which of those files differ from
+the course.
 """
 import shutil
 import subprocess
@@ -14,8 +18,10 @@ from pathlib import Path, PurePosixPath
 from . import labs
 from .paths import ROOT
 STUDENT_FILES = tuple(f"labs/{lab.dir}/{f}" for n, lab in sorted(labs.LABS.items()) if n > 0
-                      for f in lab.files)
+                      for f in lab.files)  # the course's own student files (checks.def's .files)
+STUDENT_PATTERNS = ("*.c", "*.h")   # what a lab folder contributes to the build
 MAX_FILE = 1 << 20            # bytes: a larger student file is refused
+MAX_FILES = 16                # student files per lab folder: more is refused
 MAX_IGNORED_LISTED = 20
 
 
@@ -95,22 +101,42 @@ def _differs(path: Path, course: Path) -> bool:
         path.read_bytes() != course.read_bytes()
 
 
+def student_files(top: Path) -> list:
+    """The student files of the tree at top, by the one rule: labs/NN-name/*.c and *.h
+    for each lab of the course, regular files only, as paths relative to top."""
+    found = []
+    for n, lab in sorted(labs.LABS.items()):
+        folder = top / "labs" / lab.dir
+        if n == 0 or not folder.is_dir():
+            continue
+        mine = sorted({p for pattern in STUDENT_PATTERNS for p in folder.glob(pattern)
+                       if p.is_file() and not p.is_symlink()})
+        if len(mine) > MAX_FILES:
+            raise SubmissionError(f"labs/{lab.dir} holds {len(mine)} .c/.h files; at most {MAX_FILES}")
+        found += [p.relative_to(top).as_posix() for p in mine]
+    return found
+
+
 def prepare(src: Path, work: Path, name: str = "") -> Submission:
     """Unpacks src under work and builds work/labs from its student files (the skeleton where one is missing)."""
     top = unpack(src, work)
     sub = Submission(name or src.name.split(".")[0], work / "labs")
-    for rel in STUDENT_FILES:
+    student = set(student_files(top))
+    # A lab folder with none of its files is the skeleton's; one with some is graded as
+    # the build would compile it: exactly those files.
+    submitted_labs = {rel.split("/")[1] for rel in student}
+    skeleton = {rel for rel in STUDENT_FILES if rel.split("/")[1] not in submitted_labs}
+    for rel in sorted(student | skeleton):
         mine = top / rel
         out = sub.labs_dir / rel.split("/", 1)[1]
         out.parent.mkdir(parents=True, exist_ok=True)
-        if mine.is_file() and not mine.is_symlink():
+        if rel in student:
             if mine.stat().st_size > MAX_FILE:
                 raise SubmissionError(f"{rel} is larger than {MAX_FILE // 1024} KiB")
             shutil.copyfile(mine, out)
         else:
             shutil.copyfile(ROOT / rel, out)
             sub.missing.append(rel)
-    student = set(STUDENT_FILES)
     for path in sorted(top.rglob("*")):
         rel = path.relative_to(top).as_posix()
         if path.is_file() and not path.is_symlink() and rel not in student and \
