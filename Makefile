@@ -63,11 +63,13 @@ GRUB_MODULES := normal multiboot2 iso9660 biosdisk
 
 # --- Build -------------------------------------------------------------------
 .PHONY: all stage iso
+# Every stage of your code (labs/), and of the reference where solutions/ is present.
 all:
 	@set -e; for n in $$(seq 1 $(LAST_LAB)); do \
-		$(MAKE) --no-print-directory stage LAB=$$n SOL=1; \
+		if [ -d $(SOL_DIR) ]; then $(MAKE) --no-print-directory stage LAB=$$n SOL=1; fi; \
 		$(MAKE) --no-print-directory stage LAB=$$n SOL=0; \
 	done
+	@echo "hvlabs: stages 1-$(LAST_LAB) built in $(BUILD)/; 'make run LAB=n' boots one, 'make grade' grades them"
 
 stage iso: $(ISO)
 

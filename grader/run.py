@@ -74,6 +74,7 @@ def main(argv=None) -> int:
     number = args.lab if args.lab is not None else labs.STUDENT_LABS[-1]
     sol = bool(args.sol) if args.sol is not None else (args.lab is None and has_solutions)
     lab = labs.get(number)
+    stage.require_sources(number, sol, args.prior_sol)
     backend = emulators.make(args.emu, args.cpu)
     s = pick_scenario(lab, backend, args.scenario, demo=args.lab is None)
 

@@ -43,12 +43,12 @@ SLIDES_MARP_FLAGS ?= --no-stdin --theme-set $(SLIDES_DIR)/themes
 slides: $(SLIDES_SVGS) $(SLIDES_HTML)
 	@echo "slides: $(words $(SLIDES_HTML)) deck(s) and $(words $(SLIDES_SVGS)) diagram(s) in $(SLIDES_BUILD)/"
 
-# Says what is missing, and how to get it, instead of a bare "command not found".
+# Installs what building the slides needs when it is missing (as `make run` does for the
+# emulators), saying so; deps-slides fails with its reason if it cannot.
 slides-tools:
-	@command -v $(SLIDES_DOT) >/dev/null 2>&1 || { \
-	  echo "slides: '$(SLIDES_DOT)' (graphviz) not found: run 'make deps-slides'" >&2; exit 1; }
-	@test -x $(SLIDES_MARP) || { \
-	  echo "slides: $(SLIDES_MARP) not found: run 'make deps-slides' (npm ci --prefix $(SLIDES_DIR))" >&2; exit 1; }
+	@if ! command -v $(SLIDES_DOT) >/dev/null 2>&1 || ! test -x $(SLIDES_MARP); then \
+	  echo "slides: graphviz or marp missing: running 'make deps-slides' first"; \
+	  $(MAKE) --no-print-directory -f $(SLIDES_DIR)/slides.mk deps-slides; fi
 
 $(SLIDES_BUILD)/diagrams/%.svg: $(SLIDES_DIR)/diagrams/%.dot | slides-tools
 	@mkdir -p $(@D)

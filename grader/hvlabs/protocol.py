@@ -84,6 +84,18 @@ def end_reason(boot: BootResult, serial_lines: list) -> str:
     return "the machine stopped without a SUMMARY line (a triple fault or a reset?)"
 
 
+PREREQ_ABORT = "this lab builds on lab "
+PRIOR_HINT = ", or grade this lab on the reference labs with PRIOR=sol"
+
+
+def with_prior_hint(abort):
+    """The harness's ABORT reason, with the way to grade on the reference labs added
+    where there is a reference (the course repository, not the student distribution)."""
+    if abort and abort.startswith(PREREQ_ABORT) and (ROOT / "solutions").is_dir():
+        return abort + PRIOR_HINT
+    return abort
+
+
 def score(lab: int, scenario: Scenario, nonce: str, boot: BootResult) -> list:
     """One CheckResult per check of scenario."""
     spec = {c.id: c for c in scenario.checks}
@@ -122,7 +134,7 @@ def score(lab: int, scenario: Scenario, nonce: str, boot: BootResult) -> list:
             forged = (f"the SUMMARY counts {sum(summary)} checks but {result_lines} result lines "
                       "were printed: the output was forged or corrupted")
 
-    missing_why = abort or (None if summary else end_reason(boot, lines))
+    missing_why = with_prior_hint(abort) or (None if summary else end_reason(boot, lines))
     results = []
     for c in scenario.checks:
         said = c.what

@@ -42,14 +42,19 @@ def locked(out: Path):
         yield
 
 
-def build(lab: int, sol: bool = False, prior_sol: bool = False, labs_dir: str = "labs",
-          build_dir: Path = BUILD, jobs: int = 0) -> Build:
-    """Runs make for stage lab; the ISO lands in build_dir/stage<lab>-<variant>/.
-    jobs > 1: make -j jobs."""
+def require_sources(lab: int, sol: bool, prior_sol: bool) -> None:
+    """Raises UsageError if stage lab's variant needs solutions/ and this tree has none."""
     if (sol or prior_sol) and lab > 0 and not (ROOT / "solutions").is_dir():
         raise UsageError("hvlabs: SOL=1 and PRIOR=sol take files from solutions/, which the "
                          "student distribution leaves out: there, fix the earlier lab the "
                          "message names first (your instructor's grader has the reference)")
+
+
+def build(lab: int, sol: bool = False, prior_sol: bool = False, labs_dir: str = "labs",
+          build_dir: Path = BUILD, jobs: int = 0) -> Build:
+    """Runs make for stage lab; the ISO lands in build_dir/stage<lab>-<variant>/.
+    jobs > 1: make -j jobs."""
+    require_sources(lab, sol, prior_sol)
     out = directory(lab, sol, prior_sol, build_dir)
     cmd = ["make", "-s", "--no-print-directory", "-C", str(ROOT), "stage", f"LAB={lab}",
            f"SOL={1 if sol else 0}", f"PRIOR={'sol' if prior_sol else 'labs'}",

@@ -24,8 +24,7 @@ void prereq_abort(int lab, const char *why, ...)
 	va_start(ap, why);
 	kvsnprintf(text, sizeof(text), why, ap);
 	va_end(ap);
-	harness_abort("this lab builds on lab %d, and %s; fix lab %d, or grade this lab on the "
-		      "reference with PRIOR=sol", lab, text, lab);
+	harness_abort("this lab builds on lab %d, and %s; fix lab %d first", lab, text, lab);
 }
 
 /* After lab 2: VMXON must now be allowed; false after an ABORT line blaming lab 2. */

@@ -27,7 +27,8 @@ bool prereq_labs(struct prereq *p, int from, int to);
 
 /*
  * Prints the ABORT line of a failed prerequisite: "this lab builds on lab <lab>,
- * and <why>; fix lab <lab>, or ...".
+ * and <why>; fix lab <lab> first" (where solutions/ exists, the grader adds how to
+ * grade on the reference labs instead).
  */
 __printf(2, 3) void prereq_abort(int lab, const char *why, ...);
 
