@@ -4,7 +4,8 @@
 The export holds every file git tracks except what would give the labs away or
 only serves maintainers: solutions/, the broken solutions and the test suite that
 uses them (grader/tests/mutants.py, grader/selftest.py, grader/bench.py), the
-skeleton generator's files and CI. Everything a student runs — make run, make
+skeleton generator's files, CI and the maintainers' guide; its README.md is the
+students' own (grader/README-students.md). Everything a student runs — make run, make
 grade, make debug, make slides — works there on their own files in labs/. It gets
 a GitHub Classroom workflow (.github/workflows/classroom.yml, see
 grader/hvlabs/classroom.py), so it can serve as an assignment's template repository.
@@ -21,9 +22,10 @@ from hvlabs import classroom  # noqa: E402
 from hvlabs.errors import UsageError, main_exit  # noqa: E402
 from hvlabs.paths import ROOT  # noqa: E402
 
+STUDENT_README = "grader/README-students.md"   # the export's README.md
 LEFT_OUT = ("solutions/", ".ci/", "grader/tests/mutants.py", "grader/selftest.py",
             "grader/bench.py", "grader/skel.py", "grader/handout.py", "grader/gradescope.py",
-            "grader/tests/test_skel.py",
+            "grader/tests/test_skel.py", "CONTRIBUTING.md", "README.md", STUDENT_README,
             "labs/.skel.sha256")
 
 
@@ -45,6 +47,8 @@ def export(dest: Path) -> list:
     for f in files:
         (dest / f).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / f, dest / f)
+    shutil.copy2(ROOT / STUDENT_README, dest / "README.md")
+    files.append("README.md")
     (dest / classroom.PATH).parent.mkdir(parents=True, exist_ok=True)
     (dest / classroom.PATH).write_text(classroom.workflow())
     files.append(classroom.PATH)

@@ -42,7 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hvlabs.paths import BUILD, GRADER, ROOT  # noqa: E402
 sys.path.insert(0, str(GRADER / "tests"))
-from hvlabs import boot, classroom, emulators, grading, labs, stage  # noqa: E402
+from hvlabs import boot, classroom, emulators, grading, labs, protocol, stage  # noqa: E402
 from hvlabs.errors import UsageError, main_exit  # noqa: E402
 from hvlabs.states import Status  # noqa: E402
 import mutants  # noqa: E402
@@ -302,6 +302,57 @@ def handout_grades_the_skeleton():
                all(t["score"] == 0 and t["status"] == "fail" and t["message"] for t in payload["tests"]),
                f"the classroom payload: {json.dumps(payload)[:800]}")
     return "make grade, make run, make test and the GitHub Classroom step behave there"
+
+
+DOC_COMMAND = re.compile(r"`(make(?: [a-z][a-z-]*)?(?: [A-Z_]+=[^\s`]+)*)`")
+# What each documented target may exit with: 0 ok, 1 points missing / a lab that stops early.
+DOC_EXIT = {"grade": (0, 1), "run": (0, 1), "debug": (0, 1)}
+
+
+def documented_commands(root: Path) -> list:
+    """Every distinct `make ...` command that root's README.md and handouts show in backticks
+    (placeholders such as CPU=... left out)."""
+    text = "\n".join(p.read_text() for p in [root / "README.md", *sorted(root.glob("labs/*/README.md"))])
+    return sorted({m.group(1) for m in DOC_COMMAND.finditer(text) if "..." not in m.group(1)})
+
+
+@test(cost=150)
+def distribution_commands_work_as_documented():
+    """Every make command that the student distribution's README and handouts name runs
+    inside an export: no unknown target, no usage error, no reference it does not have
+    (make debug is fed the Bochs debugger's `c`)."""
+    with tempfile.TemporaryDirectory() as d:
+        dest = Path(d) / "handout"
+        p = subprocess.run(["make", "-s", "-C", str(ROOT), "handout", f"HANDOUT={dest}"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        expect(p.returncode == 0, p.stdout)
+        commands = documented_commands(dest)
+
+        def run(cmd):
+            words = cmd.split()
+            target = words[1] if len(words) > 1 and "=" not in words[1] else "all"
+            r = subprocess.run(words + ["-s"], cwd=dest, env={**os.environ, "EMU": "bochs"},
+                               text=True, timeout=600, input="c\nq\n" if target == "debug" else None,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            if r.returncode not in DOC_EXIT.get(target, (0,)) or "solutions/" in r.stdout \
+                    or "No rule to make target" in r.stdout:
+                return [f"{cmd}: exit {r.returncode}\n      " + "\n      ".join(r.stdout.splitlines()[-4:])]
+            return []
+
+        # the commands of one lab one after another (they share build/run-labN-*), the labs
+        # side by side; make clean alone, first
+        groups = {}
+        for cmd in commands:
+            lab = re.search(r"LAB=(\d+)", cmd)
+            groups.setdefault(lab.group(1) if lab else cmd, []).append(cmd)
+        first = groups.pop("make clean", [])
+        bad = sum(map(run, first), [])
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for found in pool.map(lambda g: sum(map(run, g), []), groups.values()):
+                bad += found
+    expect(commands and not bad, f"{len(bad)} of {len(commands)} documented commands fail in the "
+           "student distribution:\n  " + "\n  ".join(bad))
+    return f"{len(commands)} documented commands"
 
 
 @test(cost=60)
