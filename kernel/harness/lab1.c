@@ -169,24 +169,20 @@ static const char skipped[] = "not checked: vmx_detect() did not succeed";
 static void check_caps(const struct vmx_caps *caps, bool detected)
 {
 	char why[192] = "";
-	struct vmx_basic want_basic = expect_basic(rdmsr(MSR_IA32_VMX_BASIC));
-	bool t = want_basic.true_ctls;
+	u64 basic = rdmsr(MSR_IA32_VMX_BASIC);
+	struct vmx_basic want_basic = expect_basic(basic);
 
 	check("basic", detected && !basic_differs(&caps->basic, &want_basic, why, sizeof(why)),
 	      "%s", detected ? why : skipped);
 
 	bool bad = !detected ||
-		   ctl_differs("pinbased", &caps->pinbased,
-			       t ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS,
+		   ctl_differs("pinbased", &caps->pinbased, vmx_ctl_msr(VMX_CTL_PINBASED, basic),
 			       why, sizeof(why)) ||
-		   ctl_differs("procbased", &caps->procbased,
-			       t ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
+		   ctl_differs("procbased", &caps->procbased, vmx_ctl_msr(VMX_CTL_PROCBASED, basic),
 			       why, sizeof(why)) ||
-		   ctl_differs("exit", &caps->exit,
-			       t ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS, why,
+		   ctl_differs("exit", &caps->exit, vmx_ctl_msr(VMX_CTL_EXIT, basic), why,
 			       sizeof(why)) ||
-		   ctl_differs("entry", &caps->entry,
-			       t ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS, why,
+		   ctl_differs("entry", &caps->entry, vmx_ctl_msr(VMX_CTL_ENTRY, basic), why,
 			       sizeof(why));
 	check("controls", !bad, "%s", detected ? why : skipped);
 
@@ -208,10 +204,8 @@ static void check_caps(const struct vmx_caps *caps, bool detected)
 static void check_optional_caps(const struct vmx_caps *caps, bool detected)
 {
 	char why[192] = "";
-	bool t = BITS(rdmsr(MSR_IA32_VMX_BASIC), 55, 55);
-	bool want2 = VMX_CTL_ALLOWED1(rdmsr(t ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
-					    : MSR_IA32_VMX_PROCBASED_CTLS)) &
-		     CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+	u32 primary = vmx_ctl_msr(VMX_CTL_PROCBASED, rdmsr(MSR_IA32_VMX_BASIC));
+	bool want2 = VMX_CTL_ALLOWED1(rdmsr(primary)) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
 	bool bad = true;
 
 	if (!detected)

@@ -162,9 +162,9 @@ static bool guest_ok(const struct call *c, char *why, size_t size)
 }
 
 /* One control field: within its capability (read here from the MSRs) and with the bits the lab needs. */
-static bool control_ok(u32 field, u32 true_msr, u32 msr, u32 needed, char *why, size_t size)
+static bool control_ok(u32 field, enum vmx_ctl ctl, u32 needed, char *why, size_t size)
 {
-	u64 cap = rdmsr(BITS(rdmsr(MSR_IA32_VMX_BASIC), 55, 55) ? true_msr : msr);
+	u64 cap = rdmsr(vmx_ctl_msr(ctl, rdmsr(MSR_IA32_VMX_BASIC)));
 	u32 v = (u32)vmcs_read(field);
 	u32 must1 = (u32)cap, may1 = (u32)(cap >> 32);
 
@@ -183,14 +183,11 @@ static bool control_ok(u32 field, u32 true_msr, u32 msr, u32 needed, char *why, 
 static bool controls_ok(const struct call *c, char *why, size_t size)
 {
 	(void)c;
-	bool ok = control_ok(PIN_BASED_VM_EXEC_CONTROL, MSR_IA32_VMX_TRUE_PINBASED_CTLS,
-			     MSR_IA32_VMX_PINBASED_CTLS, 0, why, size) &&
-		  control_ok(CPU_BASED_VM_EXEC_CONTROL, MSR_IA32_VMX_TRUE_PROCBASED_CTLS,
-			     MSR_IA32_VMX_PROCBASED_CTLS, CPU_BASED_HLT_EXITING, why, size) &&
-		  control_ok(VM_EXIT_CONTROLS, MSR_IA32_VMX_TRUE_EXIT_CTLS, MSR_IA32_VMX_EXIT_CTLS,
-			     VM_EXIT_HOST_ADDR_SPACE_SIZE, why, size) &&
-		  control_ok(VM_ENTRY_CONTROLS, MSR_IA32_VMX_TRUE_ENTRY_CTLS, MSR_IA32_VMX_ENTRY_CTLS,
-			     VM_ENTRY_IA32E_MODE, why, size);
+	bool ok = control_ok(PIN_BASED_VM_EXEC_CONTROL, VMX_CTL_PINBASED, 0, why, size) &&
+		  control_ok(CPU_BASED_VM_EXEC_CONTROL, VMX_CTL_PROCBASED, CPU_BASED_HLT_EXITING,
+			     why, size) &&
+		  control_ok(VM_EXIT_CONTROLS, VMX_CTL_EXIT, VM_EXIT_HOST_ADDR_SPACE_SIZE, why, size) &&
+		  control_ok(VM_ENTRY_CONTROLS, VMX_CTL_ENTRY, VM_ENTRY_IA32E_MODE, why, size);
 	return ok;
 }
 

@@ -177,22 +177,21 @@ static const struct breakage cases[] = {
 		  "the DS/ES/FS/GS rule DPL >= RPL covers types 0-10, not type 11 (readable code)"),
 };
 
-/* The capability MSR of a control field (the TRUE one when IA32_VMX_BASIC bit 55 is 1). */
+/*
+ * The capability of a pin-based, primary processor-based, VM-exit or VM-entry control
+ * field, from the MSR vmx_ctl_msr() names; any other field: nothing forced either way.
+ */
 static u64 control_cap(u32 field)
 {
-	bool true_ctls = rdmsr(MSR_IA32_VMX_BASIC) & VMX_BASIC_TRUE_CTLS;
+	enum vmx_ctl ctl;
 	switch (field) {
-	case PIN_BASED_VM_EXEC_CONTROL:
-		return rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS);
-	case CPU_BASED_VM_EXEC_CONTROL:
-		return rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS);
-	case VM_EXIT_CONTROLS:
-		return rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS);
-	case VM_ENTRY_CONTROLS:
-		return rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS);
-	default:
-		return 0xFFFFFFFF00000000ULL;   /* nothing forced either way */
+	case PIN_BASED_VM_EXEC_CONTROL: ctl = VMX_CTL_PINBASED; break;
+	case CPU_BASED_VM_EXEC_CONTROL: ctl = VMX_CTL_PROCBASED; break;
+	case VM_EXIT_CONTROLS: ctl = VMX_CTL_EXIT; break;
+	case VM_ENTRY_CONTROLS: ctl = VMX_CTL_ENTRY; break;
+	default: return 0xFFFFFFFF00000000ULL;
 	}
+	return rdmsr(vmx_ctl_msr(ctl, rdmsr(MSR_IA32_VMX_BASIC)));
 }
 
 /*

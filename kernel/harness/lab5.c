@@ -91,8 +91,7 @@ static u64 clear_rflags_bit1(u64 v) { return v & ~2ULL; }
 static u64 zero(u64 v) { (void)v; return 0; }
 static u64 drop_must_be_1(u64 v)
 {
-	u64 cap = rdmsr(BITS(rdmsr(MSR_IA32_VMX_BASIC), 55, 55) ? MSR_IA32_VMX_TRUE_PINBASED_CTLS
-								: MSR_IA32_VMX_PINBASED_CTLS);
+	u64 cap = rdmsr(vmx_ctl_msr(VMX_CTL_PINBASED, rdmsr(MSR_IA32_VMX_BASIC)));
 	return v & ~(u64)(u32)cap;
 }
 

@@ -98,21 +98,33 @@ static const struct {
 enum ctl { PIN, PROC, PROC2, EXIT, ENTRY, NCTL };
 
 static const struct {
-	u32 field, msr, true_msr;       /* true_msr: used when IA32_VMX_BASIC bit 55 is 1 */
-	const char *msr_name, *true_msr_name;
+	u32 field;
+	enum vmx_ctl ctl;               /* its capability MSR: vmx_ctl_msr(ctl, IA32_VMX_BASIC) */
 	enum sec sec;
 } ctls[NCTL] = {
-	[PIN] = { PIN_BASED_VM_EXEC_CONTROL, MSR_IA32_VMX_PINBASED_CTLS, MSR_IA32_VMX_TRUE_PINBASED_CTLS,
-		  "IA32_VMX_PINBASED_CTLS", "IA32_VMX_TRUE_PINBASED_CTLS", S_EXEC },
-	[PROC] = { CPU_BASED_VM_EXEC_CONTROL, MSR_IA32_VMX_PROCBASED_CTLS, MSR_IA32_VMX_TRUE_PROCBASED_CTLS,
-		   "IA32_VMX_PROCBASED_CTLS", "IA32_VMX_TRUE_PROCBASED_CTLS", S_EXEC },
-	[PROC2] = { SECONDARY_VM_EXEC_CONTROL, MSR_IA32_VMX_PROCBASED_CTLS2, MSR_IA32_VMX_PROCBASED_CTLS2,
-		    "IA32_VMX_PROCBASED_CTLS2", "IA32_VMX_PROCBASED_CTLS2", S_EXEC },
-	[EXIT] = { VM_EXIT_CONTROLS, MSR_IA32_VMX_EXIT_CTLS, MSR_IA32_VMX_TRUE_EXIT_CTLS,
-		   "IA32_VMX_EXIT_CTLS", "IA32_VMX_TRUE_EXIT_CTLS", S_EXIT },
-	[ENTRY] = { VM_ENTRY_CONTROLS, MSR_IA32_VMX_ENTRY_CTLS, MSR_IA32_VMX_TRUE_ENTRY_CTLS,
-		    "IA32_VMX_ENTRY_CTLS", "IA32_VMX_TRUE_ENTRY_CTLS", S_ENTRY },
+	[PIN] = { PIN_BASED_VM_EXEC_CONTROL, VMX_CTL_PINBASED, S_EXEC },
+	[PROC] = { CPU_BASED_VM_EXEC_CONTROL, VMX_CTL_PROCBASED, S_EXEC },
+	[PROC2] = { SECONDARY_VM_EXEC_CONTROL, VMX_CTL_PROCBASED2, S_EXEC },
+	[EXIT] = { VM_EXIT_CONTROLS, VMX_CTL_EXIT, S_EXIT },
+	[ENTRY] = { VM_ENTRY_CONTROLS, VMX_CTL_ENTRY, S_ENTRY },
 };
+
+/* The SDM's name of a control capability MSR, for the VMCS CHECK lines. */
+static const char *ctl_msr_name(u32 msr)
+{
+	switch (msr) {
+	case MSR_IA32_VMX_PINBASED_CTLS: return "IA32_VMX_PINBASED_CTLS";
+	case MSR_IA32_VMX_PROCBASED_CTLS: return "IA32_VMX_PROCBASED_CTLS";
+	case MSR_IA32_VMX_PROCBASED_CTLS2: return "IA32_VMX_PROCBASED_CTLS2";
+	case MSR_IA32_VMX_EXIT_CTLS: return "IA32_VMX_EXIT_CTLS";
+	case MSR_IA32_VMX_ENTRY_CTLS: return "IA32_VMX_ENTRY_CTLS";
+	case MSR_IA32_VMX_TRUE_PINBASED_CTLS: return "IA32_VMX_TRUE_PINBASED_CTLS";
+	case MSR_IA32_VMX_TRUE_PROCBASED_CTLS: return "IA32_VMX_TRUE_PROCBASED_CTLS";
+	case MSR_IA32_VMX_TRUE_EXIT_CTLS: return "IA32_VMX_TRUE_EXIT_CTLS";
+	case MSR_IA32_VMX_TRUE_ENTRY_CTLS: return "IA32_VMX_TRUE_ENTRY_CTLS";
+	default: return "a capability MSR";
+	}
+}
 
 /* ---- The guest's segment registers (SDM Vol. 3C, 25.4.1 "Guest Register State") ---- */
 
@@ -151,7 +163,8 @@ struct ctx {
 
 	/* The processor: capability MSRs (SDM Vol. 3D, Appendix A) and CPUID. */
 	struct vmx_ctl_cap cap[NCTL];   /* allowed0: must be 1; allowed1: may be 1 */
-	bool true_ctls, has_proc2;
+	u32 cap_msr[NCTL];              /* the MSR each cap[] was read from */
+	bool has_proc2;
 	u64 basic, misc, ept_vpid, efer; /* efer: the running IA32_EFER (27.2.4) */
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	unsigned phys_bits, lin_bits;   /* CPUID.80000008H:EAX[7:0] and [15:8] */
@@ -348,7 +361,7 @@ static void check_control_caps(struct ctx *c, enum sec s)
 {
 	for (enum ctl k = 0; k < NCTL; k++) {
 		u32 v = c->ctl[k], must1 = c->cap[k].allowed0, may = c->cap[k].allowed1;
-		const char *msr = c->true_ctls ? ctls[k].true_msr_name : ctls[k].msr_name;
+		const char *msr = ctl_msr_name(c->cap_msr[k]);
 		if (ctls[k].sec != s || (k == PROC2 && !(c->ctl[PROC] & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)))
 			continue;
 		rule(c, (v & must1) == must1, s, ctls[k].field, v,
@@ -904,16 +917,15 @@ static void read_processor(struct ctx *c)
 	u32 max_ext = cpuid(0x80000000, 0).eax, max_std = cpuid(0, 0).eax;
 
 	c->basic = rdmsr(MSR_IA32_VMX_BASIC);
-	c->true_ctls = c->basic & VMX_BASIC_TRUE_CTLS;
 	for (enum ctl k = 0; k < NCTL; k++) {
-		if (k == PROC2)
-			continue;
-		c->cap[k] = ctl_cap(c->true_ctls ? ctls[k].true_msr : ctls[k].msr);
+		c->cap_msr[k] = vmx_ctl_msr(ctls[k].ctl, c->basic);
+		if (k != PROC2)
+			c->cap[k] = ctl_cap(c->cap_msr[k]);
 	}
 	/* IA32_VMX_PROCBASED_CTLS2 exists only if the secondary controls can be activated. */
 	c->has_proc2 = c->cap[PROC].allowed1 & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
 	if (c->has_proc2)
-		c->cap[PROC2] = ctl_cap(MSR_IA32_VMX_PROCBASED_CTLS2);
+		c->cap[PROC2] = ctl_cap(c->cap_msr[PROC2]);
 	c->misc = rdmsr(MSR_IA32_VMX_MISC);
 	c->ept_vpid = c->has_proc2 && (c->cap[PROC2].allowed1 & (SECONDARY_EXEC_ENABLE_EPT |
 								  SECONDARY_EXEC_ENABLE_VPID))
