@@ -591,7 +591,6 @@ def labs_pass_on_three_more_models():
 
 
 def protocol_reason(res):
-    from hvlabs import protocol
     return protocol.end_reason(res, res.serial.splitlines())
 
 

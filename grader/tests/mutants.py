@@ -158,7 +158,7 @@ MUTANTS = (
     # Lab 4
     Mutant("control_not_adjusted", 4, "vmcs.c",
            (("vmx_adjust_ctls(CPU_BASED_HLT_EXITING, &caps->procbased)", "CPU_BASED_HLT_EXITING"),),
-           frozenset({"vmx/controls", "vmx/rules", "vmx/launch"}), why="must be 1 (allowed-0 settings)"),
+           frozenset({"vmx/controls", "vmx/rules", "vmx/launch", "vmx/controls_caps"}), why="must be 1 (allowed-0 settings"),
     Mutant("adjust_ignores_allowed1", 4, "vmcs.c",
            (("return (wanted | cap->allowed0) & cap->allowed1;", "return wanted | cap->allowed0;"),),
            frozenset({"vmx/adjust"}), why="vmx_adjust_ctls("),
@@ -184,8 +184,63 @@ MUTANTS = (
                       "vmx/setup"}), why="VMCLEAR/VMPTRLD failed"),
     Mutant("vmwrite_read_only_field", 4, "vmcs.c",
            (("\t\t{ VM_ENTRY_INTR_INFO_FIELD, 0 },\n", "\t\t{ VM_ENTRY_INTR_INFO_FIELD, 0 },\n\t\t{ VM_EXIT_REASON, 0 },\n"),),
-           frozenset({"vmx/controls", "vmx/rules", "vmx/launch", "vmx/setup"}),
+           # controls_caps calls vmcs_setup_controls() again, and it fails again
+           frozenset({"vmx/controls", "vmx/rules", "vmx/launch", "vmx/controls_caps", "vmx/setup"}),
            why="VMWRITE to read-only VMCS component"),
+    # The harness fills the new VMCS with a5 bytes before the set-up functions run: an
+    # unwritten field keeps them, where a fresh (zeroed) VMCS page would hold a right-looking 0.
+    # vmx_enter_guest() writes HOST_RIP at every entry, so only the host check, made right
+    # after vmcs_setup_host(), and the rules see that it was never written.
+    Mutant("host_rip_not_written", 4, "vmcs.c",
+           (("\t\t{ HOST_RIP, (u64)vmx_exit_stub },\n", ""),),
+           frozenset({"vmx/host", "vmx/rules"}), why="HOST_RIP was never written"),
+    Mutant("host_fs_base_not_written", 4, "vmcs.c",
+           (("\t\t{ HOST_FS_BASE, rdmsr(MSR_FS_BASE) },\n", ""),),
+           frozenset({"vmx/host", "vmx/rules", "vmx/launch"}), why="HOST_FS_BASE was never written"),
+    Mutant("guest_tr_base_not_written", 4, "vmcs.c",
+           (("\t\t{ GUEST_TR_BASE, gdt_tss_base() },\n", ""),),
+           frozenset({"vmx/rules", "vmx/launch"}), why="a value of a5 bytes is the harness's filler"),
+    Mutant("guest_idtr_limit_not_written", 4, "vmcs.c",
+           (("\t\t{ GUEST_IDTR_LIMIT, idtr.limit },\n", ""),),
+           frozenset({"vmx/rules", "vmx/launch"}), why="a value of a5 bytes is the harness's filler"),
+    # Host state the kernel leaves at 0 (FS/GS bases, SYSENTER MSRs): the harness sets
+    # distinct non-zero values while vmcs_setup_host() runs.
+    Mutant("host_fs_base_zero", 4, "vmcs.c",
+           (("{ HOST_FS_BASE, rdmsr(MSR_FS_BASE) },", "{ HOST_FS_BASE, 0 },"),),
+           frozenset({"vmx/host"}), why="HOST_FS_BASE is 0, want 0x1234567f1000"),
+    Mutant("host_sysenter_esp_eip_swapped", 4, "vmcs.c",
+           (("{ HOST_IA32_SYSENTER_ESP, rdmsr(MSR_IA32_SYSENTER_ESP) },", "{ HOST_IA32_SYSENTER_ESP, rdmsr(MSR_IA32_SYSENTER_EIP) },"),
+            ("{ HOST_IA32_SYSENTER_EIP, rdmsr(MSR_IA32_SYSENTER_EIP) },", "{ HOST_IA32_SYSENTER_EIP, rdmsr(MSR_IA32_SYSENTER_ESP) },")),
+           frozenset({"vmx/host"}), why="HOST_IA32_SYSENTER_ESP is 0x456789af4000"),
+    # A constant that equals the kernel's usual CR0: the harness toggles CR0.AM meanwhile.
+    Mutant("host_cr0_hard_coded", 4, "vmcs.c",
+           (("{ HOST_CR0, read_cr0() },", "{ HOST_CR0, CR0_PG | CR0_WP | CR0_NE | CR0_ET | CR0_MP | CR0_PE },"),),
+           frozenset({"vmx/host"}), why="HOST_CR0 is 0x80010033"),
+    # Error paths: a revision id the processor refuses makes VMPTRLD fail.
+    Mutant("load_page_not_freed_on_failure", 4, "vmcs.c",
+           (("\t\tvmx_report_failure(\"VMCLEAR/VMPTRLD\", s);\n\t\tpage_free(region);\n",
+             "\t\tvmx_report_failure(\"VMCLEAR/VMPTRLD\", s);\n"),),
+           frozenset({"vmx/load_fail", "vmx/setup_fail"}), why="left 1 page(s) allocated"),
+    Mutant("load_failure_ignored", 4, "vmcs.c",
+           (("\tif (s != VMX_SUCCEED) {\n\t\tvmx_report_failure(\"VMCLEAR/VMPTRLD\", s);",
+             "\tif (0) {\n\t\tvmx_report_failure(\"VMCLEAR/VMPTRLD\", s);"),),
+           frozenset({"vmx/load_fail"}), why="vmcs_load_new() returned 0 (HV_OK), want -HV_EVMXFAIL"),
+    Mutant("setup_stack_not_freed_on_failure", 4, "vmcs.c",
+           (("\tif (err) {\n\t\tpage_free(s);\n\t\treturn err;\n\t}\n", "\tif (err)\n\t\treturn err;\n"),),
+           frozenset({"vmx/setup_fail"}), why="vmcs_setup() left 1 page(s) allocated"),
+    # Without "IA-32e mode guest", the kernel's CR0.PG and CR4.PAE make a PAE-paging guest:
+    # VM entry reads the PML4 as PDPTEs and refuses their reserved bits (SDM 27.3.1.6).
+    Mutant("ia32e_mode_guest_dropped", 4, "vmcs.c",
+           (("vmx_adjust_ctls(VM_ENTRY_IA32E_MODE, &caps->entry)", "vmx_adjust_ctls(0, &caps->entry)"),),
+           frozenset({"vmx/controls", "vmx/rules", "vmx/launch", "vmx/controls_caps"}), why="the lab needs bits 0x200"),
+    # The values vmx_adjust_ctls() gives on every Bochs model: right there, wrong for other caps.
+    Mutant("controls_hard_coded", 4, "vmcs.c",
+           (("\tconst struct vmcs_field_value ctls[] = {\n", "\t(void)caps;\n\tconst struct vmcs_field_value ctls[] = {\n"),
+            ("vmx_adjust_ctls(0, &caps->pinbased)", "0x16"),
+            ("vmx_adjust_ctls(CPU_BASED_HLT_EXITING, &caps->procbased)", "0x040061F2"),
+            ("vmx_adjust_ctls(VM_EXIT_HOST_ADDR_SPACE_SIZE, &caps->exit)", "0x36FFB"),
+            ("vmx_adjust_ctls(VM_ENTRY_IA32E_MODE, &caps->entry)", "0x13FB")),
+           frozenset({"vmx/controls_caps"}), why="with made-up capabilities"),
     # Lab 5
     Mutant("vmresume_first", 5, "launch.c",
            (("vmx_exit_read(vmx_enter_guest(regs, false), exit);", "vmx_exit_read(vmx_enter_guest(regs, true), exit);"),),

@@ -2,9 +2,19 @@
  * Lab 4 harness: the student's VMCS, read back field by field, judged by the
  * rules (vmcs_check()), and finally entered: the harness launches it and the
  * guest's first instruction must come back as a CPUID exit. Labs 1-3 run first.
+ *
+ * So that no value is right by accident, the harness (1) fills every writable
+ * field of the new VMCS with a filler pattern before the student's set-up
+ * functions run: a field they never write keeps it; (2) runs them on a kernel
+ * whose host state is unlike its usual one: a copy of its PML4 in CR3, CR0.AM and
+ * CR4.PCE toggled, FS/GS bases and the SYSENTER MSRs set to distinct non-zero
+ * values (all restored afterwards); (3) calls vmcs_setup_controls() once more with
+ * made-up capabilities; (4) makes vmcs_load_new() and vmcs_setup() fail part-way
+ * (a revision id the processor refuses) and counts the pages they leave behind.
  * Scenario "checker" (maintainers', hidden) validates vmcs_check() itself
  * against the processor: see lab4_checker.c.
  */
+#include "capture.h"
 #include "errno.h"
 #include "gdt.h"
 #include "guest.h"
@@ -87,15 +97,110 @@ static void check_adjust(void)
 	check("adjust", ok, "%s", why);
 }
 
+/*
+ * The filler the harness writes into every writable field of a new VMCS before the
+ * student's set-up functions run: 0xA5 bytes, as wide as the field (its encoding's
+ * bits 14:13: 0 16-bit, 1 64-bit, 2 32-bit, 3 natural width; SDM Vol. 3C, 25.11.2
+ * "VMREAD, VMWRITE, and Encodings of VMCS Fields"). As a selector it sets RPL and TI,
+ * as a limit bits 31:16, as an address it is non-canonical: VM entry refuses it in
+ * every field that the lab asks for and that the rules constrain.
+ */
+static u64 filler(u32 field)
+{
+	switch ((field >> 13) & 3) {
+	case 0:
+		return 0xA5A5;
+	case 2:
+		return 0xA5A5A5A5;
+	default:
+		return 0xA5A5A5A5A5A5A5A5ULL;
+	}
+}
+
+/*
+ * Fills every field of the current VMCS that vmcs_fields.def lists, except the
+ * read-only ones (encoding bits 11:10 = 1: VM-exit information).
+ */
+static void fill_vmcs(void)
+{
+	static const u32 fields[] = {
+#define VMCS_FIELD(name, encoding, width, group) encoding,
+#include "vmcs_fields.def"
+#undef VMCS_FIELD
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+		if (((fields[i] >> 10) & 3) != 1)
+			vmx_vmwrite(fields[i], filler(fields[i]));  /* fails for a field this CPU lacks */
+}
+
 /* Compares a VMCS field with the value the running kernel implies; false with a reason if they differ. */
 static bool field_is(u32 field, u64 want, char *why, size_t size)
 {
 	u64 got;
 	if (!vmcs_try_read(field, &got))
 		return why_not(why, size, "VMREAD of %s failed", vmcs_field_name(field));
+	if (got == filler(field) && want != got)
+		return why_not(why, size, "%s was never written: it still holds the filler %#lx the harness "
+			       "put in every field before your functions ran; want %#lx",
+			       vmcs_field_name(field), got, want);
 	if (got != want)
 		return why_not(why, size, "%s is %#lx, want %#lx", vmcs_field_name(field), got, want);
 	return true;
+}
+
+/*
+ * The host state the student's code must read, made unlike the kernel's usual
+ * state so that a constant or a zero cannot match it: distinct non-zero canonical
+ * FS/GS bases and SYSENTER values, CR0.AM and CR4.PCE toggled (harmless at CPL 0),
+ * and CR3 on a copy of the kernel's PML4 (the same mappings at another address).
+ */
+static const struct {
+	u32 msr;
+	u64 value;
+} host_msrs[] = {
+	{ MSR_FS_BASE, 0x00001234567F1000ULL },
+	{ MSR_GS_BASE, 0x00002345678F2000ULL },
+	{ MSR_IA32_SYSENTER_CS, 0x4321 },
+	{ MSR_IA32_SYSENTER_ESP, 0x00003456789F3000ULL },
+	{ MSR_IA32_SYSENTER_EIP, 0x0000456789AF4000ULL },
+};
+#define CR0_AM BIT(18)
+#define CR4_PCE BIT(8)
+
+struct host_env {
+	u64 msr[ARRAY_SIZE(host_msrs)];
+	u64 cr0, cr3, cr4;
+	void *pml4;             /* the copy CR3 points to, or NULL */
+};
+
+/* Puts the unusual host state in place; host_env_restore() undoes it. */
+static void host_env_set(struct host_env *e)
+{
+	e->cr0 = read_cr0();
+	e->cr3 = read_cr3();
+	e->cr4 = read_cr4();
+	for (size_t i = 0; i < ARRAY_SIZE(host_msrs); i++) {
+		e->msr[i] = rdmsr(host_msrs[i].msr);
+		wrmsr(host_msrs[i].msr, host_msrs[i].value);
+	}
+	e->pml4 = page_alloc();
+	if (e->pml4) {
+		memcpy(e->pml4, (void *)(e->cr3 & ~(u64)(PAGE_SIZE - 1)), PAGE_SIZE);
+		write_cr3((u64)e->pml4 | (e->cr3 & (PAGE_SIZE - 1)));
+	}
+	write_cr0(e->cr0 ^ CR0_AM);
+	write_cr4(e->cr4 ^ CR4_PCE);
+}
+
+static void host_env_restore(const struct host_env *e)
+{
+	write_cr4(e->cr4);
+	write_cr0(e->cr0);
+	write_cr3(e->cr3);
+	if (e->pml4)
+		page_free(e->pml4);
+	for (size_t i = 0; i < ARRAY_SIZE(host_msrs); i++)
+		wrmsr(host_msrs[i].msr, e->msr[i]);
 }
 
 static bool loaded_ok(const struct call *c, char *why, size_t size)
@@ -161,45 +266,62 @@ static bool guest_ok(const struct call *c, char *why, size_t size)
 	return ok;
 }
 
-/* One control field: within its capability (read here from the MSRs) and with the bits the lab needs. */
-static bool control_ok(u32 field, enum vmx_ctl ctl, u32 needed, char *why, size_t size)
+/* One control field: within the capability cap (allowed-0 settings, allowed-1 settings) and with the bits the lab needs. */
+static bool control_ok(u32 field, struct vmx_ctl_cap cap, u32 needed, char *why, size_t size)
 {
-	u64 cap = rdmsr(vmx_ctl_msr(ctl, rdmsr(MSR_IA32_VMX_BASIC)));
-	u32 v = (u32)vmcs_read(field);
-	u32 must1 = (u32)cap, may1 = (u32)(cap >> 32);
+	u32 v = (u32)vmcs_read(field), must1 = cap.allowed0, may1 = cap.allowed1;
 
 	if ((v & must1) != must1)
-		return why_not(why, size, "%s is %#x: bits %#x must be 1 (allowed-0 settings)",
-			       vmcs_field_name(field), v, must1 & ~v);
+		return why_not(why, size, "%s is %#x: bits %#x must be 1 (allowed-0 settings %#x)",
+			       vmcs_field_name(field), v, must1 & ~v, must1);
 	if (v & ~may1)
-		return why_not(why, size, "%s is %#x: bits %#x must be 0 (allowed-1 settings)",
-			       vmcs_field_name(field), v, v & ~may1);
+		return why_not(why, size, "%s is %#x: bits %#x must be 0 (allowed-1 settings %#x)",
+			       vmcs_field_name(field), v, v & ~may1, may1);
 	if ((v & needed) != needed)
 		return why_not(why, size, "%s is %#x: the lab needs bits %#x", vmcs_field_name(field),
 			       v, needed & ~v);
 	return true;
 }
 
+/* A control's capability as the processor reports it (vmx_ctl_msr(): TRUE or plain MSR). */
+static struct vmx_ctl_cap msr_cap(enum vmx_ctl ctl)
+{
+	u64 cap = rdmsr(vmx_ctl_msr(ctl, rdmsr(MSR_IA32_VMX_BASIC)));
+	return (struct vmx_ctl_cap){ (u32)cap, (u32)(cap >> 32) };
+}
+
+/* The four control fields against the four capabilities in caps. */
+static bool controls_fit(const struct vmx_caps *caps, char *why, size_t size)
+{
+	return control_ok(PIN_BASED_VM_EXEC_CONTROL, caps->pinbased, 0, why, size) &&
+	       control_ok(CPU_BASED_VM_EXEC_CONTROL, caps->procbased, CPU_BASED_HLT_EXITING, why, size) &&
+	       control_ok(VM_EXIT_CONTROLS, caps->exit, VM_EXIT_HOST_ADDR_SPACE_SIZE, why, size) &&
+	       control_ok(VM_ENTRY_CONTROLS, caps->entry, VM_ENTRY_IA32E_MODE, why, size);
+}
+
 static bool controls_ok(const struct call *c, char *why, size_t size)
 {
-	(void)c;
-	bool ok = control_ok(PIN_BASED_VM_EXEC_CONTROL, VMX_CTL_PINBASED, 0, why, size) &&
-		  control_ok(CPU_BASED_VM_EXEC_CONTROL, VMX_CTL_PROCBASED, CPU_BASED_HLT_EXITING,
-			     why, size) &&
-		  control_ok(VM_EXIT_CONTROLS, VMX_CTL_EXIT, VM_EXIT_HOST_ADDR_SPACE_SIZE, why, size) &&
-		  control_ok(VM_ENTRY_CONTROLS, VMX_CTL_ENTRY, VM_ENTRY_IA32E_MODE, why, size);
-	return ok;
+	struct vmx_caps real = *c->caps;        /* judged by the MSRs, not by lab 1's decoding */
+	real.pinbased = msr_cap(VMX_CTL_PINBASED);
+	real.procbased = msr_cap(VMX_CTL_PROCBASED);
+	real.exit = msr_cap(VMX_CTL_EXIT);
+	real.entry = msr_cap(VMX_CTL_ENTRY);
+	return controls_fit(&real, why, size);
 }
 
 /* The kernel's checker walks the SDM's VM-entry rules over the student's VMCS. */
 static bool rules_ok(const struct call *c, char *why, size_t size)
 {
 	(void)c;
+	char said[512];
+	capture_begin(said, sizeof(said));
 	struct vmcs_check_result r = vmcs_check(true);
+	capture_end();
 	if (r.violations)
 		return why_not(why, size, "vmcs_check() found %u violated rule(s), the first in the %s "
-			       "checks: each is a VMCS CHECK line", r.violations,
-			       vmcs_check_kind_name(r.first));
+			       "checks: each is a VMCS CHECK line%s", r.violations,
+			       vmcs_check_kind_name(r.first), strstr(said, "a5a5") ?
+			       "; a value of a5 bytes is the harness's filler: you never wrote that field" : "");
 	return true;
 }
 
@@ -242,22 +364,25 @@ static const struct step {
 	const char *id, *who;
 	void (*call)(void *c);
 	bool (*ok)(const struct call *c, char *why, size_t size);
+	void (*before)(void);           /* the harness's own preparation, if any */
 } steps[] = {
-	{ "loaded", "vmcs_load_new()", call_load, loaded_ok },
-	{ "host", "vmcs_setup_host()", call_host, host_ok },
-	{ "guest", "vmcs_setup_guest()", call_guest, guest_ok },
-	{ "controls", "vmcs_setup_controls()", call_controls, controls_ok },
-	{ "rules", NULL, NULL, rules_ok },
-	{ "launch", NULL, NULL, launch_ok },
+	{ "loaded", "vmcs_load_new()", call_load, loaded_ok, NULL },
+	{ "host", "vmcs_setup_host()", call_host, host_ok, fill_vmcs },
+	{ "guest", "vmcs_setup_guest()", call_guest, guest_ok, NULL },
+	{ "controls", "vmcs_setup_controls()", call_controls, controls_ok, NULL },
+	{ "rules", NULL, NULL, rules_ok, NULL },
+	{ "launch", NULL, NULL, launch_ok, NULL },
 };
 
 /* Runs one step; *blocked says why the steps after a failed call cannot run. */
 static void run_step(const struct step *st, struct call *c, const char **blocked)
 {
 	static const char after_failure[] = "an exercise before this one faulted or failed";
-	char why[192] = "";
+	char why[256] = "";
 	bool ok = false;
 
+	if (!*blocked && st->before)
+		st->before();
 	if (*blocked) {
 		why_not(why, sizeof(why), "not checked: %s", *blocked);
 	} else if (st->call && !harness_call(st->who, st->call, c, why, sizeof(why))) {
@@ -276,7 +401,7 @@ static void run_step(const struct step *st, struct call *c, const char **blocked
 /* Exercise 6 on its own: vmcs_setup() on a fresh VMCS, and what it hands back. */
 static void check_setup(const struct vmx_caps *caps)
 {
-	char why[192] = "";
+	char why[256] = "";
 	struct call c = { .caps = caps };
 	u64 current = 0;
 
@@ -294,14 +419,124 @@ static void check_setup(const struct vmx_caps *caps)
 	}
 }
 
+/*
+ * vmcs_setup_controls() with made-up capabilities, on a VMCS of the harness's own:
+ * each control gets extra must-be-1 bits, and its allowed-1 settings lose the bits
+ * the lab does not need and a hard-coded value might hold. Values that fit the real
+ * processor, or that ignore caps, do not fit these.
+ */
+static void check_controls_caps(const struct vmx_caps *caps)
+{
+	char why[256] = "";
+	struct vmx_caps fake = *caps;
+	struct call c = { .caps = &fake };
+	void *vmcs = page_alloc();
+	u64 current = ~0ULL;
+	bool ok = vmcs != NULL;
+
+	/* Only bits the processor offers (allowed-1), so that a must-be-1 bit is never impossible. */
+	fake.pinbased.allowed0 |= caps->pinbased.allowed1 & (PIN_BASED_NMI_EXITING | PIN_BASED_VMX_PREEMPTION_TIMER);
+	fake.pinbased.allowed1 &= ~PIN_BASED_EXT_INTR_MASK | fake.pinbased.allowed0;
+	fake.procbased.allowed0 |= caps->procbased.allowed1 & (CPU_BASED_USE_MSR_BITMAPS | CPU_BASED_RDTSC_EXITING);
+	fake.procbased.allowed1 &= ~(CPU_BASED_CR3_LOAD_EXITING | CPU_BASED_CR3_STORE_EXITING) |
+				   fake.procbased.allowed0;
+	fake.exit.allowed0 |= caps->exit.allowed1 & (VM_EXIT_ACK_INTR_ON_EXIT | VM_EXIT_SAVE_IA32_PAT);
+	fake.exit.allowed1 &= ~VM_EXIT_SAVE_DEBUG_CONTROLS | fake.exit.allowed0;
+	fake.entry.allowed0 |= caps->entry.allowed1 & VM_ENTRY_LOAD_IA32_PAT;
+	fake.entry.allowed1 &= ~VM_ENTRY_LOAD_DEBUG_CONTROLS | fake.entry.allowed0;
+
+	vmx_vmptrst(&current);
+	if (!ok) {
+		why_not(why, sizeof(why), "not checked: out of pages");
+	} else {
+		*(u32 *)vmcs = (u32)rdmsr(MSR_IA32_VMX_BASIC) & VMX_BASIC_REVISION_ID_MASK;
+		if (vmx_vmclear((u64)vmcs) != VMX_SUCCEED || vmx_vmptrld((u64)vmcs) != VMX_SUCCEED)
+			ok = why_not(why, sizeof(why), "not checked: the harness could not load its VMCS");
+	}
+	if (ok)
+		fill_vmcs();
+	if (ok && harness_call("vmcs_setup_controls()", call_controls, &c, why, sizeof(why))) {
+		if (c.ret != 0)
+			ok = why_not(why, sizeof(why), "vmcs_setup_controls() returned %d (%s) with made-up "
+				     "capabilities", c.ret, hv_strerror(c.ret));
+		else if (!controls_fit(&fake, why, sizeof(why)))
+			ok = !ksnprintf(why + strlen(why), sizeof(why) - strlen(why), ", with made-up "
+					"capabilities in caps: adjust each control to caps, do not hard-code it");
+	} else {
+		ok = false;
+	}
+	if (vmcs) {
+		vmx_vmclear((u64)vmcs);
+		page_free(vmcs);
+	}
+	if (current != ~0ULL)
+		vmx_vmptrld(current);
+	check("controls_caps", ok, "%s", why);
+}
+
+/*
+ * Calls fn with c on caps whose revision id is not this processor's, so that its
+ * VMPTRLD fails (VMfailInvalid without a current VMCS, else VMfailValid error 11;
+ * VMCLEAR does not look at the revision id: SDM Vol. 3C, 31.3 "VMX Instructions",
+ * VMPTRLD and VMCLEAR). True if it returned
+ * -HV_EVMXFAIL, left the page count and the current VMCS as they were and named
+ * the failure; else false with the reason.
+ */
+static bool refused(const char *who, void (*fn)(void *), struct call *c, const struct vmx_caps *caps,
+		    char *why, size_t size)
+{
+	struct vmx_caps wrong = *caps;
+	char said[256];
+	size_t before = page_free_count();
+	u64 was = ~0ULL, now = ~0ULL;
+
+	wrong.basic.revision_id = caps->basic.revision_id ^ 1;
+	*c = (struct call){ .caps = &wrong };
+	vmx_vmptrst(&was);
+	capture_begin(said, sizeof(said));
+	bool ok = harness_call(who, fn, c, why, size);
+	capture_end();
+	vmx_vmptrst(&now);
+	if (ok && c->ret != -HV_EVMXFAIL)
+		ok = why_not(why, size, "with a revision id VMPTRLD refuses, %s returned %d (%s), want "
+			     "-HV_EVMXFAIL", who, c->ret, hv_strerror(c->ret));
+	else if (ok && page_free_count() != before)
+		ok = why_not(why, size, "with a revision id VMPTRLD refuses, %s left %ld page(s) allocated "
+			     "(free count %zu, was %zu): free them on failure", who,
+			     (long)(before - page_free_count()), page_free_count(), before);
+	else if (ok && now != was)
+		ok = why_not(why, size, "with a revision id VMPTRLD refuses, the current VMCS changed from "
+			     "%#lx to %#lx", was, now);
+	else if (ok && !strstr(said, "VMfail"))
+		ok = why_not(why, size, "with a revision id VMPTRLD refuses, %s did not report the failure "
+			     "(vmx_report_failure()): no VMfailInvalid or VMfailValid was printed", who);
+	return ok;
+}
+
+/* vmcs_load_new() and vmcs_setup() when VMPTRLD fails. */
+static void check_failures(const struct vmx_caps *caps)
+{
+	char why[256] = "";
+	struct call c;
+
+	check("load_fail", refused("vmcs_load_new()", call_load, &c, caps, why, sizeof(why)), "%s", why);
+	why[0] = 0;
+	check("setup_fail", refused("vmcs_setup()", call_setup, &c, caps, why, sizeof(why)), "%s", why);
+}
+
 void lab4_vmx(struct prereq *p)
 {
+	struct host_env env;
+
 	check_adjust();
 
 	struct call c = { .caps = &p->caps, .stack = page_alloc() };
 	const char *blocked = c.stack ? NULL : "out of pages";
+	host_env_set(&env);
 	for (size_t i = 0; i < ARRAY_SIZE(steps); i++)
 		run_step(&steps[i], &c, &blocked);
+	host_env_restore(&env);
+	check_controls_caps(&p->caps);
 	if (c.vmcs) {
 		vmx_vmclear((u64)c.vmcs);
 		page_free(c.vmcs);
@@ -309,4 +544,5 @@ void lab4_vmx(struct prereq *p)
 	if (c.stack)
 		page_free(c.stack);
 	check_setup(&p->caps);
+	check_failures(&p->caps);
 }

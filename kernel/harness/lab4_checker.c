@@ -9,8 +9,8 @@
  *              with error 7 or 8, a VM exit with reason 0x80000021, or a
  *              successful entry (the guest's first CPUID exits).
  *
- * cases[] holds 13 legal values at the edge of a rule (both must say ok), 71
- * single-field breakages (14 controls, 13 host state, 44 guest state), and 3
+ * cases[] holds 13 legal values at the edge of a rule (both must say ok), 72
+ * single-field breakages (14 controls, 13 host state, 45 guest state), and 3
  * breakages of checks that Bochs 2.7 does not implement. Those need one legal
  * change first for the rule to apply; the checker still follows the SDM there,
  * the case names the deviation and the outcome Bochs gives instead, and it
@@ -161,6 +161,8 @@ static const struct breakage cases[] = {
 	CASE("guest_vmcs_link_pointer_0", VMCS_LINK_POINTER, SET, 0, GUEST),
 	CASE("guest_vmcs_link_pointer_unaligned", VMCS_LINK_POINTER, SET, 0x1008, GUEST),
 	CASE("guest_vmcs_link_pointer_current", VMCS_LINK_POINTER, CURRENT_VMCS, 0, GUEST),
+	/* Without "IA-32e mode guest", CR0.PG and CR4.PAE mean PAE paging: the kernel's PML4 read as PDPTEs. */
+	CASE("entry_without_ia32e_mode_guest", VM_ENTRY_CONTROLS, CLEAR, VM_ENTRY_IA32E_MODE, GUEST),
 
 	/*
 	 * Checks Bochs 2.7 leaves out (bochs/cpu/vmx.cc, VMenterLoadCheckGuestState()). Each

@@ -18,8 +18,8 @@
  * Scope: the kernel runs outside SMM, so the SMM rules take that as given. Not
  * checked: rules on fields that kernel/vmx/vmcs_fields.def lacks (CET and SSP,
  * PKRS, BNDCFGS, PERF_GLOBAL_CTRL reserved bits, VM functions, the PML, shadow-
- * VMCS and posted-interrupt-descriptor addresses), the PDPTEs of a PAE guest
- * (27.3.1.6) and the MSR-load areas' contents (27.4), which fail later in VM entry.
+ * VMCS and posted-interrupt-descriptor addresses) and the MSR-load areas' contents
+ * (27.4), which fail later in VM entry.
  */
 #include "vmcs_check.h"
 #include "detect.h"
@@ -67,13 +67,23 @@ enum { ACT_ACTIVE = 0, ACT_HLT = 1, ACT_SHUTDOWN = 2, ACT_WAIT_SIPI = 3 };
 #define EFER_NXE BIT(11)
 #define DEBUGCTL_BTF BIT(1)
 #define DEBUGCTL_RESERVED (~(BITS(~0ULL, 1, 0) | BITS(~0ULL, 15, 6) << 6))
+/*
+ * A PAE-paging PDPTE (SDM Vol. 3A, 4.4.1 "PDPTE Registers", Table "Format of a PAE
+ * Page-Directory-Pointer-Table Entry (PDPTE)"): P is bit 0; bits 2:1 and 8:5 are
+ * reserved, and so is every bit from the physical-address width up. The table of four
+ * is at CR3 bits 31:5.
+ */
+#define PDPTE_P BIT(0)
+#define PDPTE_RESERVED (BITS(~0ULL, 2, 1) << 1 | BITS(~0ULL, 8, 5) << 5)
+#define PAE_CR3_PDPT(cr3) ((cr3) & 0xFFFFFFE0ULL)
 
 /* ---- Where a rule comes from, and what breaking it does --------------------- */
 
 enum sec {
 	S_EXEC, S_EXIT, S_ENTRY,                        /* VMfailValid, error 7 */
 	S_HOST_CR, S_HOST_SEG, S_ADDR_SIZE,             /* VMfailValid, error 8 */
-	S_GUEST_CR, S_GUEST_SEG, S_GUEST_DTR, S_GUEST_RIP, S_GUEST_NONREG, /* exit 33 */
+	S_GUEST_CR, S_GUEST_SEG, S_GUEST_DTR, S_GUEST_RIP, S_GUEST_NONREG,  /* exit 33 */
+	S_GUEST_PDPTE,
 };
 
 static const struct {
@@ -91,6 +101,7 @@ static const struct {
 	[S_GUEST_DTR] = { "27.3.1.3", "Checks on Guest Descriptor-Table Registers", VMCS_CHECK_GUEST },
 	[S_GUEST_RIP] = { "27.3.1.4", "Checks on Guest RIP, RFLAGS, and SSP", VMCS_CHECK_GUEST },
 	[S_GUEST_NONREG] = { "27.3.1.5", "Checks on Guest Non-Register State", VMCS_CHECK_GUEST },
+	[S_GUEST_PDPTE] = { "27.3.1.6", "Checks on Guest Page-Directory-Pointer-Table Entries", VMCS_CHECK_GUEST },
 };
 
 /* ---- The control fields and their capability MSRs (SDM Vol. 3D, A.3-A.5) ----- */
@@ -902,6 +913,48 @@ static void check_guest_non_register(struct ctx *c)
 	check_link_pointer(c);
 }
 
+/* ---- 27.3.1.6 "Checks on Guest Page-Directory-Pointer-Table Entries" ------------------------ */
+
+/*
+ * A guest with CR0.PG and CR4.PAE set whose "IA-32e mode guest" control is 0 uses PAE
+ * paging, not 4-level paging: VM entry then checks its four PDPTEs as MOV to CR3
+ * would, in the PDPT at GUEST_CR3 bits 31:5 ("enable EPT" 0) or in the GUEST_PDPTR0-3
+ * fields ("enable EPT" 1). A present PDPTE with a reserved bit set fails the entry;
+ * with an IA-32e (64-bit) CR3 the table is a PML4, whose entries set bits 2:1 (R/W, U/S).
+ */
+static void check_guest_pdptes(struct ctx *c)
+{
+	static const u32 pdptr_fields[] = { GUEST_PDPTR0, GUEST_PDPTR1, GUEST_PDPTR2, GUEST_PDPTR3 };
+	bool ept = c->ctl[PROC2] & SECONDARY_EXEC_ENABLE_EPT;
+	u64 cr3 = rd(GUEST_CR3), pdpt = PAE_CR3_PDPT(cr3);
+
+	if (c->ia32e_guest || !(c->cr0 & CR0_PG) || !(c->cr4 & CR4_PAE))
+		return;
+	for (unsigned i = 0; i < ARRAY_SIZE(pdptr_fields); i++) {
+		u32 lo = 0, hi = 0;
+		u64 e;
+		if (ept) {
+			e = rd(pdptr_fields[i]);
+		} else if (read_phys32(pdpt + 8 * i, &lo) && read_phys32(pdpt + 8 * i + 4, &hi)) {
+			e = (u64)hi << 32 | lo;
+		} else {
+			continue;
+		}
+		if (!(e & PDPTE_P))
+			continue;
+		if (ept)
+			rule(c, !(e & PDPTE_RESERVED) && phys_ok(c, e), S_GUEST_PDPTE, pdptr_fields[i], e,
+			     "reserved bits 2:1, 8:5 and 63:%u clear in a present PDPTE: \"IA-32e mode "
+			     "guest\" is 0, so CR0.PG and CR4.PAE make this a PAE-paging guest", c->phys_bits);
+		else
+			rule(c, !(e & PDPTE_RESERVED) && phys_ok(c, e), S_GUEST_PDPTE, GUEST_CR3, cr3,
+			     "a table of four PAE PDPTEs at bits 31:5, each present one with reserved bits "
+			     "2:1, 8:5 and 63:%u clear (entry %u is %#lx): \"IA-32e mode guest\" is 0, so "
+			     "CR0.PG and CR4.PAE make this a PAE-paging guest, not a 64-bit one",
+			     c->phys_bits, i, e);
+	}
+}
+
 /* ---- The walk ----------------------------------------------------------------------------- */
 
 /* A control capability MSR, split (the checker reads its own rather than trust lab 1's code). */
@@ -987,6 +1040,7 @@ struct vmcs_check_result vmcs_check(bool print)
 		check_guest_dtrs,               /* 27.3.1.3 */
 		check_guest_rip_rflags,         /* 27.3.1.4 */
 		check_guest_non_register,       /* 27.3.1.5 */
+		check_guest_pdptes,             /* 27.3.1.6 */
 	};
 	struct ctx c = { .print = print, .res = { 0, VMCS_CHECK_OK } };
 
