@@ -202,10 +202,13 @@ static void check_msr_load_failure(void)
 	u64 reason = vmcs_read(VM_EXIT_REASON), rip = vmcs_read(GUEST_RIP);
 	const char *q = strstr(c.said, "qualification");
 	bool ran = ok;
-	if (ok && c.ret != -HV_EENTRY)
-		ok = why_not(why, sizeof(why), "vmx_launch() returned %d (%s), want -HV_EENTRY: the exit "
-			     "reason is %#lx, and its bit 31, not reason 33 alone, marks a failed VM entry",
-			     c.ret, hv_strerror(c.ret), reason);
+	if (ok && c.ret == 0)
+		ok = why_not(why, sizeof(why), "vmx_launch() returned 0 (HV_OK) on exit reason %#lx, want "
+			     "-HV_EENTRY: bit 31 of the exit reason, not reason 33 alone, marks a failed "
+			     "VM entry", reason);
+	else if (ok && c.ret != -HV_EENTRY)
+		ok = why_not(why, sizeof(why), "vmx_launch() returned %d (%s), want -7 (HV_EENTRY)",
+			     c.ret, hv_strerror(c.ret));
 	else if (ok && (c.exit.reason != want_reason || c.exit.qualification != MSR_LOAD_BAD_ENTRY))
 		ok = why_not(why, sizeof(why), "*exit is {reason %#x, qualification %#lx}, want {%#x, %u}: "
 			     "for MSR loading, the qualification is the failing entry's number",
