@@ -2,9 +2,14 @@
  * Lab 2 harness: IA32_FEATURE_CONTROL in the three states firmware can leave it
  * in, and CR0/CR4 against the fixed-bit MSRs, all compared with the harness's
  * own reads. Scenarios (each its own boot, since the lock holds until reset):
- *   locked_on   the BIOS locked the MSR with VMX enabled (Bochs' BIOS-bochs-latest: 0x5)
- *   unlocked    the BIOS left it unlocked (BIOS-bochs-legacy: 0x0)
- *   locked_off  the harness locks it with VMX disabled (0x1) before the student's code runs
+ *   locked_on     the BIOS locked the MSR with VMX enabled (Bochs' BIOS-bochs-latest: 0x5)
+ *   unlocked      the BIOS left it unlocked (BIOS-bochs-legacy: 0x0); the harness sets
+ *                 the SENTER bits, still unlocked, as firmware with TXT may
+ *   locked_off    the harness locks it with VMX enabled only inside SMX (0x3)
+ *   locked_other  the harness locks it with VMX enabled and other bits set (0xff07)
+ * The last three make up firmware states on the unlocked MSR of BIOS-bochs-legacy
+ * before the student's code runs. locked_on also judges vmx_enable() on made-up
+ * fixed-bit values in caps, so that constants in place of caps show.
  */
 #include "enable.h"
 #include "errno.h"
@@ -16,6 +21,17 @@
 #include "vmx.h"
 #include "vmxroot.h"
 #include "x86.h"
+
+/*
+ * IA32_FEATURE_CONTROL bits 14:8 "SENTER local function enables" and bit 15 "SENTER
+ * global enable" (SDM Vol. 4, Table 2-2 "IA-32 Architectural MSRs", MSR 3AH): firmware
+ * that supports Intel TXT sets them; they do not concern VMXON outside SMX.
+ */
+#define FEAT_CTL_SENTER_BITS 0xFF00ULL
+
+/* CR4.TSD (bit 2) and CR4.PCE (bit 8): SDM Vol. 3A, 2.5 "Control Registers". */
+#define CR4_TSD BIT(2)
+#define CR4_PCE BIT(8)
 
 struct call {
 	const struct vmx_caps *caps;
@@ -129,6 +145,38 @@ static void check_enable_locked_on(const struct vmx_caps *caps)
 	check("cr4", ok && got4 == want_cr4, "%s", why);
 }
 
+/*
+ * vmx_enable() with made-up fixed bits in caps, stricter than this CPU's (so that the
+ * result still allows VMX operation): CR0.MP, CR4.TSD and CR4.PCE fixed to 1, CR0.CD and
+ * CR0.NW fixed to 0 (all harmless to the kernel in ring 0; SDM Vol. 3A, 2.5 "Control
+ * Registers"). CR0 and CR4 must follow these caps, not constants or the MSRs.
+ * CR0 and CR4 are restored afterwards.
+ */
+static void check_enable_from_caps(const struct vmx_caps *caps)
+{
+	char why[192] = "";
+	struct vmx_caps fake = *caps;
+
+	fake.cr0_fixed0 |= CR0_MP;
+	fake.cr0_fixed1 &= ~(u64)(CR0_CD | CR0_NW);
+	fake.cr4_fixed0 |= CR4_TSD | CR4_PCE;
+	u64 cr0 = read_cr0(), cr4 = read_cr4();
+	u64 want_cr0 = (cr0 | fake.cr0_fixed0) & fake.cr0_fixed1;
+	u64 want_cr4 = (cr4 | CR4_VMXE | fake.cr4_fixed0) & fake.cr4_fixed1;
+	kprintf("made-up caps: CR0 fixed0 %#lx fixed1 %#lx, CR4 fixed0 %#lx fixed1 %#lx\n",
+		fake.cr0_fixed0, fake.cr0_fixed1, fake.cr4_fixed0, fake.cr4_fixed1);
+
+	bool ok = enable_returns(&fake, 0, why, sizeof(why));
+	u64 got0 = read_cr0(), got4 = read_cr4();
+	if (ok && (got0 != want_cr0 || got4 != want_cr4))
+		ok = why_not(why, sizeof(why), "with made-up fixed bits in caps, CR0/CR4 became %#lx/%#lx, "
+			     "want %#lx/%#lx: take the fixed bits from caps, not from constants", got0,
+			     got4, want_cr0, want_cr4);
+	check("cr_caps", ok, "%s", why);
+	write_cr4(cr4);
+	write_cr0(cr0);
+}
+
 /* Calls vmx_feature_control_enable(); want is its expected return value. Returns the check's verdict. */
 static bool featctl_returns(int want, u64 want_msr, char *why, size_t size)
 {
@@ -161,16 +209,19 @@ void lab2_locked_on(struct prereq *p)
 	check_fix_cr();
 	check("featctl", featctl_returns(0, fc, why, sizeof(why)), "%s", why);
 	check_enable_locked_on(caps);
+	check_enable_from_caps(caps);
 }
 
 void lab2_unlocked(struct prereq *p)
 {
 	const struct vmx_caps *caps = &p->caps;
 	char why[192] = "";
-	u64 fc = rdmsr(MSR_IA32_FEAT_CTL);
 
 	if (!require_unlocked("by the firmware (Bochs' BIOS-bochs-legacy)"))
 		return;
+	wrmsr(MSR_IA32_FEAT_CTL, rdmsr(MSR_IA32_FEAT_CTL) | FEAT_CTL_SENTER_BITS);
+	u64 fc = rdmsr(MSR_IA32_FEAT_CTL);
+	kprintf("the harness set other bits of IA32_FEATURE_CONTROL, still unlocked: %#lx\n", fc);
 	check("featctl", featctl_returns(0, fc | FEAT_CTL_LOCKED | FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX,
 					 why, sizeof(why)),
 	      "%s", why);
@@ -203,9 +254,10 @@ void lab2_locked_off(struct prereq *p)
 
 	if (!require_unlocked("so that the harness can lock it with VMX off"))
 		return;
-	wrmsr(MSR_IA32_FEAT_CTL, FEAT_CTL_LOCKED);
+	/* VMX enabled inside SMX only: VMXON outside SMX stays forbidden (SDM Vol. 3C, 24.7). */
+	wrmsr(MSR_IA32_FEAT_CTL, FEAT_CTL_LOCKED | FEAT_CTL_VMX_ENABLED_INSIDE_SMX);
 	u64 fc = rdmsr(MSR_IA32_FEAT_CTL);
-	kprintf("the harness locked IA32_FEATURE_CONTROL with VMX disabled: %#lx\n", fc);
+	kprintf("the harness locked IA32_FEATURE_CONTROL with VMX disabled outside SMX: %#lx\n", fc);
 
 	check("featctl", featctl_returns(-HV_EDISABLED, fc, why, sizeof(why)), "%s", why);
 
@@ -215,4 +267,26 @@ void lab2_locked_off(struct prereq *p)
 		ok = why_not(why, sizeof(why), "CR0/CR4 changed from %#lx/%#lx to %#lx/%#lx", cr0, cr4,
 			     read_cr0(), read_cr4());
 	check("enable", ok, "%s", why);
+}
+
+/*
+ * Firmware that locked the MSR with VMX enabled and more bits set (VMX inside SMX and
+ * the SENTER bits, as with Intel TXT): bit 2 and the lock bit are what VMXON outside
+ * SMX needs (SDM Vol. 3C, 24.7), whatever else is set.
+ */
+void lab2_locked_other(struct prereq *p)
+{
+	const struct vmx_caps *caps = &p->caps;
+	char why[192] = "";
+
+	if (!require_unlocked("so that the harness can lock it with more bits set"))
+		return;
+	wrmsr(MSR_IA32_FEAT_CTL, FEAT_CTL_SENTER_BITS | FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX |
+				 FEAT_CTL_VMX_ENABLED_INSIDE_SMX | FEAT_CTL_LOCKED);
+	u64 fc = rdmsr(MSR_IA32_FEAT_CTL);
+	kprintf("the harness locked IA32_FEATURE_CONTROL with VMX enabled and other bits set: %#lx\n",
+		fc);
+
+	check("featctl", featctl_returns(0, fc, why, sizeof(why)), "%s", why);
+	check("enable", enable_returns(caps, 0, why, sizeof(why)), "%s", why);
 }

@@ -3,7 +3,9 @@
  * instruction must exit, at the right RIP, with the right length) and on VMCSs
  * the harness breaks on purpose, one field each, where every failure must be
  * reported by its name. After each failure the kernel's vmcs_check() explains
- * it in plain words. Labs 1-4 run first.
+ * it in plain words. One more VM-entry failure comes from MSR loading (reason 34),
+ * with the failing entry second in the list and a guest RIP above 4 GiB, so that
+ * its qualification and the full 64-bit RIP must be read. Labs 1-4 run first.
  */
 #include "capture.h"
 #include "errno.h"
@@ -143,10 +145,95 @@ static void check_failure(const struct failure *f)
 	prereq_vm_free(&vm);
 }
 
+/*
+ * A VM-entry failure in MSR loading (SDM Vol. 3C, 27.4 "Loading MSRs"): the VM-entry
+ * MSR-load area holds two entries, the second for IA32_FS_BASE, which an entry may not
+ * load ("the value of the index field is C0000100H"), so the VM entry fails with exit
+ * reason 34, "VM-entry failure due to MSR loading", and the exit qualification is the
+ * failing entry's index counted from 1 (27.8 "VM-Entry Failures During or After
+ * Loading Guest State"): 2. The guest-state area is not saved on such a failure, so
+ * GUEST_RIP keeps the harness's value, a canonical address above 4 GiB: its upper half
+ * must reach *exit too (GUEST_RIP is a natural-width field, SDM Vol. 3C, 25.11.2
+ * "VMREAD, VMWRITE, and Encodings of VMCS Fields").
+ */
+#define MSR_LOAD_BAD_ENTRY 2
+
+/* True if the line that starts at s (NULL: none) holds the character digit. */
+static bool names_digit_on_line(const char *s, char digit)
+{
+	for (; s && *s && *s != '\n'; s++)
+		if (*s == digit)
+			return true;
+	return false;
+}
+#define HIGH_GUEST_RIP 0x00007F5A5A5A1000ULL
+
+struct msr_entry {
+	u32 index, reserved;
+	u64 value;
+};
+
+static void check_msr_load_failure(void)
+{
+	char why[256] = "";
+	struct call c = { 0 };
+	struct prereq_vm vm;
+	struct msr_entry *area = page_alloc();
+
+	if (!area) {
+		harness_abort("out of pages before the MSR-loading failure");
+		return;
+	}
+	if (!prereq_vm_new(&vm, lab_caps, &guest_hello)) {
+		page_free(area);
+		return;
+	}
+	area[0] = (struct msr_entry){ MSR_IA32_SYSENTER_CS, 0, rdmsr(MSR_IA32_SYSENTER_CS) };
+	area[1] = (struct msr_entry){ MSR_FS_BASE, 0, 0 };
+	vmcs_write(VM_ENTRY_MSR_LOAD_ADDR, (u64)area);
+	vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, 2);
+	vmcs_write(GUEST_RIP, HIGH_GUEST_RIP);
+	kprintf("VM-entry MSR-load area on purpose: entry 1 IA32_SYSENTER_CS, entry 2 IA32_FS_BASE; "
+		"guest RIP %#lx\n", (u64)HIGH_GUEST_RIP);
+	u32 want_reason = VMX_EXIT_REASON_FAILED_VMENTRY | EXIT_REASON_MSR_LOAD_FAIL;
+
+	bool ok = launch(&c, why, sizeof(why));
+	u64 reason = vmcs_read(VM_EXIT_REASON), rip = vmcs_read(GUEST_RIP);
+	const char *q = strstr(c.said, "qualification");
+	bool ran = ok;
+	if (ok && c.ret == 0)
+		ok = why_not(why, sizeof(why), "vmx_launch() returned 0 (HV_OK) on exit reason %#lx, want "
+			     "-HV_EENTRY: bit 31 of the exit reason, not reason 33 alone, marks a failed "
+			     "VM entry", reason);
+	else if (ok && c.ret != -HV_EENTRY)
+		ok = why_not(why, sizeof(why), "vmx_launch() returned %d (%s), want -7 (HV_EENTRY)",
+			     c.ret, hv_strerror(c.ret));
+	else if (ok && (c.exit.reason != want_reason || c.exit.qualification != MSR_LOAD_BAD_ENTRY))
+		ok = why_not(why, sizeof(why), "*exit is {reason %#x, qualification %#lx}, want {%#x, %u}: "
+			     "for MSR loading, the qualification is the failing entry's number",
+			     c.exit.reason, c.exit.qualification, want_reason, MSR_LOAD_BAD_ENTRY);
+	else if (ok && !strstr(c.said, "EXIT_REASON_MSR_LOAD_FAIL"))
+		ok = why_not(why, sizeof(why), "the failure was not reported by name: "
+			     "\"EXIT_REASON_MSR_LOAD_FAIL\" was not printed");
+	else if (ok && !names_digit_on_line(q, '0' + MSR_LOAD_BAD_ENTRY))
+		ok = why_not(why, sizeof(why), "the report does not give the qualification (%u) after the "
+			     "word \"qualification\"", MSR_LOAD_BAD_ENTRY);
+	check("entry_failure_msr", ok, "%s", why);
+
+	ok = ran && c.exit.guest_rip == rip;
+	if (ran && !ok)
+		why_not(why, sizeof(why), "*exit has guest RIP %#lx, the VMCS says %#lx: GUEST_RIP is "
+			"natural-width, keep all 64 bits", c.exit.guest_rip, rip);
+	check("rip_64", ok, "%s", why);
+	prereq_vm_free(&vm);
+	page_free(area);
+}
+
 void lab5_vmx(struct prereq *p)
 {
 	lab_caps = &p->caps;
 	check_first_exit();
 	for (size_t i = 0; i < ARRAY_SIZE(failures); i++)
 		check_failure(&failures[i]);
+	check_msr_load_failure();
 }

@@ -9,6 +9,7 @@ static u64 pool_base;
 static size_t pool_pages;
 static size_t free_pages;
 static u8 used[POOL_MAX_PAGES / 8];             /* bit i set: page i is allocated */
+static bool dry;                                /* page_alloc() fails (page_set_dry()) */
 
 void page_init(u64 base, u64 end)
 {
@@ -26,6 +27,8 @@ void page_init(u64 base, u64 end)
 
 void *page_alloc(void)
 {
+	if (dry)
+		return NULL;
 	for (size_t i = 0; i < pool_pages; i++) {
 		if (used[i / 8] & (1u << (i % 8)))
 			continue;
@@ -49,6 +52,11 @@ void page_free(void *p)
 		panic("page_free(%p): page is already free", p);
 	used[i / 8] &= (u8)~(1u << (i % 8));
 	free_pages++;
+}
+
+void page_set_dry(bool d)
+{
+	dry = d;
 }
 
 size_t page_free_count(void)
