@@ -217,7 +217,7 @@ void lab7_demo(struct prereq *p)
 {
 	static const struct guest_program *const guests[] = {
 		&guest_hypercall, &guest_cpuid, &guest_io, &guest_msr, &guest_cr, &guest_hlt,
-		&guest_vmx, &guest_breakpoint, &guest_triple_fault, &guest_invd,
+		&guest_vmx, &guest_breakpoint, &guest_triple_fault, &guest_invd, &guest_outs,
 	};
 	static struct hypervisor hv;
 
