@@ -9,9 +9,21 @@
 #include "runtime.h"
 #include "x86.h"
 
+/* MOV to CR0 from RAX: the checks of the shadows do not depend on the register the compiler picks. */
+static void write_cr0_rax(u64 value)
+{
+	__asm__ volatile("mov %0, %%cr0" : : "a"(value) : "memory");
+}
+
+/* MOV to CR4 from RAX. */
+static void write_cr4_rax(u64 value)
+{
+	__asm__ volatile("mov %0, %%cr4" : : "a"(value) : "memory");
+}
+
 static void set_cr4_vmxe(void *p)
 {
-	write_cr4(*(u64 *)p | CR4_VMXE);
+	write_cr4_rax(*(u64 *)p | CR4_VMXE);
 }
 
 /*
@@ -43,7 +55,7 @@ static void set_cr4_vmxe_r10(void *p)
 /* MOV to CR4 setting a bit the processor does not support. */
 static void set_cr4_unsupported(void *p)
 {
-	write_cr4(*(u64 *)p | GUEST_CR4_UNSUPPORTED_BIT);
+	write_cr4_rax(*(u64 *)p | GUEST_CR4_UNSUPPORTED_BIT);
 }
 
 /* Runs fn(arg) under guest_call() and notes its guest_fault_code() as key; true if it faulted. */
@@ -73,7 +85,7 @@ static int cr_main(void)
 	u64 by_rsp = read_cr0();
 	guest_note("cr.rsp", by_rsp);
 
-	write_cr0(cr0 & ~CR0_NE);
+	write_cr0_rax(cr0 & ~CR0_NE);
 	u64 after = read_cr0();
 	guest_note("cr.cr0_after", after);
 	guest_printf("CR0 reads %#lx; after clearing CR0.NE it reads %#lx\n", cr0, after);
