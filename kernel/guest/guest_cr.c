@@ -5,6 +5,8 @@
  * Bochs' default CPU; make test checks it):
  *   guest| CR4 reads 0x20; setting CR4.VMXE raised an exception
  *   guest| CR0 reads 0xe0000031; after clearing CR0.NE it reads 0xe0000011
+ *   guest| CR0.NE cleared from R13: CR0 reads 0xe0000011; set from RSP: 0xe0000031
+ *   guest| toggled CR0.TS and CR4.OSXMMEXCPT 3 times; CR4.VMXE from R10 raised an exception; CR4 bit 31 raised an exception
  */
 #include "runtime.h"
 #include "x86.h"

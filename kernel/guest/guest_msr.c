@@ -4,7 +4,8 @@
  * Transcript of "msr" under the reference hypervisor (`make run`: nonce 00000000,
  * Bochs' default CPU; make test checks it):
  *   guest| IA32_SYSENTER_ESP: wrote 0x7f03e5926140, read back 0x7f03e5926140
- *   guest| IA32_FEATURE_CONTROL reads 0x1
+ *   guest| IA32_FEATURE_CONTROL reads 0x1; writing 0x5 raised vector 13
+ *   guest| IA32_SYSENTER_EIP: wrote 0xffff8000e5926140, then a non-canonical address; reads 0xffff8000e5926140
  *   guest| unknown MSR 0x4000abcd: RDMSR raised vector 13, WRMSR vector 13
  */
 #include "runtime.h"
