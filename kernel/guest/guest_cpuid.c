@@ -11,6 +11,32 @@
 #include "string.h"
 #include "x86.h"
 
+/* Poison for the upper halves of RAX, RBX, RCX, RDX before a CPUID: it clears them all. */
+#define UPPER_POISON 0xC0DE5EED00000000ULL
+
+/* The note keys of the sub-leaf probes: RAX, RBX, RCX, RDX after CPUID, per GUEST_CPUID_SUBLEAVES row. */
+static const char *const subleaf_keys[][4] = {
+	{ "cpuid.sub0.rax", "cpuid.sub0.rbx", "cpuid.sub0.rcx", "cpuid.sub0.rdx" },
+	{ "cpuid.sub1.rax", "cpuid.sub1.rbx", "cpuid.sub1.rcx", "cpuid.sub1.rdx" },
+	{ "cpuid.sub2.rax", "cpuid.sub2.rbx", "cpuid.sub2.rcx", "cpuid.sub2.rdx" },
+	{ "cpuid.sub3.rax", "cpuid.sub3.rbx", "cpuid.sub3.rcx", "cpuid.sub3.rdx" },
+};
+
+/*
+ * CPUID of leaf and sub-leaf with garbage in the upper halves of all four
+ * registers (CPUID reads only EAX and ECX, and writes all four 32-bit halves,
+ * which clears bits 63:32); notes the four 64-bit registers after it.
+ */
+static void subleaf_probe(u32 leaf, u32 sub, const char *const keys[4])
+{
+	u64 a = UPPER_POISON | leaf, b = UPPER_POISON, c = UPPER_POISON | sub, d = UPPER_POISON;
+	__asm__ volatile("cpuid" : "+a"(a), "+b"(b), "+c"(c), "+d"(d));
+	guest_note(keys[0], a);
+	guest_note(keys[1], b);
+	guest_note(keys[2], c);
+	guest_note(keys[3], d);
+}
+
 /* The 12 characters in registers a, b, c (CPUID's way of returning text), NUL-terminated. */
 static void text_of(char out[13], u32 a, u32 b, u32 c)
 {
@@ -42,6 +68,11 @@ static int cpuid_main(void)
 	guest_note("cpuid.0.eax", zero.eax);
 	guest_note("cpuid.0.ebx", zero.ebx);
 	guest_printf("CPUID 0: max leaf %#x, vendor \"%s\"\n", zero.eax, vendor);
+
+	static const u32 subleaves[][2] = GUEST_CPUID_SUBLEAVES;
+	_Static_assert(ARRAY_SIZE(subleaves) == ARRAY_SIZE(subleaf_keys), "a note key per sub-leaf");
+	for (size_t i = 0; i < ARRAY_SIZE(subleaves); i++)
+		subleaf_probe(subleaves[i][0], subleaves[i][1], subleaf_keys[i]);
 	return 0;
 }
 

@@ -26,7 +26,7 @@ static const struct vmx_caps *lab_caps;
 struct run {
 	struct guest_run g;
 	char said[12288];       /* everything printed meanwhile */
-	u64 cr0, cr0_shadow, sysenter_esp;      /* the VMCS after vm_run() */
+	u64 cr0, cr0_shadow, sysenter_esp, sysenter_eip;        /* the VMCS after vm_run() */
 };
 
 /* The runs' space: too big for the kernel stack. */
@@ -55,6 +55,7 @@ static bool run_guest(struct run *r, const struct guest_program *g, u64 limit)
 	r->cr0 = vmcs_read(GUEST_CR0);
 	r->cr0_shadow = vmcs_read(CR0_READ_SHADOW);
 	r->sysenter_esp = vmcs_read(GUEST_SYSENTER_ESP);
+	r->sysenter_eip = vmcs_read(GUEST_SYSENTER_EIP);
 	prereq_vm_free(&vm);
 	return r->g.ran;
 }
@@ -217,6 +218,7 @@ static void check_hypercall(void)
 static void check_cpuid(void)
 {
 	struct run *r = &run_a;
+	static const u32 subleaves[][2] = GUEST_CPUID_SUBLEAVES;
 	struct cpuid_regs one = cpuid(1, 0), zero = cpuid(0, 0);
 	u32 sig[3];
 	memcpy(sig, CPUID_HV_SIGNATURE, sizeof(sig));
@@ -229,8 +231,26 @@ static void check_cpuid(void)
 			  "CPUID 1 ECX (VMX clear, bit 31 set, the rest the processor's)") &&
 		  note_is(r, "cpuid.0.eax", zero.eax, "CPUID 0 EAX (the processor's)") &&
 		  note_is(r, "cpuid.0.ebx", zero.ebx, "CPUID 0 EBX (the processor's)") &&
-		  exits_are(r, EXIT_REASON_CPUID, 3);
+		  exits_are(r, EXIT_REASON_CPUID, 3 + ARRAY_SIZE(subleaves));
 	check("cpuid", ok, "%s", r->g.why);
+
+	static const char *const regs[4] = { "rax", "rbx", "rcx", "rdx" };
+	ok = r->g.ran && r->g.ret == 0;
+	for (size_t i = 0; ok && i < ARRAY_SIZE(subleaves); i++) {
+		struct cpuid_regs c = cpuid(subleaves[i][0], subleaves[i][1]);
+		u64 want[4] = { c.eax, c.ebx, c.ecx, c.edx }, got = 0;
+		for (size_t j = 0; ok && j < 4; j++) {
+			char key[32];
+			ksnprintf(key, sizeof(key), "cpuid.sub%zu.%s", i, regs[j]);
+			ok = note(r, key, &got);
+			if (ok && got != want[j])
+				ok = why_not(r->g.why, sizeof(r->g.why), "CPUID leaf %#x with ECX = %u (a sub-leaf): "
+					     "the guest's %s is %#lx, want %#lx, the processor's answer for that "
+					     "sub-leaf with bits 63:32 clear", subleaves[i][0], subleaves[i][1],
+					     regs[j], got, want[j]);
+		}
+	}
+	check("cpuid_subleaf", ok, "%s", r->g.why);
 }
 
 static void check_rip(void)
@@ -260,6 +280,19 @@ static void check_io(void)
 	     note_is(r, "io.in16", (pattern & ~0xFFFFULL) | 0xFFFF, "RAX after IN AX") &&
 	     note_is(r, "io.in32", 0xFFFFFFFF, "RAX after IN EAX (bits 63:32 cleared)");
 	check("io_in", ok, "%s", r->g.why);
+
+	r = &run_b;
+	ok = run_guest(r, &guest_outs, ENTRY_LIMIT);
+	u64 went_on = 0;
+	if (ok && r->g.ret != -HV_EEXIT)
+		ok = why_not(r->g.why, sizeof(r->g.why), "after OUTSB (string I/O, qualification bit 4), vm_run() "
+			     "returned %d (%s)%s; want -HV_EEXIT: this lab does not emulate INS/OUTS, so they are "
+			     "unhandled exits", r->g.ret, hv_strerror(r->g.ret),
+			     guest_note_get("outs.went_on", &went_on) ? " and the guest went on" : "");
+	else if (ok && !strstr(r->said, "EXIT_REASON_IO_INSTRUCTION"))
+		ok = why_not(r->g.why, sizeof(r->g.why), "OUTSB stopped the VM, but the report does not name "
+			     "EXIT_REASON_IO_INSTRUCTION");
+	check("io_string", ok, "%s", r->g.why);
 }
 
 static void check_msr(void)
@@ -269,12 +302,22 @@ static void check_msr(void)
 	bool ok = run_expect(r, &guest_msr, 0) && note(r, "msr.esp_want", &want) &&
 		  note_is(r, "msr.wr_esp", GUEST_NO_FAULT, "WRMSR IA32_SYSENTER_ESP (0xFF: no exception)") &&
 		  note_is(r, "msr.rd_esp", GUEST_NO_FAULT, "RDMSR IA32_SYSENTER_ESP (0xFF: no exception)") &&
-		  note_is(r, "msr.esp", want, "IA32_SYSENTER_ESP read back");
+		  note_is(r, "msr.esp", want, "IA32_SYSENTER_ESP read back") &&
+		  note_is(r, "msr.esp_rax", (u32)want, "RAX after RDMSR IA32_SYSENTER_ESP (bits 31:0 of the "
+			  "value, bits 63:32 cleared; the guest had put garbage there)") &&
+		  note_is(r, "msr.esp_rdx", want >> 32, "RDX after RDMSR IA32_SYSENTER_ESP (bits 63:32 of the "
+			  "value, bits 63:32 cleared; the guest had put garbage there)");
 	if (ok && r->sysenter_esp != want)
 		ok = why_not(r->g.why, sizeof(r->g.why), "GUEST_SYSENTER_ESP is %#lx, want %#lx: the write must "
 			     "land in the VMCS", r->sysenter_esp, want);
 	ok = ok && note_is(r, "msr.featctl", FEAT_CTL_LOCKED, "IA32_FEATURE_CONTROL (locked, VMX off)");
 	check("msr", ok, "%s", r->g.why);
+
+	ok = r->g.ran && r->g.ret == 0 &&
+	     note_is(r, "msr.wr_featctl", GUEST_FAULT(VEC_GP, 0), "WRMSR to IA32_FEATURE_CONTROL, which is "
+		     "locked (vector | error << 8; 0xFF: no exception)") &&
+	     note_is(r, "msr.wr_featctl_rip", 1, "#GP reported at the WRMSR itself (RIP not advanced)");
+	check("msr_locked", ok, "%s", r->g.why);
 
 	ok = r->g.ran && r->g.ret == 0 &&
 	     note_is(r, "msr.rd_unknown", GUEST_FAULT(VEC_GP, 0), "RDMSR of an unknown MSR (vector | error << 8)") &&
@@ -283,9 +326,16 @@ static void check_msr(void)
 	     note_is(r, "msr.wr_unknown_rip", 1, "#GP reported at the WRMSR itself (RIP not advanced)");
 	check("msr_gp", ok, "%s", r->g.why);
 
-	ok = r->g.ran && r->g.ret == 0 &&
+	ok = r->g.ran && r->g.ret == 0 && note(r, "msr.eip_want", &want) &&
+	     note_is(r, "msr.wr_eip_high", GUEST_NO_FAULT, "WRMSR IA32_SYSENTER_EIP of a canonical address "
+		     "in the upper half, bits 63:47 set (0xFF: no exception)") &&
 	     note_is(r, "msr.wr_noncanonical", GUEST_FAULT(VEC_GP, 0), "WRMSR of a non-canonical IA32_SYSENTER_EIP") &&
-	     note_is(r, "msr.wr_noncanonical_rip", 1, "#GP reported at the WRMSR itself");
+	     note_is(r, "msr.wr_noncanonical_rip", 1, "#GP reported at the WRMSR itself") &&
+	     note_is(r, "msr.eip", want, "IA32_SYSENTER_EIP read back after the upper-half write and the "
+		     "refused non-canonical one");
+	if (ok && r->sysenter_eip != want)
+		ok = why_not(r->g.why, sizeof(r->g.why), "GUEST_SYSENTER_EIP is %#lx, want %#lx: the write must "
+			     "land in the VMCS", r->sysenter_eip, want);
 	check("msr_canonical", ok, "%s", r->g.why);
 }
 
@@ -304,6 +354,39 @@ static void check_cr(void)
 		ok = why_not(r->g.why, sizeof(r->g.why), "GUEST_CR0 %#lx, CR0_READ_SHADOW %#lx: want NE set in "
 			     "GUEST_CR0 and the shadow = the guest's value %#lx", r->cr0, r->cr0_shadow, (u64)(cr0 & ~CR0_NE));
 	check("cr", ok, "%s", r->g.why);
+
+	/*
+	 * Guest "cr" changes a host-owned bit 6 times (VMXE, NE from R13, from RSP and from
+	 * RAX, VMXE from R10, bit 31): with masks that own the pinned bits (check "setup"),
+	 * each of those exits; more exits mean the masks own CR0.TS or CR4.OSXMMEXCPT too.
+	 */
+	const u64 owned_writes = 6;
+	u64 pinned0 = lab_caps->cr0_fixed0 | ~lab_caps->cr0_fixed1;
+	u64 pinned4 = lab_caps->cr4_fixed0 | ~lab_caps->cr4_fixed1;
+	u64 toggles = 0, exits = vmx_exit_stats()->exits[EXIT_REASON_CR_ACCESS];
+	ok = r->g.ran && r->g.ret == 0 && note(r, "cr.toggles", &toggles);
+	if (ok && ((pinned0 & GUEST_CR0_FREE_BIT) || (pinned4 & GUEST_CR4_FREE_BIT)))
+		ok = why_not(r->g.why, sizeof(r->g.why), "not checkable: this CPU pins CR0.TS or CR4.OSXMMEXCPT");
+	else if (ok && exits > owned_writes)
+		ok = why_not(r->g.why, sizeof(r->g.why), "%lu CR-access VM exits, want %lu: writes of CR0.TS and "
+			     "CR4.OSXMMEXCPT (%lu each way), bits VMX does not pin, exited: the guest/host masks "
+			     "own more than the pinned bits", exits, owned_writes, toggles);
+	check("cr_masks", ok, "%s", r->g.why);
+
+	ok = r->g.ran && r->g.ret == 0 && note(r, "cr.cr0", &cr0) &&
+	     note_is(r, "cr.r13", cr0 & ~CR0_NE, "CR0 after MOV to CR0 from R13 (register 13 in the "
+		     "qualification's 4-bit field; RBP held another value)") &&
+	     note_is(r, "cr.rsp", cr0, "CR0 after MOV to CR0 from RSP (register 4: its value is GUEST_RSP)") &&
+	     note_is(r, "cr.r10", GUEST_FAULT(VEC_GP, 0), "MOV to CR4 from R10 setting VMXE (RDX held a "
+		     "valid value; vector | error << 8, 0xFF: no exception)");
+	check("cr_regs", ok, "%s", r->g.why);
+
+	ok = r->g.ran && r->g.ret == 0;
+	if (ok && (lab_caps->cr4_fixed1 & GUEST_CR4_UNSUPPORTED_BIT))
+		ok = why_not(r->g.why, sizeof(r->g.why), "not checkable: this CPU allows CR4 bit 31");
+	ok = ok && note_is(r, "cr.unsupported", GUEST_FAULT(VEC_GP, 0), "MOV to CR4 setting bit 31, which "
+			   "IA32_VMX_CR4_FIXED1 says must be 0 (vector | error << 8; 0xFF: no exception)");
+	check("cr4_fixed1", ok, "%s", r->g.why);
 }
 
 static void check_vmx_ud(void)

@@ -10,6 +10,7 @@ static size_t pool_pages;
 static size_t free_pages;
 static u8 used[POOL_MAX_PAGES / 8];             /* bit i set: page i is allocated */
 static bool dry;                                /* page_alloc() fails (page_set_dry()) */
+static page_free_hook_fn *free_hook;
 
 void page_init(u64 base, u64 end)
 {
@@ -50,6 +51,8 @@ void page_free(void *p)
 		panic("page_free(%p): not a page from page_alloc()", p);
 	if (!(used[i / 8] & (1u << (i % 8))))
 		panic("page_free(%p): page is already free", p);
+	if (free_hook)
+		free_hook(p);
 	used[i / 8] &= (u8)~(1u << (i % 8));
 	free_pages++;
 }
@@ -62,4 +65,9 @@ void page_set_dry(bool d)
 size_t page_free_count(void)
 {
 	return free_pages;
+}
+
+void page_set_free_hook(page_free_hook_fn *hook)
+{
+	free_hook = hook;
 }

@@ -22,4 +22,13 @@ void page_set_dry(bool dry);
 /* How many pages page_alloc() can still hand out (labs check it for leaks). */
 size_t page_free_count(void);
 
+/*
+ * A function page_free() calls with the page, before it returns the page to the
+ * allocator: a test driver watches what is freed, and when (NULL: none).
+ */
+typedef void page_free_hook_fn(void *page);
+
+/* Installs hook (NULL: none) for the next calls of page_free(). */
+void page_set_free_hook(page_free_hook_fn *hook);
+
 #endif
