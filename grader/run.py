@@ -57,6 +57,14 @@ def debug(backend, iso: Path, workdir: Path, s: labs.Scenario, cmd_line: str, el
     return 0
 
 
+def shown(path: Path) -> str:
+    """path relative to the current directory when it lies inside it (as the handouts show it)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lab", type=int)
@@ -111,7 +119,7 @@ def main(argv=None) -> int:
         ended = (f": it stopped early: {aborts[0]}" if aborts else "" if "SUMMARY: " in result.serial
                  else f": {protocol.end_reason(result, result.serial.splitlines())}")
         print(f"hvlabs: the demo of stage {number} ran in {result.seconds:.1f} s{ended}; "
-              f"the run files are in {workdir}")
+              f"the run files are in {shown(workdir)}")
         return 0 if not ended else 1
     scored = protocol.score(number, s, args.nonce, result)
     passed = sum(r.status == Status.PASS for r in scored)
@@ -121,7 +129,7 @@ def main(argv=None) -> int:
         for h in result.hints:
             print(f"hint from the emulator: {h}")
     print(f"hvlabs: lab {number}, scenario {s.name}: {passed}/{len(scored)} checks passed "
-          f"in {result.seconds:.1f} s; the run files are in {workdir}")
+          f"in {result.seconds:.1f} s; the run files are in {shown(workdir)}")
     return 0 if passed == len(scored) else 1
 
 
