@@ -361,7 +361,8 @@ def distribution_commands_work_as_documented():
 @test(cost=60)
 def batch_grades_a_class():
     """grade.py batch: a directory, a tar, a deleted student file, edited kernel and grader
-    files, an empty submission, a hostile zip; then a resume. No emulator is left behind."""
+    files, an empty submission, a hostile zip, a lab split into a helper file (the local grade
+    and the batch grade agree); then a resume. No emulator is left behind."""
     import zipfile
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
@@ -380,10 +381,17 @@ def batch_grades_a_class():
         (d / "tamper/grader/hvlabs").mkdir(parents=True)
         (d / "tamper/grader/hvlabs/labs.py").write_text("LABS = {}\n")
         (d / "empty").mkdir()
+        # lab 1's code moved to a helper file, detect.c left with a comment only
+        shutil.copytree(ROOT / "solutions", d / "multi" / "labs")
+        lab1 = d / "multi/labs" / labs.get(1).dir
+        (lab1 / "helper.c").write_text((lab1 / "detect.c").read_text())
+        (lab1 / "detect.c").write_text("/* everything is in helper.c */\n")
+        local = grading.grade_lab(1, emu="bochs", labs_dir=str(d / "multi/labs"),
+                                  build_dir=d / "multi-build")
         with zipfile.ZipFile(d / "evil.zip", "w") as z:
             z.writestr("labs/01-detect/detect.c", "x")
             z.writestr("../outside", "boom")
-        names = ("ref", "skel.tar.gz", "hack", "tamper", "empty", "evil.zip")
+        names = ("ref", "skel.tar.gz", "hack", "tamper", "empty", "evil.zip", "multi")
         temps_before = set(Path(tempfile.gettempdir()).glob("hvlabs-batch-*"))
         cmd = [sys.executable, str(GRADER / "grade.py"), "batch", *(str(d / s) for s in names),
                "--labs", "1", "--jobs", "2", "--emu", "bochs", "--out", str(d / "out"),
@@ -396,6 +404,9 @@ def batch_grades_a_class():
                rows["empty"][0] == "0", f"unexpected grades: {rows}")
         expect("unsafe path" in rows["evil"][-1] and not (d.parent / "outside").exists(),
                f"the hostile archive: {rows['evil']}")
+        full = str(labs.get(1).max_points)
+        expect(local.earned == labs.get(1).max_points and rows["multi"][:3] == [full] * 3,
+               f"a lab split into a helper file: locally {local.earned}, in batch {rows['multi'][:3]}")
         hack = (d / "out/hack/report.txt").read_text()
         expect("kernel/main.c" in hack and "labs/01-detect/detect.c" in hack, hack[:400])
         tamper = (d / "out/tamper/report.txt").read_text()
@@ -408,7 +419,8 @@ def batch_grades_a_class():
         expect(not left.strip(), f"emulators left running: {left}")
         leftover = set(Path(tempfile.gettempdir()).glob("hvlabs-batch-*")) - temps_before
         expect(not leftover, f"temporary directories left behind: {leftover}")
-    return f"{len(names)} submissions graded, tampering ignored, hostile archive refused, resume skips all"
+    return (f"{len(names)} submissions graded, tampering ignored, hostile archive refused, helper "
+            "file graded alike, resume skips all")
 
 
 @test(cost=40)
