@@ -23,7 +23,7 @@ import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hvlabs import batch, grading, labs, submission  # noqa: E402
+from hvlabs import batch, grading, labs, report, submission  # noqa: E402
 from hvlabs.errors import UsageError, main_exit  # noqa: E402
 from hvlabs.paths import ROOT  # noqa: E402
 from hvlabs.states import Status  # noqa: E402
@@ -123,7 +123,7 @@ def main(argv=None) -> int:
     root = Path(os.environ.get("AUTOGRADER_ROOT", "/autograder"))
     result = run(parse_labs(args.labs), root)
     (root / "results").mkdir(parents=True, exist_ok=True)
-    (root / "results" / "results.json").write_text(json.dumps(result, indent=2) + "\n")
+    (root / "results" / "results.json").write_text(json.dumps(report.clean(result), indent=2) + "\n")
     print(f"gradescope: {result['score']} points, results in {root / 'results' / 'results.json'}")
     return 0
 

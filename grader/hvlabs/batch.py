@@ -71,8 +71,8 @@ def grade_one(src: Path, labs_: list, out: Path, emu: str, prior_sol: bool,
     result["score"] = sum(l["score"] for l in result["labs"].values())
     dest = out / name
     dest.mkdir(parents=True, exist_ok=True)
-    (dest / "report.txt").write_text("\n".join(text) + "\n")
-    (dest / "result.json").write_text(json.dumps(result, indent=2) + "\n")   # last: marks it done
+    (dest / "report.txt").write_text(report.clean_text("\n".join(text)) + "\n")
+    (dest / "result.json").write_text(json.dumps(report.clean(result), indent=2) + "\n")   # last: marks it done
     return result
 
 

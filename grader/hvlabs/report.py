@@ -2,6 +2,7 @@
 Classroom payloads for machines."""
 import base64
 import json
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,6 +32,44 @@ class LabReport:
     @property
     def skipped(self) -> int:
         return sum(r.points for r in self.results if r.status == Status.SKIP)
+
+
+# ANSI (ECMA-48) escape sequences: CSI (ESC [ parameters final), OSC (ESC ] text,
+# ended by BEL or ESC \\), and the others (ESC, intermediate bytes, one final byte).
+ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[ -/]*[0-~])")
+# What no report may hold: C0 controls but tab and newline, DEL, C1 controls, lone
+# surrogates, and the two non-characters XML 1.0 forbids.
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _escape(m) -> str:
+    c = ord(m.group(0))
+    if 0xd800 <= c <= 0xdfff or c > 0xff:
+        return "\ufffd"
+    return f"\\x{c:02x}"
+
+
+def clean_text(text: str) -> str:
+    """text that came from a student's kernel (serial lines, reasons, notes, compiler
+    output), made safe for every report: ANSI escapes removed, CR LF made LF, every
+    other control character but tab and newline written as a visible \\xNN, lone
+    surrogates and XML's non-characters replaced by U+FFFD. Text without such
+    characters is returned unchanged, so clean reports stay byte-identical."""
+    if not UNSAFE.search(text):
+        return text
+    text = ANSI.sub("", text).replace("\r\n", "\n")
+    return UNSAFE.sub(_escape, text)
+
+
+def clean(value):
+    """value with clean_text applied to every string in it (dicts, lists, tuples)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean(k): clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    return value
 
 
 SHARED_REASONS = ("not reported:", "not checked:", "the stage did not build")
@@ -77,11 +116,11 @@ def console(report: LabReport) -> str:
         out += note.splitlines()
     skipped = f" ({report.skipped} points skipped: not gradeable on this emulator)" if report.skipped else ""
     out.append(f"Score: {report.earned}/{report.possible}{skipped}")
-    return "\n".join(out)
+    return clean_text("\n".join(out))
 
 
 def to_json(reports: list) -> dict:
-    return {
+    return clean({
         "score": sum(r.earned for r in reports),
         "max_score": sum(r.possible for r in reports),
         "labs": [{
@@ -90,7 +129,7 @@ def to_json(reports: list) -> dict:
             "build_errors": r.build_errors, "notes": r.notes,
             "checks": [asdict(c) for c in r.results],
         } for r in reports],
-    }
+    })
 
 
 def write_json(reports: list, path: Path) -> None:
@@ -108,9 +147,10 @@ def write_junit(reports: list, path: Path) -> None:
             case = ET.SubElement(suite, "testcase", classname=f"lab{r.lab}.{c.scenario}",
                                  name=c.id, time=f"{c.seconds:.2f}")
             if c.status == Status.FAIL:
-                ET.SubElement(case, "failure", message=c.why or c.what).text = "\n".join(r.notes)
+                ET.SubElement(case, "failure", message=clean_text(c.why or c.what)).text = \
+                    clean_text("\n".join(r.notes))
             elif c.status == Status.SKIP:
-                ET.SubElement(case, "skipped", message=c.why)
+                ET.SubElement(case, "skipped", message=clean_text(c.why))
     ET.ElementTree(suites).write(path, encoding="unicode", xml_declaration=True)
 
 
@@ -125,8 +165,8 @@ def to_classroom(reports: list) -> dict:
         "line_no": 0, "filename": "", "test_code": "", "execution_time": f"{c.seconds:.1f}s",
     } for r in reports for c in r.results]
     earned, possible = sum(r.earned for r in reports), sum(r.possible for r in reports)
-    return {"version": 1, "status": "pass" if earned == possible else "fail",
-            "max_score": possible, "tests": tests}
+    return clean({"version": 1, "status": "pass" if earned == possible else "fail",
+                  "max_score": possible, "tests": tests})
 
 
 def append_classroom_output(reports: list, path: Path) -> None:
