@@ -136,22 +136,60 @@ def write_json(reports: list, path: Path) -> None:
     path.write_text(json.dumps(to_json(reports), indent=2) + "\n")
 
 
+def notes_of(report: LabReport, scenario: str) -> list:
+    """The notes of one scenario's run (grading.note_for writes "  -- <scenario>: ..." headings)."""
+    return [n for n in report.notes if n.lstrip().startswith(f"-- {scenario}:")]
+
+
+def by_scenario(report: LabReport) -> dict:
+    """{scenario: [its CheckResults]}, in the report's order."""
+    out = {}
+    for c in report.results:
+        out.setdefault(c.scenario, []).append(c)
+    return out
+
+
 def write_junit(reports: list, path: Path) -> None:
-    suites = ET.Element("testsuites")
+    """JUnit XML, valid by the Jenkins xunit plugin's JUnit schema (junit-10.xsd): one
+    <testsuite> per lab and scenario (one boot: its time is the suite's; a check has no
+    time of its own), one <testcase> per check. A failure's text is the notes of its
+    own scenario, or the compiler's output when the stage did not build; the points
+    are <properties>. Text from the kernel goes through clean_text()."""
+    suites = ET.Element("testsuites", name="hvlabs")
+    totals = {"tests": 0, "failures": 0, "errors": 0, "time": 0.0}
     for r in reports:
-        suite = ET.SubElement(suites, "testsuite", name=f"lab{r.lab}-{r.name}",
-                              tests=str(len(r.results)),
-                              failures=str(sum(c.status == Status.FAIL for c in r.results)),
-                              skipped=str(sum(c.status == Status.SKIP for c in r.results)))
-        for c in r.results:
-            case = ET.SubElement(suite, "testcase", classname=f"lab{r.lab}.{c.scenario}",
-                                 name=c.id, time=f"{c.seconds:.2f}")
-            if c.status == Status.FAIL:
-                ET.SubElement(case, "failure", message=clean_text(c.why or c.what)).text = \
-                    clean_text("\n".join(r.notes))
-            elif c.status == Status.SKIP:
-                ET.SubElement(case, "skipped", message=clean_text(c.why))
-    ET.ElementTree(suites).write(path, encoding="unicode", xml_declaration=True)
+        for scenario, checks in by_scenario(r).items():
+            seconds = max(c.seconds for c in checks)
+            failures = sum(c.status == Status.FAIL for c in checks)
+            suite = ET.SubElement(suites, "testsuite", name=f"lab{r.lab}-{r.name}.{scenario}",
+                                  tests=str(len(checks)), failures=str(failures), errors="0",
+                                  skipped=str(sum(c.status == Status.SKIP for c in checks)),
+                                  time=f"{seconds:.3f}")
+            props = ET.SubElement(suite, "properties")
+            for name, value in (("lab", r.lab), ("scenario", scenario), ("backend", r.backend),
+                                ("source", r.source),
+                                ("points", sum(c.earned for c in checks)),
+                                ("max_points", sum(c.points for c in checks))):
+                ET.SubElement(props, "property", name=name, value=clean_text(str(value)))
+            for c in checks:
+                ET.SubElement(props, "property", name=f"{c.id}.points", value=f"{c.earned}/{c.points}")
+            if r.build_ok:
+                detail = "\n".join(notes_of(r, scenario))
+            else:
+                detail = "\n".join(["The stage did not build. The compiler said:", *r.build_errors])
+            for c in checks:
+                case = ET.SubElement(suite, "testcase", classname=f"lab{r.lab}.{scenario}", name=c.id)
+                if c.status == Status.FAIL:
+                    ET.SubElement(case, "failure", type="build" if not r.build_ok else "check",
+                                  message=clean_text(c.why or c.what)).text = clean_text(detail)
+                elif c.status == Status.SKIP:
+                    ET.SubElement(case, "skipped", message=clean_text(c.why))
+            totals["tests"] += len(checks)
+            totals["failures"] += failures
+            totals["time"] += seconds
+    for k, v in totals.items():
+        suites.set(k, f"{v:.3f}" if k == "time" else str(v))
+    ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
 
 
 def to_classroom(reports: list) -> dict:

@@ -93,5 +93,153 @@ class SanitizedEverywhereTest(unittest.TestCase):
             self.assertEqual(unsafe_chars(path.read_text()), set())
 
 
+def build_failure_report() -> report.LabReport:
+    r = report.LabReport(2, "enable", "labs/", "bochs", build_ok=False,
+                         build_errors=["enable.c:3:1: error: expected ';' before '}' token"])
+    r.results = [CheckResult(s, c, c, 1, 0, Status.FAIL, "the stage did not build")
+                 for s, c in (("vmx", "x"), ("vmx", "y"), ("novmx", "z"))]
+    return r
+
+
+def junit(reports) -> ET.Element:
+    import tempfile
+    from pathlib import Path
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "junit.xml"
+        report.write_junit(reports, path)
+        return ET.parse(path).getroot()
+
+
+class JUnitTest(unittest.TestCase):
+    """write_junit() against the attributes the Jenkins xunit plugin's JUnit schema
+    (junit-10.xsd) requires, and what each consumer needs to find in it."""
+    REQUIRED = {"name", "tests", "failures", "errors"}
+    TIME = re.compile(r"^[0-9]+(\.[0-9]*)?$")
+
+    def test_required_attributes(self):
+        root = junit([hostile_report(), build_failure_report()])
+        self.assertEqual(root.tag, "testsuites")
+        suites = root.findall("testsuite")
+        self.assertEqual(len(suites), 4)            # one per lab and scenario
+        for s in suites:
+            self.assertLessEqual(self.REQUIRED | {"skipped", "time"}, set(s.attrib), s.attrib)
+            self.assertRegex(s.get("time"), self.TIME)
+            for k in ("tests", "failures", "errors", "skipped"):
+                self.assertRegex(s.get(k), r"^[0-9]+$")
+            cases = s.findall("testcase")
+            self.assertEqual(int(s.get("tests")), len(cases))
+            self.assertEqual(int(s.get("failures")), sum(c.find("failure") is not None for c in cases))
+            self.assertEqual(int(s.get("skipped")), sum(c.find("skipped") is not None for c in cases))
+            for c in cases:
+                self.assertIn("name", c.attrib)
+                self.assertIsNone(c.get("time"), "a check has no boot time of its own")
+            for p in s.iter("property"):
+                self.assertEqual(set(p.attrib), {"name", "value"})
+        self.assertEqual(int(root.get("tests")), 6)
+
+    def test_suite_time_is_the_boot_time_once(self):
+        root = junit([hostile_report()])
+        times = {s.get("name"): float(s.get("time")) for s in root.findall("testsuite")}
+        self.assertEqual(times, {"lab1-detect.vmx": 1.5, "lab1-detect.novmx": 0.5})
+        self.assertEqual(float(root.get("time")), 2.0)
+
+    def test_points_are_properties(self):
+        root = junit([hostile_report()])
+        props = {s.get("name"): {p.get("name"): p.get("value") for p in s.iter("property")}
+                 for s in root.findall("testsuite")}
+        self.assertEqual((props["lab1-detect.vmx"]["points"], props["lab1-detect.vmx"]["max_points"]),
+                         ("2", "5"))
+        self.assertEqual(props["lab1-detect.vmx"]["b.points"], "0/3")
+        self.assertEqual(props["lab1-detect.novmx"]["max_points"], "1")
+
+    def test_notes_of_the_checks_own_scenario_only(self):
+        root = junit([hostile_report()])
+        text = {c.get("name"): c.find("failure").text for c in root.iter("testcase")
+                if c.find("failure") is not None}
+        self.assertIn("-- vmx:", text["b"])
+        self.assertNotIn("-- novmx:", text["b"])
+        self.assertIn("-- novmx:", text["c"])
+        self.assertNotIn("-- vmx:", text["c"])
+
+    def test_build_failure_carries_the_compiler_output(self):
+        root = junit([build_failure_report()])
+        for f in root.iter("failure"):
+            self.assertIn("expected ';' before '}' token", f.text)
+            self.assertEqual(f.get("type"), "build")
+
+
+def junitparser_python():
+    """An interpreter that has junitparser (Debian's python3-junitparser installs it for
+    /usr/bin/python3), or None."""
+    import shutil
+    import subprocess
+    import sys
+    for exe in dict.fromkeys([sys.executable, "/usr/bin/python3", shutil.which("python3")]):
+        if exe and subprocess.run([exe, "-c", "import junitparser"], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL).returncode == 0:
+            return exe
+    return None
+
+
+class JUnitConsumersTest(unittest.TestCase):
+    """The JUnit file read by real consumers, where they are installed (CI installs them:
+    grader/deps.sh's maintainers' packages)."""
+
+    def write(self, d):
+        from pathlib import Path
+        path = Path(d) / "junit.xml"
+        report.write_junit([hostile_report(), build_failure_report()], path)
+        return path
+
+    def test_xmllint(self):
+        import os
+        import shutil
+        import subprocess
+        import tempfile
+        if not shutil.which("xmllint"):
+            self.skipTest("xmllint is not installed (Debian: libxml2-utils)")
+        with tempfile.TemporaryDirectory() as d:
+            path = self.write(d)
+            p = subprocess.run(["xmllint", "--noout", str(path)], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+            self.assertEqual(p.returncode, 0, p.stdout)
+            xsd = os.environ.get("HVLABS_JUNIT_XSD")   # e.g. the xunit plugin's junit-10.xsd
+            if xsd:
+                p = subprocess.run(["xmllint", "--noout", "--schema", xsd, str(path)],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                self.assertEqual(p.returncode, 0, p.stdout)
+
+    def test_junitparser(self):
+        import subprocess
+        import tempfile
+        exe = junitparser_python()
+        if not exe:
+            self.skipTest("junitparser is not installed (Debian: python3-junitparser)")
+        script = ("import json, sys\n"
+                  "from junitparser import JUnitXml, Failure, Skipped\n"
+                  "xml = JUnitXml.fromfile(sys.argv[1])\n"
+                  "out = []\n"
+                  "for s in xml:\n"
+                  "    cases = list(s)\n"
+                  "    out.append([s.name, s.tests, s.failures, s.errors, s.skipped, s.time,\n"
+                  "                sum(any(isinstance(r, Failure) for r in c.result) for c in cases),\n"
+                  "                {p.name: p.value for p in s.properties()}])\n"
+                  "print(json.dumps(out))\n")
+        with tempfile.TemporaryDirectory() as d:
+            path = self.write(d)
+            p = subprocess.run([exe, "-c", script, str(path)], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+            self.assertEqual(p.returncode, 0, p.stdout)
+            suites = json.loads(p.stdout)
+        self.assertEqual([s[0] for s in suites], ["lab1-detect.vmx", "lab1-detect.novmx",
+                                                  "lab2-enable.vmx", "lab2-enable.novmx"])
+        for name, tests, failures, errors, skipped, time, failed, props in suites:
+            self.assertEqual(failures, failed, name)
+            self.assertEqual(errors, 0)
+            self.assertIsInstance(time, float)
+            self.assertIn("max_points", props)
+        self.assertEqual(suites[0][1:6], [2, 1, 0, 0, 1.5])
+
+
 if __name__ == "__main__":
     unittest.main()
