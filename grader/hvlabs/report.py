@@ -119,15 +119,24 @@ def console(report: LabReport) -> str:
     return clean_text("\n".join(out))
 
 
+SCHEMA = "hvlabs-grade/1"          # --json of grading: CONTRIBUTING.md, "Grades as JSON"
+BATCH_SCHEMA = "hvlabs-batch/1"    # grade.py batch --json: one hvlabs-grade/1 per submission
+CHECK_FIELDS = ("scenario", "id", "what", "points", "earned", "status", "why", "seconds")
+
+
 def to_json(reports: list) -> dict:
+    """The documented JSON of a grade (schema hvlabs-grade/1): no internal fields, no
+    machine paths, kernel text cleaned."""
     return clean({
+        "schema": SCHEMA,
         "score": sum(r.earned for r in reports),
         "max_score": sum(r.possible for r in reports),
         "labs": [{
             "lab": r.lab, "name": r.name, "source": r.source, "backend": r.backend,
-            "score": r.earned, "max_score": r.possible, "build_ok": r.build_ok,
-            "build_errors": r.build_errors, "notes": r.notes,
-            "checks": [asdict(c) for c in r.results],
+            "score": r.earned, "max_score": r.possible, "skipped_points": r.skipped,
+            "build_ok": r.build_ok, "build_errors": list(r.build_errors), "notes": list(r.notes),
+            "checks": [{k: (str(v) if k == "status" else round(v, 3) if k == "seconds" else v)
+                        for k, v in asdict(c).items() if k in CHECK_FIELDS} for c in r.results],
         } for r in reports],
     })
 

@@ -241,5 +241,118 @@ class JUnitConsumersTest(unittest.TestCase):
         self.assertEqual(suites[0][1:6], [2, 1, 0, 0, 1.5])
 
 
+def documented_schema() -> dict:
+    """The tables of CONTRIBUTING.md's "Grades as JSON" section: {table: {key: type}}."""
+    from hvlabs.paths import ROOT
+    text = (ROOT / "CONTRIBUTING.md").read_text()
+    section = text.split("## Grades as JSON", 1)[1].split("\n## ", 1)[0]
+    tables, current = {}, None
+    for line in section.splitlines():
+        m = re.match(r"^(`?[a-z0-9/-]+`?)(?: \(.*\))?:$", line)
+        if m:
+            current = tables.setdefault(m.group(1).strip("`"), {})
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if current is None or len(cells) != 3 or cells[0] in ("key", "---"):
+            continue
+        keys = [k.strip().strip("`") for k in cells[0].split(",")]
+        types = [t.strip() for t in cells[1].split(",")]
+        for i, k in enumerate(keys):
+            current[k] = types[i] if len(types) == len(keys) else cells[1]
+    return tables
+
+
+class JsonSchemaTest(unittest.TestCase):
+    """--json against its documented schema (CONTRIBUTING.md, "Grades as JSON")."""
+
+    def setUp(self):
+        self.schema = documented_schema()
+
+    def check(self, value, kind, where="$"):
+        simple = {"string": str, "bool": bool}
+        if kind.endswith(" or null"):
+            if value is not None:
+                self.check(value, kind[:-len(" or null")], where)
+        elif kind.startswith("list of "):
+            self.assertIsInstance(value, list, where)
+            for i, v in enumerate(value):
+                self.check(v, kind[len("list of "):], f"{where}[{i}]")
+        elif kind in ("int", "number"):
+            self.assertNotIsInstance(value, bool, where)
+            self.assertIsInstance(value, int if kind == "int" else (int, float), where)
+        elif kind in simple:
+            self.assertIsInstance(value, simple[kind], where)
+        else:
+            table = self.schema[kind.strip("`")]
+            self.assertIsInstance(value, dict, where)
+            self.assertEqual(set(value), set(table), f"{where}: the keys differ from the documented ones")
+            for k, t in table.items():
+                self.check(value[k], t, f"{where}.{k}")
+
+    def assert_no_machine_path(self, doc):
+        import tempfile
+        from hvlabs.paths import ROOT
+        text = json.dumps(doc)
+        for path in (str(ROOT), tempfile.gettempdir() + "/"):
+            self.assertNotIn(path, text)
+
+    def test_the_section_documents_every_table(self):
+        self.assertLessEqual({"hvlabs-grade/1", "lab", "check", "hvlabs-batch/1", "entry"}, set(self.schema))
+        self.assertEqual(self.schema["check"]["status"], "string")
+
+    def test_grade(self):
+        doc = report.to_json([hostile_report(), build_failure_report()])
+        self.assertEqual(doc["schema"], report.SCHEMA)
+        self.check(json.loads(json.dumps(doc)), "hvlabs-grade/1")
+        self.assertEqual((doc["score"], doc["max_score"]), (2, 9))
+        self.assertEqual({c["status"] for l in doc["labs"] for c in l["checks"]}, {"PASS", "FAIL"})
+        self.assert_no_machine_path(doc)
+
+    def test_batch_wraps_the_grade(self):
+        import tempfile
+        from pathlib import Path
+        from unittest import mock
+        from hvlabs import batch, grading, labs
+
+        def fake_grade(n, **kw):
+            r = report.LabReport(n, labs.get(n).name, kw.get("source", ""), "bochs")
+            r.results = [CheckResult("vmx", "a", "check a", 2, 2, Status.PASS, "", 1.0)]
+            return r
+        with tempfile.TemporaryDirectory() as d, \
+                mock.patch.object(batch, "build_cache"), mock.patch.object(grading, "grade_lab", fake_grade):
+            d = Path(d)
+            (d / "alice/labs/01-detect").mkdir(parents=True)
+            (d / "alice/labs/01-detect/detect.c").write_text("int x;\n")
+            (d / "bob.zip").write_text("not an archive")
+            batch.run([d / "alice", d / "bob.zip"], [1, 2], d / "out", 1, quiet=True,
+                      json_path=d / "grades.json", csv_path=d / "grades.csv")
+            doc = json.loads((d / "grades.json").read_text())
+            entry = json.loads((d / "out/alice/result.json").read_text())
+            csv_rows = (d / "grades.csv").read_text().splitlines()
+        self.assertEqual(doc["schema"], report.BATCH_SCHEMA)
+        self.check(doc, "hvlabs-batch/1")
+        self.check(entry, "entry")
+        alice, bob = doc["submissions"]
+        self.assertEqual(alice, entry)
+        self.assertEqual((alice["grade"]["schema"], alice["grade"]["score"]), (report.SCHEMA, 4))
+        self.assertTrue(bob["error"] and bob["grade"] is None)
+        self.assertEqual(csv_rows[1], f"alice,2,2,4,{labs.get(1).max_points + labs.get(2).max_points},")
+        self.assert_no_machine_path(doc)
+
+    def test_compiler_output_names_no_machine_path(self):
+        import tempfile
+        from pathlib import Path
+        from hvlabs import grading
+        from hvlabs.paths import ROOT
+        work = Path(tempfile.gettempdir()) / "hvlabs-x"
+        lines = grading.relative_paths(
+            [f"{work}/labs/01-detect/detect.c:3:1: error: boom",
+             f"ld: {work}/build/stage1-labs/obj/kernel/main.o: undefined reference",
+             f"{ROOT}/kernel/main.c:1: error: x"], str(work / "labs"), work / "build")
+        self.assertEqual(lines, ["labs/01-detect/detect.c:3:1: error: boom",
+                                 "ld: build/stage1-labs/obj/kernel/main.o: undefined reference",
+                                 "kernel/main.c:1: error: x"])
+
+
 if __name__ == "__main__":
     unittest.main()
