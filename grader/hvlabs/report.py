@@ -201,23 +201,68 @@ def write_junit(reports: list, path: Path) -> None:
     ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
 
 
+CLASSROOM_VERSION = 1
+
+
+def _point_tests(name: str, points: int, passed: bool, message: str, seconds: float = 0.0) -> list:
+    """One Classroom test per point of a check, each worth 1. The reporter's log computes
+    a runner's points as passed tests / all tests x max_score and its recorded total as
+    the sum of the tests' scores; with every test worth one point the two are equal.
+    A failed check's first test has status "error", the one status whose message the
+    reporter prints; its other points are plain "fail"s with the same message."""
+    tests = []
+    for k in range(1, points + 1):
+        status = "pass" if passed else ("error" if k == 1 else "fail")
+        tests.append({
+            "name": name + (f" [point {k}/{points}]" if points > 1 else ""),
+            "status": status, "score": 1 if passed else 0, "message": "" if passed else message,
+            "line_no": 0, "filename": "", "test_code": "",
+            "execution_time": f"{seconds:.1f}s",
+        })
+    return tests
+
+
 def to_classroom(reports: list) -> dict:
     """The result a GitHub Classroom grading runner hands to autograding-grading-reporter:
-    status, max_score and one test per check with its own score (partial credit)."""
-    tests = [{
-        "name": f"lab{r.lab}/{c.scenario}/{c.id}: {c.what}",
-        "status": "pass" if c.status == Status.PASS else "fail",
-        "score": c.earned,
-        "message": c.why or ("the stage did not build" if not r.build_ok else ""),
-        "line_no": 0, "filename": "", "test_code": "", "execution_time": f"{c.seconds:.1f}s",
-    } for r in reports for c in r.results]
+    status, max_score and one test per point (see _point_tests), named after its check.
+    A check worth no points (a protocol problem) has no test: it would change the
+    reporter's passed/all ratio; the console report lists it."""
+    tests = []
+    for r in reports:
+        for c in r.results:
+            why = c.why or ("the stage did not build" if not r.build_ok else "")
+            if not r.build_ok and r.build_errors:
+                why += ": " + r.build_errors[0]
+            tests += _point_tests(f"lab{r.lab}/{c.scenario}/{c.id}: {c.what}", c.points,
+                                  c.status == Status.PASS, why, c.seconds)
     earned, possible = sum(r.earned for r in reports), sum(r.possible for r in reports)
-    return clean({"version": 1, "status": "pass" if earned == possible else "fail",
+    return clean({"version": CLASSROOM_VERSION, "status": "pass" if earned == possible else "fail",
                   "max_score": possible, "tests": tests})
 
 
-def append_classroom_output(reports: list, path: Path) -> None:
-    """Appends `result=<base64 JSON>` to path: a GitHub Actions step's $GITHUB_OUTPUT."""
-    payload = base64.b64encode(json.dumps(to_classroom(reports)).encode()).decode()
+def classroom_error(numbers: list, reason: str) -> dict:
+    """The result of a runner whose grading could not run at all (no emulator, a crash):
+    status "error", the labs' points as max_score and one failed test per point, the
+    first saying why, so that the reporter still parses it and shows the reason."""
+    from . import labs                                    # the table may be what failed
+    try:
+        points = sum(labs.get(n).max_points for n in numbers)
+    except Exception:
+        points = 0
+    name = "grading lab " + ", ".join(map(str, numbers)) + " could not run"
+    tests = _point_tests(name, max(points, 1), False, reason)
+    for t in tests[1:]:
+        t["message"] = ""                                 # the reason once, in the first
+    return clean({"version": CLASSROOM_VERSION, "status": "error", "max_score": points, "tests": tests})
+
+
+def encode_classroom(payload: dict) -> str:
+    """The line a grading step appends to $GITHUB_OUTPUT: result=<base64 JSON>."""
+    return "result=" + base64.b64encode(json.dumps(payload).encode()).decode()
+
+
+def append_classroom_output(reports: list, path: Path, payload: dict = None) -> None:
+    """Appends `result=<base64 JSON>` to path, a GitHub Actions step's $GITHUB_OUTPUT:
+    the reports' result, or payload (classroom_error's) if given."""
     with open(path, "a") as f:
-        f.write(f"result={payload}\n")
+        f.write(encode_classroom(payload or to_classroom(reports)) + "\n")
