@@ -209,13 +209,15 @@ def _point_tests(name: str, points: int, passed: bool, message: str, seconds: fl
     a runner's points as passed tests / all tests x max_score and its recorded total as
     the sum of the tests' scores; with every test worth one point the two are equal.
     A failed check's first test has status "error", the one status whose message the
-    reporter prints; its other points are plain "fail"s with the same message."""
+    reporter prints (in place of the test's name, so the message starts with the name);
+    its other points are plain "fail"s with the same message."""
     tests = []
     for k in range(1, points + 1):
         status = "pass" if passed else ("error" if k == 1 else "fail")
         tests.append({
             "name": name + (f" [point {k}/{points}]" if points > 1 else ""),
-            "status": status, "score": 1 if passed else 0, "message": "" if passed else message,
+            "status": status, "score": 1 if passed else 0,
+            "message": "" if passed else f"{name}: {message}" if message else name,
             "line_no": 0, "filename": "", "test_code": "",
             "execution_time": f"{seconds:.1f}s",
         })
