@@ -104,7 +104,7 @@ def batch_throughput(count: int) -> None:
         results = batch.run(subs, list(labs.STUDENT_LABS), Path(d) / "out", jobs, emu="bochs",
                             quiet=True)
         took = time.monotonic() - start
-    full = sum(r["score"] == sum(labs.get(n).max_points for n in labs.STUDENT_LABS) for r in results)
+    full = sum(batch.score(r) == sum(labs.get(n).max_points for n in labs.STUDENT_LABS) for r in results)
     gradings = count * len(labs.STUDENT_LABS)
     print(f"  batch: {count} submissions x {len(labs.STUDENT_LABS)} labs, {jobs} jobs: "
           f"{gradings / took * 60:5.1f} lab-gradings per minute ({took:.0f} s; {full}/{count} full marks)")

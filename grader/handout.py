@@ -12,6 +12,7 @@ grader/hvlabs/classroom.py), so it can serve as an assignment's template reposit
 
     handout.py DEST        DEST must not exist yet
 """
+import os
 import shutil
 import subprocess
 import sys
@@ -50,7 +51,10 @@ def export(dest: Path) -> list:
     shutil.copy2(ROOT / STUDENT_README, dest / "README.md")
     files.append("README.md")
     (dest / classroom.PATH).parent.mkdir(parents=True, exist_ok=True)
-    (dest / classroom.PATH).write_text(classroom.workflow())
+    # The course's grader the workflow checks out: HVLABS_COURSE_REPO=owner/name and
+    # HVLABS_COURSE_REF=tag-or-commit (make handout passes them on), else left to fill in.
+    (dest / classroom.PATH).write_text(classroom.workflow(os.environ.get(classroom.COURSE_REPO_ENV, ""),
+                                                          os.environ.get(classroom.COURSE_REF_ENV, "")))
     files.append(classroom.PATH)
     leaks = [f for f in files if f.endswith((".c", ".h", ".asm"))
              and "BEGIN SOLUTION" in (dest / f).read_text(errors="replace")]

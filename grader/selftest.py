@@ -42,7 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hvlabs.paths import BUILD, GRADER, ROOT  # noqa: E402
 sys.path.insert(0, str(GRADER / "tests"))
-from hvlabs import boot, classroom, emulators, grading, labs, protocol, stage  # noqa: E402
+from hvlabs import boot, classroom, emulators, grading, labs, protocol, report, stage  # noqa: E402
 from hvlabs.errors import UsageError, main_exit  # noqa: E402
 from hvlabs.states import Status  # noqa: E402
 import mutants  # noqa: E402
@@ -286,20 +286,32 @@ def handout_grades_the_skeleton():
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         expect(t.returncode == 2 and "for the course's maintainers" in t.stdout,
                "make test in the export: " + t.stdout[-500:])
-        # The GitHub Classroom workflow: lab 1's step, run as GitHub Actions would.
+        # The GitHub Classroom workflow: lab 1's step, run as GitHub Actions would, in a
+        # workspace with the course's grader (course/) and the student's repository
+        # (submission/), whose own grader is edited to give full marks: it changes nothing.
         flow = (dest / classroom.PATH).read_text()
         expect(all(f"LAB{n}_RESULTS" in flow for n in labs.STUDENT_LABS) and
                "runners: " + ",".join(f"lab{n}" for n in labs.STUDENT_LABS) in flow, flow)
+        ws = Path(d) / "workspace"
+        shutil.copytree(dest, ws / "course", symlinks=True)
+        shutil.copytree(dest, ws / "submission", symlinks=True, ignore=shutil.ignore_patterns("build"))
+        full = report.encode_classroom({"version": 1, "status": "pass", "max_score": 16, "tests": [
+            {"name": "hacked", "status": "pass", "score": 16, "message": ""}]})
+        (ws / "submission/grader/grade.py").write_text(
+            f"import os\nopen(os.environ['GITHUB_OUTPUT'], 'a').write({full!r} + '\\n')\n")
         out = Path(d) / "github_output"
-        c = subprocess.run(["bash", "-c", classroom.step_command(1)], cwd=dest, text=True,
+        c = subprocess.run(["bash", "-c", classroom.step_command(1)], cwd=ws, text=True,
                            env={**os.environ, "GITHUB_OUTPUT": str(out)},
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         expect(c.returncode == 0 and out.read_text().startswith("result="), c.stdout[-800:])
         payload = json.loads(base64.b64decode(out.read_text().strip()[len("result="):]))
-        checks = [f"lab1/{s.name}/{k.id}" for s in labs.get(1).graded for k in s.checks]
+        names = [f"lab1/{s.name}/{k.id}" for s in labs.get(1).graded for k in s.checks
+                 for _ in range(k.points)]
         expect(payload["max_score"] == 16 and payload["status"] == "fail" and
-               [t["name"].split(":")[0] for t in payload["tests"]] == checks and
-               all(t["score"] == 0 and t["status"] == "fail" and t["message"] for t in payload["tests"]),
+               [t["name"].split(":")[0] for t in payload["tests"]] == names and
+               all(t["score"] == 0 and t["status"] in ("error", "fail") and t["message"]
+                   for t in payload["tests"]) and
+               sum(t["status"] == "error" for t in payload["tests"]) == sum(len(s.checks) for s in labs.get(1).graded),
                f"the classroom payload: {json.dumps(payload)[:800]}")
     return "make grade, make run, make test and the GitHub Classroom step behave there"
 

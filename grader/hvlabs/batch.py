@@ -45,11 +45,12 @@ def parse_labs(text: str) -> list:
 def grade_one(src: Path, labs_: list, out: Path, emu: str, prior_sol: bool,
               cache: Path = None) -> dict:
     """Grades one submission into out/<name>/ (starting from cache's objects, if given);
-    returns its result."""
+    returns its entry of the batch's JSON: name, error (why it was not graded, or ""),
+    notes (missing and ignored files) and grade (hvlabs-grade/1, or None if not graded)."""
     name = src.name.split(".")[0]
     work = Path(tempfile.mkdtemp(prefix=f"hvlabs-batch-{name}-"))
-    result = {"name": name, "source": str(src), "labs": {}, "error": ""}
-    text = []
+    result = {"name": name, "error": "", "notes": [], "grade": None}
+    text, reports = [], []
     try:
         sub = submission.prepare(src, work, name)
         text += submission.describe(sub)
@@ -60,20 +61,32 @@ def grade_one(src: Path, labs_: list, out: Path, emu: str, prior_sol: bool,
                                   labs_dir=str(sub.labs_dir), build_dir=work / "build",
                                   source=f"submission {name}")
             text.append(report.console(r))
-            result["labs"][n] = {"score": r.earned, "max_score": r.possible,
-                                 "checks": report.to_json([r])["labs"][0]["checks"]}
+            reports.append(r)
         result["notes"] = submission.describe(sub)
+        result["grade"] = report.to_json(reports)
     except submission.SubmissionError as e:
         result["error"] = str(e)
         text.append(f"not graded: {e}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    result["score"] = sum(l["score"] for l in result["labs"].values())
     dest = out / name
     dest.mkdir(parents=True, exist_ok=True)
-    (dest / "report.txt").write_text("\n".join(text) + "\n")
-    (dest / "result.json").write_text(json.dumps(result, indent=2) + "\n")   # last: marks it done
+    (dest / "report.txt").write_text(report.clean_text("\n".join(text)) + "\n")
+    (dest / "result.json").write_text(json.dumps(report.clean(result), indent=2) + "\n")   # last: marks it done
     return result
+
+
+def score(entry: dict) -> int:
+    return entry["grade"]["score"] if entry["grade"] else 0
+
+
+def graded(out: Path, name: str) -> bool:
+    """Whether out/<name>/result.json holds a finished entry of this schema (an older
+    one is graded again)."""
+    try:
+        return "grade" in json.loads((out / name / "result.json").read_text())
+    except (OSError, ValueError):
+        return False
 
 
 def run(sources: list, labs_: list, out: Path, jobs: int, emu: str = "bochs",
@@ -83,7 +96,7 @@ def run(sources: list, labs_: list, out: Path, jobs: int, emu: str = "bochs",
     names = [s.name.split(".")[0] for s in sources]
     if len(set(names)) != len(names):
         raise UsageError("batch: two submissions have the same name")
-    todo = [s for s in sources if not (out / s.name.split(".")[0] / "result.json").exists()]
+    todo = [s for s in sources if not graded(out, s.name.split(".")[0])]
     if not quiet:
         print(f"batch: {len(sources)} submissions, {len(sources) - len(todo)} already graded, "
               f"labs {labs_}, {jobs} at a time", flush=True)
@@ -98,7 +111,7 @@ def run(sources: list, labs_: list, out: Path, jobs: int, emu: str = "bochs",
         with lock:
             done += 1
             left = (time.monotonic() - start) / done * (len(todo) - done)
-            status = r["error"] or f"{r['score']} points"
+            status = r["error"] or f"{score(r)} points"
             if not quiet:
                 print(f"[{done}/{len(todo)}] {r['name']}: {status} (ETA {left:.0f} s)", flush=True)
         return r
@@ -114,9 +127,11 @@ def run(sources: list, labs_: list, out: Path, jobs: int, emu: str = "bochs",
             w = csv.writer(f)
             w.writerow(["name"] + [f"lab{n}" for n in labs_] + ["total", "max", "error"])
             for r in results:
-                scores = [r["labs"].get(str(n), {}).get("score", 0) for n in labs_]
+                by_lab = {l["lab"]: l["score"] for l in (r["grade"] or {"labs": []})["labs"]}
+                scores = [by_lab.get(n, 0) for n in labs_]
                 possible = sum(labs.get(n).max_points for n in labs_)
                 w.writerow([r["name"]] + scores + [sum(scores), possible, r["error"]])
     if json_path:
-        json_path.write_text(json.dumps(results, indent=2) + "\n")
+        json_path.write_text(json.dumps({"schema": report.BATCH_SCHEMA, "labs": labs_,
+                                         "submissions": results}, indent=2) + "\n")
     return results

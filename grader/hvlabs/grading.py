@@ -85,6 +85,21 @@ def locate(elf: Path, text: str) -> str:
     return RIP.sub(named, text)
 
 
+def relative_paths(lines: list, labs_dir: str, build_dir: Path) -> list:
+    """lines with the machine's directories written as the course's relative ones:
+    the student files' folder as labs/, the build directory as build/, the course's
+    root dropped (a report names no temporary or machine path)."""
+    roots = sorted({(str((ROOT / labs_dir).resolve()) + "/", "labs/"),
+                    (str((ROOT / build_dir).resolve()) + "/", "build/"),
+                    (str(ROOT) + "/", "")}, key=lambda r: -len(r[0]))
+    out = []
+    for line in lines:
+        for old, new in roots:
+            line = line.replace(old, new)
+        out.append(line)
+    return out
+
+
 def grade_lab(number: int, sol: bool = False, prior_sol: bool = False, emu: str = "",
               cpu: str = "", only: str = "", nonce: str = "", jobs: int = 0,
               keep: Path = None, labs_dir: str = "labs", timeout: float = 0,
@@ -100,7 +115,8 @@ def grade_lab(number: int, sol: bool = False, prior_sol: bool = False, emu: str 
                         build_dir=build_dir or BUILD)
     if not built.ok:
         report.build_ok = False
-        report.build_errors = stage.error_excerpt(built.log)
+        report.build_errors = relative_paths(stage.error_excerpt(built.log), labs_dir,
+                                             build_dir or BUILD)
         for s in scenarios:
             report.results += [protocol.CheckResult(s.name, c.id, c.what, c.points, 0, Status.FAIL,
                                                     "the stage did not build")

@@ -6,7 +6,8 @@ files there, for make run and make grade alike). Grading builds the course as it
 (kernel/, grader/, the harnesses and guests) with only those files taken from the
 submission; a lab folder the submission lacks, or holds no such file in, is the skeleton's;
 everything else is ignored, and the report says which of those files differ from
-the course.
+the course. Where students upload files one by one (Gradescope), a file at the
+submission's top whose name a lab's .files lists goes to that lab's folder.
 """
 import shutil
 import subprocess
@@ -35,6 +36,8 @@ class Submission:
     labs_dir: Path                                  # a labs/ tree to build with
     missing: list = field(default_factory=list)     # student files absent: graded as the skeleton
     ignored: list = field(default_factory=list)     # other files that differ from the course
+    placed: list = field(default_factory=list)      # loose files mapped to their lab: "x.c -> labs/.../x.c"
+    unplaced: list = field(default_factory=list)    # loose .c/.h files that name no lab's file
 
 
 def _safe_member(name: str) -> PurePosixPath:
@@ -117,29 +120,56 @@ def student_files(top: Path) -> list:
     return found
 
 
-def prepare(src: Path, work: Path, name: str = "") -> Submission:
-    """Unpacks src under work and builds work/labs from its student files (the skeleton where one is missing)."""
+def loose_files(top: Path, student: set) -> tuple:
+    """Files at the submission's root that the one rule would have in a lab folder (an
+    upload of detect.c alone, as web forms do): {their lab path: the file} for the
+    names a lab's .files lists (checks.def) whose lab the submission has no folder
+    for, and the other .c/.h files at the root, which cannot be placed."""
+    owner = {PurePosixPath(rel).name: rel for rel in STUDENT_FILES}
+    submitted_labs = {rel.split("/")[1] for rel in student}
+    placed, unplaced = {}, []
+    for p in sorted(top.iterdir()):
+        if not p.is_file() or p.is_symlink() or p.suffix not in (".c", ".h"):
+            continue
+        rel = owner.get(p.name)
+        if rel and rel.split("/")[1] not in submitted_labs:
+            placed[rel] = p
+        else:
+            unplaced.append(p.name)
+    return placed, unplaced
+
+
+def prepare(src: Path, work: Path, name: str = "", loose: bool = False) -> Submission:
+    """Unpacks src under work and builds work/labs from its student files (the skeleton where
+    one is missing). loose: also take a lab's files from the submission's root (loose_files)."""
     top = unpack(src, work)
     sub = Submission(name or src.name.split(".")[0], work / "labs")
-    student = set(student_files(top))
+    found = {rel: top / rel for rel in student_files(top)}
+    if loose:
+        placed, sub.unplaced = loose_files(top, set(found))
+        found.update(placed)
+        sub.placed = [f"{p.name} -> {rel}" for rel, p in sorted(placed.items())]
+    student = set(found)
     # A lab folder with none of its files is the skeleton's; one with some is graded as
     # the build would compile it: exactly those files.
     submitted_labs = {rel.split("/")[1] for rel in student}
     skeleton = {rel for rel in STUDENT_FILES if rel.split("/")[1] not in submitted_labs}
     for rel in sorted(student | skeleton):
-        mine = top / rel
+        mine = found.get(rel)
         out = sub.labs_dir / rel.split("/", 1)[1]
         out.parent.mkdir(parents=True, exist_ok=True)
-        if rel in student:
+        if mine:
             if mine.stat().st_size > MAX_FILE:
                 raise SubmissionError(f"{rel} is larger than {MAX_FILE // 1024} KiB")
             shutil.copyfile(mine, out)
         else:
             shutil.copyfile(ROOT / rel, out)
             sub.missing.append(rel)
+    taken = {p.relative_to(top).as_posix() for p in found.values()}
     for path in sorted(top.rglob("*")):
         rel = path.relative_to(top).as_posix()
-        if path.is_file() and not path.is_symlink() and rel not in student and \
+        if path.is_file() and not path.is_symlink() and rel not in taken and \
+                rel not in sub.unplaced and \
                 not rel.startswith((".git/", "build/")) and _differs(path, ROOT / rel):
             sub.ignored.append(rel)
     return sub
@@ -148,6 +178,11 @@ def prepare(src: Path, work: Path, name: str = "") -> Submission:
 def describe(sub: Submission) -> list:
     """Lines for the report: what was graded as the skeleton, what was ignored."""
     out = []
+    if sub.placed:
+        out.append("taken from the submission's top folder as their lab's files: " + ", ".join(sub.placed))
+    if sub.unplaced:
+        out.append("not graded, they could not be placed in a lab (put them in labs/NN-name/): "
+                   + ", ".join(sub.unplaced))
     if len(sub.missing) == len(STUDENT_FILES):
         out.append("empty: the submission holds none of the student files (labs/NN-name/*.c), "
                    "so it is graded as the untouched skeleton")
