@@ -65,12 +65,9 @@ static int run(struct hypervisor *hv) { return vm_run(&hv->vcpu); }
 static int release(struct hypervisor *hv) { return vmx_vmcs_release(&hv->cpu); }
 static int leave_root(struct hypervisor *hv) { return vmx_leave_root(&hv->cpu); }
 
-/* Only the guest changes between the VMCSs of hypervisor_main(): guest_now is it. */
-static const struct guest_program *guest_now;
-
 static int setup_vmcs(struct hypervisor *hv)
 {
-	return vmcs_setup(&hv->caps, guest_now, &hv->cpu.vmcs, &hv->cpu.guest_stack);
+	return vmcs_setup(&hv->caps, hv->guest, &hv->cpu.vmcs, &hv->cpu.guest_stack);
 }
 
 static void vmptrst(void *p)
@@ -92,7 +89,7 @@ static int run_guest(struct hypervisor *hv, const struct guest_program *g)
 	int err;
 
 	kprintf("-- guest \"%s\": %s\n", g->name, g->about);
-	guest_now = g;
+	hv->guest = g;
 	if ((err = step(hv, 4, "vmcs_setup()", vmcs_setup, setup_vmcs)) ||
 	    (err = step(hv, 6, "vm_setup_exits()", vm_setup_exits, setup_exits)))
 		return err;

@@ -21,6 +21,7 @@ struct hypervisor {
 	u64 nonce;                      /* what the guests' HC_READ of HC_VALUE_NONCE returns */
 	struct vmx_caps caps;           /* lab 1 */
 	struct vmx_cpu cpu;             /* labs 3 and 4: the VMXON region, the VMCS, the guest stack */
+	const struct guest_program *guest;      /* the guest being set up and run */
 	struct vcpu vcpu;               /* lab 6: the running guest */
 	int failed_lab;                 /* when hypervisor_main() fails: the lab whose step did */
 	char why[192];                  /* ... and why */
