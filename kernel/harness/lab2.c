@@ -247,26 +247,38 @@ void lab2_unlocked(struct prereq *p)
 	check("vmxon_allowed", ok, "%s", why);
 }
 
-void lab2_locked_off(struct prereq *p)
+/*
+ * The harness locks IA32_FEATURE_CONTROL with value (described as state), then
+ * vmx_feature_control_enable() and vmx_enable() must both return want; when they
+ * refuse, CR0 and CR4 must be left as they were.
+ */
+static void locked_by_harness(const struct vmx_caps *caps, const char *purpose, u64 value,
+			      const char *state, int want)
 {
-	const struct vmx_caps *caps = &p->caps;
 	char why[192] = "";
 
-	if (!require_unlocked("so that the harness can lock it with VMX off"))
+	if (!require_unlocked(purpose))
 		return;
-	/* VMX enabled inside SMX only: VMXON outside SMX stays forbidden (SDM Vol. 3C, 24.7). */
-	wrmsr(MSR_IA32_FEAT_CTL, FEAT_CTL_LOCKED | FEAT_CTL_VMX_ENABLED_INSIDE_SMX);
+	wrmsr(MSR_IA32_FEAT_CTL, value);
 	u64 fc = rdmsr(MSR_IA32_FEAT_CTL);
-	kprintf("the harness locked IA32_FEATURE_CONTROL with VMX disabled outside SMX: %#lx\n", fc);
+	kprintf("the harness locked IA32_FEATURE_CONTROL with %s: %#lx\n", state, fc);
 
-	check("featctl", featctl_returns(-HV_EDISABLED, fc, why, sizeof(why)), "%s", why);
+	check("featctl", featctl_returns(want, fc, why, sizeof(why)), "%s", why);
 
 	u64 cr0 = read_cr0(), cr4 = read_cr4();
-	bool ok = enable_returns(caps, -HV_EDISABLED, why, sizeof(why));
-	if (ok && (read_cr0() != cr0 || read_cr4() != cr4))
+	bool ok = enable_returns(caps, want, why, sizeof(why));
+	if (ok && want && (read_cr0() != cr0 || read_cr4() != cr4))
 		ok = why_not(why, sizeof(why), "CR0/CR4 changed from %#lx/%#lx to %#lx/%#lx", cr0, cr4,
 			     read_cr0(), read_cr4());
 	check("enable", ok, "%s", why);
+}
+
+/* VMX enabled inside SMX only: VMXON outside SMX stays forbidden (SDM Vol. 3C, 24.7). */
+void lab2_locked_off(struct prereq *p)
+{
+	locked_by_harness(&p->caps, "so that the harness can lock it with VMX off",
+			  FEAT_CTL_LOCKED | FEAT_CTL_VMX_ENABLED_INSIDE_SMX,
+			  "VMX disabled outside SMX", -HV_EDISABLED);
 }
 
 /*
@@ -276,17 +288,8 @@ void lab2_locked_off(struct prereq *p)
  */
 void lab2_locked_other(struct prereq *p)
 {
-	const struct vmx_caps *caps = &p->caps;
-	char why[192] = "";
-
-	if (!require_unlocked("so that the harness can lock it with more bits set"))
-		return;
-	wrmsr(MSR_IA32_FEAT_CTL, FEAT_CTL_SENTER_BITS | FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX |
-				 FEAT_CTL_VMX_ENABLED_INSIDE_SMX | FEAT_CTL_LOCKED);
-	u64 fc = rdmsr(MSR_IA32_FEAT_CTL);
-	kprintf("the harness locked IA32_FEATURE_CONTROL with VMX enabled and other bits set: %#lx\n",
-		fc);
-
-	check("featctl", featctl_returns(0, fc, why, sizeof(why)), "%s", why);
-	check("enable", enable_returns(caps, 0, why, sizeof(why)), "%s", why);
+	locked_by_harness(&p->caps, "so that the harness can lock it with more bits set",
+			  FEAT_CTL_SENTER_BITS | FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX |
+			  FEAT_CTL_VMX_ENABLED_INSIDE_SMX | FEAT_CTL_LOCKED,
+			  "VMX enabled and other bits set", 0);
 }
