@@ -18,6 +18,12 @@ class Check:
     id: str
     points: int
     what: str
+    kind: str = ""            # questions only: NUMBER, NUMBERS, CHOICE, WORDS or TEXT
+    key: str = ""             # questions only: the model answer's digest (grader/hvlabs/answers.py)
+
+
+ANSWERS = "answers"           # the scenario that holds a lab's questions: graded without a boot
+KINDS = ("NUMBER", "NUMBERS", "CHOICE", "WORDS", "TEXT")
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class Lab:
     name: str
     files: tuple              # the student files, relative to labs/NN-name/
     scenarios: tuple = field(default_factory=tuple)
+    questions: tuple = ()     # answers-labN.txt's questions (Check records with a kind), in order
 
     @property
     def dir(self) -> str:
@@ -54,6 +61,10 @@ class Lab:
     def graded(self) -> tuple:
         """The scenarios a grade runs (all but the hidden ones)."""
         return tuple(s for s in self.scenarios if not s.hidden)
+
+    @property
+    def answers_file(self) -> str:
+        return f"answers-lab{self.number}.txt"
 
     @property
     def max_points(self) -> int:
@@ -97,7 +108,7 @@ def tokens(text: str) -> list:
 
 
 def rows(text: str) -> list:
-    """(kind, positional args, {attribute: value}, line) for each LAB/SCENARIO/CHECK row."""
+    """(kind, positional args, {attribute: value}, line) for each LAB/SCENARIO/CHECK/QUESTION row."""
     toks, i, out = tokens(text), 0, []
 
     def expect(kind):
@@ -127,7 +138,7 @@ def rows(text: str) -> list:
 
     while i < len(toks):
         kind, line = expect("name"), toks[i - 1][2]
-        if kind not in ("LAB", "SCENARIO", "CHECK"):
+        if kind not in ("LAB", "SCENARIO", "CHECK", "QUESTION"):
             raise DefError(f"{DEF.name}:{line}: unknown row {kind}")
         expect("(")
         args, attrs = [], {}
@@ -147,21 +158,31 @@ def rows(text: str) -> list:
 
 
 def load(path: Path = DEF) -> dict:
-    """The LABS table from checks.def."""
-    labs, scenarios, checks = {}, {}, {}
+    """The LABS table from checks.def. A lab's graded questions (points > 0) become the
+    checks of its scenario ANSWERS, which the grader scores without booting."""
+    labs, scenarios, checks, questions = {}, {}, {}, {}
     for kind, args, attrs, line in rows(path.read_text()):
         if kind == "LAB":
             n, name = args
             labs[n] = (name, tuple(attrs.get("files", ())))
+            questions[n] = []
         elif kind == "SCENARIO":
             n, name = args
-            if n not in labs or (n, name) in scenarios:
-                raise DefError(f"{path.name}:{line}: scenario {name} of an unknown lab or twice")
+            if n not in labs or (n, name) in scenarios or name == ANSWERS:
+                raise DefError(f"{path.name}:{line}: scenario {name} of an unknown lab, twice, or reserved")
             scenarios[(n, name)] = dict(
                 needs_vmx=VMX[attrs["vmx"]], firmware=attrs.get("firmware", "latest"),
                 cpu=attrs.get("cpu", ""), timeout=float(attrs.get("timeout", 20)),
                 hidden=attrs.get("hidden", False), provoked=tuple(attrs.get("provoked", ())))
             checks[(n, name)] = []
+        elif kind == "QUESTION":
+            n, qid, points, qkind, what = args
+            if n not in labs or any(q.id == qid for q in questions[n]):
+                raise DefError(f"{path.name}:{line}: question {qid} of an unknown lab or twice")
+            if qkind not in KINDS or (qkind == "TEXT") != (points == 0):
+                raise DefError(f"{path.name}:{line}: question {qid}: kind one of {', '.join(KINDS)}; "
+                               f"TEXT questions (for the instructor) and only they have 0 points")
+            questions[n].append(Check(qid, points, what, qkind, attrs.get("key", "")))
         else:
             n, scenario, cid, points, what = args
             if (n, scenario) not in scenarios:
@@ -169,9 +190,15 @@ def load(path: Path = DEF) -> dict:
             if any(c.id == cid for c in checks[(n, scenario)]):
                 raise DefError(f"{path.name}:{line}: check {scenario}/{cid} twice")
             checks[(n, scenario)].append(Check(cid, points, what))
-    return {n: Lab(n, name, files, tuple(Scenario(s, checks=tuple(checks[(m, s)]), **attrs)
-                                         for (m, s), attrs in scenarios.items() if m == n))
-            for n, (name, files) in labs.items()}
+    out = {}
+    for n, (name, files) in labs.items():
+        graded = [Scenario(s, checks=tuple(checks[(m, s)]), **attrs)
+                  for (m, s), attrs in scenarios.items() if m == n]
+        scored = tuple(q for q in questions[n] if q.points)
+        if scored:
+            graded.append(Scenario(ANSWERS, needs_vmx=False, checks=scored))
+        out[n] = Lab(n, name, files, tuple(graded), tuple(questions[n]))
+    return out
 
 
 LABS = load()

@@ -8,6 +8,9 @@
 #include "vmxroot.h"
 #include "x86.h"
 
+/* Questions (answers-labN.txt) are the grader's alone. */
+#define QUESTION(...)
+
 /* A stage links the harnesses of its labs only: the others' scenario functions are NULL. */
 #define LAB(...)
 #define CHECK(...)
@@ -65,6 +68,7 @@ static const struct check_row check_rows[] = {
 #undef LAB
 #undef SCENARIO
 #undef CHECK
+#undef QUESTION
 
 static struct {
 	int lab;

@@ -26,10 +26,12 @@ enum scenario_vmx { VMX_ANY, VMX_REQUIRED, VMX_ABSENT };
 /* Each scenario of checks.def: void labN_<scenario>(struct prereq *p). */
 #define LAB(...)
 #define CHECK(...)
+#define QUESTION(...)
 #define SCENARIO(n, name, ...) void lab##n##_##name(struct prereq *p);
 #include "checks.def"
 #undef LAB
 #undef CHECK
+#undef QUESTION
 #undef SCENARIO
 
 /* Parses lab=, scenario= and nonce= from cmdline and runs that scenario. */
