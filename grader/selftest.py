@@ -42,7 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hvlabs.paths import BUILD, GRADER, ROOT  # noqa: E402
 sys.path.insert(0, str(GRADER / "tests"))
-from hvlabs import boot, classroom, emulators, grading, labs, protocol, report, stage  # noqa: E402
+from hvlabs import answers, boot, classroom, emulators, grading, labs, protocol, report, stage  # noqa: E402
 from hvlabs.errors import UsageError, main_exit  # noqa: E402
 from hvlabs.states import Status  # noqa: E402
 import mutants  # noqa: E402
@@ -189,10 +189,57 @@ def every_check_has_a_broken_solution():
     missing = []
     for n in labs.STUDENT_LABS:
         covered = set().union(*[m.fails for m in mutants.MUTANTS if m.lab == n])
+        covered |= {f"{labs.ANSWERS}/{q.id}" for q in labs.get(n).questions}  # wrong_answers_fail
         missing += [f"lab{n} {s.name}/{c.id}" for s in labs.get(n).graded for c in s.checks
                     if f"{s.name}/{c.id}" not in covered]
     expect(not missing, "checks no mutant in grader/tests/mutants.py makes fail: " + ", ".join(missing))
     return f"{len(mutants.MUTANTS)} mutants cover every check"
+
+
+def wrong_answer(kind: str, canon: str) -> str:
+    """An answer of the kind that differs from the canonical one."""
+    items = canon.split(",")
+    if kind == "NUMBER":
+        return str(int(canon) + 1)
+    if kind == "NUMBERS":
+        return ", ".join(items + [str(max(map(int, items)) + 1)])
+    if kind == "CHOICE":
+        return ", ".join(items[:-1]) if len(items) > 1 else chr(ord(items[0]) + 1)
+    return ", ".join(items + ["none of these"])
+
+
+def with_answer(model: str, qid: str, answer: str) -> str:
+    """The answers file model with question qid's answer line replaced."""
+    out, block = [], None
+    for line in model.splitlines():
+        m = answers.HEADER.match(line)
+        block = m.group(1) if m else block
+        out.append(f"answer: {answer}" if block == qid and answers.ANSWER.match(line) else line)
+    return "\n".join(out) + "\n"
+
+
+@test(tiers=TIERS, cost=0.1)
+def wrong_answers_fail_their_question():
+    """The broken solutions of the questions: for every graded question of every lab, the
+    model answers with that one answer wrong fail exactly that question."""
+    count = 0
+    for n in labs.STUDENT_LABS:
+        lab = labs.get(n)
+        if not lab.questions:
+            continue
+        model = (ROOT / "solutions" / lab.dir / lab.answers_file).read_text()
+        results, _ = answers.score(lab, model)
+        expect(all(r.status == Status.PASS for r in results),
+               f"lab {n}: the model answers do not pass (run make skel for the keys)")
+        for q in lab.questions:
+            if q.kind == "TEXT":
+                continue
+            canon = answers.canonical(q.kind, answers.parse(model)[1][lab.questions.index(q)].answer)
+            results, _ = answers.score(lab, with_answer(model, q.id, wrong_answer(q.kind, canon)))
+            failed = {r.id for r in results if r.status == Status.FAIL}
+            expect(failed == {q.id}, f"lab {n}: a wrong answer to {q.id} fails {sorted(failed)}")
+            count += 1
+    return f"{count} wrong answers each fail their question"
 
 
 def mutant_labs_dir(m: mutants.Mutant, workdir: Path) -> Path:

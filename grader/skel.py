@@ -19,6 +19,11 @@ becomes, in labs/NN-name/*.c,
 
 Everything outside the regions (the exercise comments and hints) is kept.
 
+solutions/NN-name/answers-labN.txt, the model answers to a lab's questions, becomes
+labs/NN-name/answers-labN.txt with every answer blank (grader/hvlabs/answers.py), and
+the digest of each graded model answer is written into its QUESTION row of
+kernel/harness/checks.def as .key = "...".
+
   skel.py --check   exit 1 if the committed labs/ differs from what would be generated
   skel.py --write   regenerate labs/; refuses to overwrite a file edited since the last
                     generation (labs/.skel.sha256 records what was generated) unless --force
@@ -30,6 +35,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hvlabs import answers, labs  # noqa: E402
 from hvlabs.errors import main_exit  # noqa: E402
 from hvlabs.paths import ROOT  # noqa: E402
 
@@ -98,13 +104,67 @@ def generate(source: str, lab: int, where: str) -> str:
     return "".join(out)
 
 
+QUESTION_ROW = re.compile(r"QUESTION\(\s*(\d+)\s*,\s*(\w+)\s*,")
+
+
+def row_end(text: str, start: int) -> int:
+    """The index of the ')' that closes the row opened at text[start:] (strings skipped)."""
+    depth, i = 0, start
+    while i < len(text):
+        c = text[i]
+        if c == '"':
+            i += 1
+            while text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    raise SkelError("checks.def: a QUESTION row is not closed")
+
+
+def keyed_table(table: str, keys: dict) -> str:
+    """checks.def's text with each graded QUESTION row's .key set from keys {(lab, id): key};
+    a row keys does not name loses its .key."""
+    out, pos = [], 0
+    for m in QUESTION_ROW.finditer(table):
+        end = row_end(table, m.start())
+        row = re.sub(r',\s*\.key\s*=\s*"[^"]*"', "", table[m.start():end])
+        key = keys.get((int(m.group(1)), m.group(2)))
+        out += [table[pos:m.start()], row + (f', .key = "{key}"' if key else "")]
+        pos = end
+    return "".join(out) + table[pos:]
+
+
 def expected_files(root: Path) -> dict:
-    """{'labs/01-detect/detect.c': text, ...} generated from solutions/."""
-    result = {}
+    """{'labs/01-detect/detect.c': text, ..., 'kernel/harness/checks.def': text} generated
+    from solutions/ (checks.def: with the answer keys of solutions/*/answers-lab*.txt)."""
+    result, keys = {}, {}
     for sol in sorted((root / "solutions").glob("[0-9][0-9]-*/*.c")):
         lab_dir = sol.parent.name
         rel = f"labs/{lab_dir}/{sol.name}"
         result[rel] = generate(sol.read_text(), lab_number(lab_dir), str(sol.relative_to(root)))
+    table_path = root / "kernel" / "harness" / "checks.def"
+    table = labs.load(table_path)
+    for n, lab in sorted(table.items()):
+        model = root / "solutions" / lab.dir / lab.answers_file
+        where = str(model.relative_to(root))
+        if not lab.questions:
+            if model.exists():
+                raise SkelError(f"{where}: checks.def has no QUESTION rows for lab {n}")
+            continue
+        if not model.exists():
+            raise SkelError(f"{where}: missing (checks.def has QUESTION rows for lab {n})")
+        try:
+            text = model.read_text()
+            result[f"labs/{lab.dir}/{lab.answers_file}"] = answers.student_copy(lab, text, where)
+            keys.update({(n, q): k for q, k in answers.keys(lab, text, where).items()})
+        except answers.AnswersError as e:
+            raise SkelError(str(e))
+    result["kernel/harness/checks.def"] = keyed_table(table_path.read_text(), keys)
     return result
 
 
@@ -134,8 +194,10 @@ def check(root: Path, out=None) -> int:
         if not path.exists():
             problems.append(f"{rel}: missing (run `make skel`)")
         elif path.read_text() != text:
-            problems.append(f"{rel}: differs from what `make skel` generates from solutions/")
-    for path in sorted((root / "labs").glob("[0-9][0-9]-*/*.c")):
+            problems.append(f"{rel}: differs from what `make skel` generates from solutions/"
+                            + (" (an answer key is stale)" if rel.endswith(".def") else ""))
+    for path in sorted([*(root / "labs").glob("[0-9][0-9]-*/*.c"),
+                        *(root / "labs").glob("[0-9][0-9]-*/answers-lab*.txt")]):
         rel = str(path.relative_to(root))
         if rel not in want:
             problems.append(f"{rel}: has no counterpart in solutions/")
@@ -152,7 +214,7 @@ def write(root: Path, force: bool) -> int:
     edited = []
     for rel in want:
         path = root / rel
-        if path.exists() and not force:
+        if rel.startswith("labs/") and path.exists() and not force:
             current = sha256(path.read_text())
             if manifest.get(rel) != current:
                 edited.append(rel)
@@ -167,7 +229,8 @@ def write(root: Path, force: bool) -> int:
         if not path.exists() or path.read_text() != text:
             path.write_text(text)
             print(f"skel: wrote {rel}")
-    (root / MANIFEST).write_text("".join(f"{sha256(t)}  {r}\n" for r, t in sorted(want.items())))
+    (root / MANIFEST).write_text("".join(f"{sha256(t)}  {r}\n" for r, t in sorted(want.items())
+                                         if r.startswith("labs/")))
     return 0
 
 

@@ -8,7 +8,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import boot, emulators, labs, protocol, stage
+from . import answers, boot, emulators, labs, protocol, stage
 from .paths import BUILD, ROOT
 from .states import Ended, Status
 from .report import LabReport
@@ -100,6 +100,19 @@ def relative_paths(lines: list, labs_dir: str, build_dir: Path) -> list:
     return out
 
 
+def grade_answers(lab: labs.Lab, report: LabReport, labs_dir: Path) -> None:
+    """Scores answers-labN.txt in labs_dir into report: its graded questions as the
+    checks of the scenario ANSWERS, its free-form answers for the instructor."""
+    f = answers.path(lab, labs_dir)
+    try:
+        text = f.read_text(errors="replace") if f.is_file() else None
+    except OSError:
+        text = None
+    results, free = answers.score(lab, text)
+    report.results += results
+    report.answers += [{"id": q.id, "what": q.what, "answer": a} for q, a in free]
+
+
 def grade_lab(number: int, sol: bool = False, prior_sol: bool = False, emu: str = "",
               cpu: str = "", only: str = "", nonce: str = "", jobs: int = 0,
               keep: Path = None, labs_dir: str = "labs", timeout: float = 0,
@@ -110,7 +123,21 @@ def grade_lab(number: int, sol: bool = False, prior_sol: bool = False, emu: str 
                                                   if prior_sol and number > 1 else f"{labs_dir}/"))
     report = LabReport(number, lab.name, source, backend.name + (f" ({cpu})" if cpu else ""))
     scenarios = [lab.scenario(only)] if only else list(lab.graded)
+    scenarios = [s for s in scenarios if s.name != labs.ANSWERS]
+    try:
+        if scenarios:
+            boot_scenarios(lab, scenarios, report, backend, sol, prior_sol, labs_dir, build_dir,
+                           nonce, jobs, keep, timeout)
+    finally:
+        if lab.questions and only in ("", labs.ANSWERS):     # scored without a boot, last
+            grade_answers(lab, report, ROOT / ("solutions" if sol else labs_dir))
+    return report
 
+
+def boot_scenarios(lab, scenarios, report, backend, sol, prior_sol, labs_dir, build_dir,
+                   nonce, jobs, keep, timeout) -> None:
+    """Builds lab's stage and boots each of scenarios, adding their results to report."""
+    number = lab.number
     built = stage.build(number, sol=sol, prior_sol=prior_sol, labs_dir=labs_dir,
                         build_dir=build_dir or BUILD)
     if not built.ok:
@@ -121,7 +148,7 @@ def grade_lab(number: int, sol: bool = False, prior_sol: bool = False, emu: str 
             report.results += [protocol.CheckResult(s.name, c.id, c.what, c.points, 0, Status.FAIL,
                                                     "the stage did not build")
                                for c in s.checks]
-        return report
+        return
 
     nonce = nonce or new_nonce()
     root = Path(tempfile.mkdtemp(prefix=f"hvlabs-lab{number}-"))
@@ -150,4 +177,3 @@ def grade_lab(number: int, sol: bool = False, prior_sol: bool = False, emu: str 
         if keep:
             shutil.copytree(root, keep / f"lab{number}", dirs_exist_ok=True)
         shutil.rmtree(root, ignore_errors=True)
-    return report

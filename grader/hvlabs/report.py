@@ -20,6 +20,7 @@ class LabReport:
     build_ok: bool = True
     build_errors: list = field(default_factory=list)
     notes: list = field(default_factory=list)       # per-scenario tails and hints, for failures
+    answers: list = field(default_factory=list)     # free-form answers: {"id", "what", "answer"}
 
     @property
     def earned(self) -> int:
@@ -114,9 +115,24 @@ def console(report: LabReport) -> str:
     for note in report.notes:
         out.append("")
         out += note.splitlines()
+    out += instructor_answers(report)
     skipped = f" ({report.skipped} points skipped: not gradeable on this emulator)" if report.skipped else ""
     out.append(f"Score: {report.earned}/{report.possible}{skipped}")
     return clean_text("\n".join(out))
+
+
+def instructor_answers(report: LabReport) -> list:
+    """The console lines of the free-form answers (not graded here; read by the instructor)."""
+    if not report.answers:
+        return []
+    out = ["", f"  For your instructor (answers-lab{report.lab}.txt, not graded by make grade):"]
+    for a in report.answers:
+        out.append(f"    [{a['id']}] {a['what']}")
+        lines = a["answer"].splitlines() or ["(no answer yet)"]
+        out += [f"       | {l}" for l in lines[:40]]
+        if len(lines) > 40:
+            out.append(f"       | ... ({len(lines) - 40} more lines)")
+    return out
 
 
 SCHEMA = "hvlabs-grade/1"          # --json of grading: CONTRIBUTING.md, "Grades as JSON"
@@ -135,6 +151,7 @@ def to_json(reports: list) -> dict:
             "lab": r.lab, "name": r.name, "source": r.source, "backend": r.backend,
             "score": r.earned, "max_score": r.possible, "skipped_points": r.skipped,
             "build_ok": r.build_ok, "build_errors": list(r.build_errors), "notes": list(r.notes),
+            "answers": [dict(a) for a in r.answers],
             "checks": [{k: (str(v) if k == "status" else round(v, 3) if k == "seconds" else v)
                         for k, v in asdict(c).items() if k in CHECK_FIELDS} for c in r.results],
         } for r in reports],

@@ -2,7 +2,8 @@
 
 What a student submits is one rule, the build's own: every C source and header
 directly in a lab's folder, labs/NN-name/*.c and *.h (the Makefile compiles the .c
-files there, for make run and make grade alike). Grading builds the course as it is
+files there, for make run and make grade alike), and, apart from the build, each
+lab's answers to its questions, labs/NN-name/answers-labN.txt. Grading builds the course as it is
 (kernel/, grader/, the harnesses and guests) with only those files taken from the
 submission; a lab folder the submission lacks, or holds no such file in, is the skeleton's;
 everything else is ignored, and the report says which of those files differ from
@@ -20,6 +21,8 @@ from . import labs
 from .paths import ROOT
 STUDENT_FILES = tuple(f"labs/{lab.dir}/{f}" for n, lab in sorted(labs.LABS.items()) if n > 0
                       for f in lab.files)  # the course's own student files (checks.def's .files)
+ANSWER_FILES = tuple(f"labs/{lab.dir}/{lab.answers_file}" for n, lab in sorted(labs.LABS.items())
+                     if lab.questions)    # the answers to each lab's questions (not built)
 STUDENT_PATTERNS = ("*.c", "*.h")   # what a lab folder contributes to the build
 MAX_FILE = 1 << 20            # bytes: a larger student file is refused
 MAX_FILES = 16                # student files per lab folder: more is refused
@@ -125,14 +128,18 @@ def loose_files(top: Path, student: set) -> tuple:
     upload of detect.c alone, as web forms do): {their lab path: the file} for the
     names a lab's .files lists (checks.def) whose lab the submission has no folder
     for, and the other .c/.h files at the root, which cannot be placed."""
-    owner = {PurePosixPath(rel).name: rel for rel in STUDENT_FILES}
-    submitted_labs = {rel.split("/")[1] for rel in student}
+    owner = {PurePosixPath(rel).name: rel for rel in STUDENT_FILES + ANSWER_FILES}
+    submitted_labs = {rel.split("/")[1] for rel in student if rel not in ANSWER_FILES}
     placed, unplaced = {}, []
     for p in sorted(top.iterdir()):
-        if not p.is_file() or p.is_symlink() or p.suffix not in (".c", ".h"):
+        if not p.is_file() or p.is_symlink() or p.suffix not in (".c", ".h", ".txt"):
             continue
         rel = owner.get(p.name)
-        if rel and rel.split("/")[1] not in submitted_labs:
+        if rel in ANSWER_FILES and rel not in student:
+            placed[rel] = p
+        elif p.suffix == ".txt":
+            continue
+        elif rel and rel.split("/")[1] not in submitted_labs:
             placed[rel] = p
         else:
             unplaced.append(p.name)
@@ -145,15 +152,18 @@ def prepare(src: Path, work: Path, name: str = "", loose: bool = False) -> Submi
     top = unpack(src, work)
     sub = Submission(name or src.name.split(".")[0], work / "labs")
     found = {rel: top / rel for rel in student_files(top)}
+    found.update({rel: top / rel for rel in ANSWER_FILES
+                  if (top / rel).is_file() and not (top / rel).is_symlink()})
     if loose:
         placed, sub.unplaced = loose_files(top, set(found))
         found.update(placed)
         sub.placed = [f"{p.name} -> {rel}" for rel, p in sorted(placed.items())]
     student = set(found)
     # A lab folder with none of its files is the skeleton's; one with some is graded as
-    # the build would compile it: exactly those files.
-    submitted_labs = {rel.split("/")[1] for rel in student}
+    # the build would compile it: exactly those files. Answers are taken wherever given.
+    submitted_labs = {rel.split("/")[1] for rel in student if rel not in ANSWER_FILES}
     skeleton = {rel for rel in STUDENT_FILES if rel.split("/")[1] not in submitted_labs}
+    skeleton |= {rel for rel in ANSWER_FILES if rel not in student and (ROOT / rel).is_file()}
     for rel in sorted(student | skeleton):
         mine = found.get(rel)
         out = sub.labs_dir / rel.split("/", 1)[1]
@@ -183,7 +193,7 @@ def describe(sub: Submission) -> list:
     if sub.unplaced:
         out.append("not graded, they could not be placed in a lab (put them in labs/NN-name/): "
                    + ", ".join(sub.unplaced))
-    if len(sub.missing) == len(STUDENT_FILES):
+    if len([m for m in sub.missing if m not in ANSWER_FILES]) == len(STUDENT_FILES):
         out.append("empty: the submission holds none of the student files (labs/NN-name/*.c), "
                    "so it is graded as the untouched skeleton")
     elif sub.missing:
