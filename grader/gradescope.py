@@ -105,6 +105,7 @@ def run(labs_: list, root: Path) -> dict:
                                   build_dir=work / "build", source="your submission")
             if not r.build_ok:        # once, above the tests, rather than in each of them
                 output += [f"Lab {n} ({lab.name}) did not build. The compiler said:", *r.build_errors]
+            output += report.instructor_answers(r)
             result["tests"] += [
                 test_entry(lab, c, "" if not r.build_ok else "\n".join(report.notes_of(r, c.scenario)))
                 for c in r.results]

@@ -2,8 +2,9 @@
 
 Each submission is graded in a temporary directory of its own (unpacked files,
 build tree, emulator runs), against the course's kernel and harnesses; its report
-and result go to OUT/<name>/. A submission whose OUT/<name>/result.json exists is
-not graded again, so an interrupted batch resumes where it stopped.
+and result go to OUT/<name>/, and the class's free-form answers, question by question,
+to OUT/answers.txt. A submission whose OUT/<name>/result.json exists is not graded
+again, so an interrupted batch resumes where it stopped.
 """
 import csv
 import json
@@ -76,6 +77,27 @@ def grade_one(src: Path, labs_: list, out: Path, emu: str, prior_sol: bool,
     return result
 
 
+ANSWERS_FILE = "answers.txt"      # the class's free-form answers, question by question
+
+
+def write_answers(results: list, labs_: list, path: Path) -> None:
+    """path: every submission's free-form answers (answers-labN.txt's TEXT questions),
+    grouped by lab and question, so an instructor reads one question across the class;
+    nothing is written when the labs ask none."""
+    out = []
+    for n in labs_:
+        for q in (q for q in labs.get(n).questions if q.kind == "TEXT"):
+            out += [f"== lab {n} [{q.id}] {q.what}", ""]
+            for r in results:
+                lab = next((l for l in (r["grade"] or {"labs": []})["labs"] if l["lab"] == n), None)
+                text = next((a["answer"] for a in (lab or {}).get("answers", []) if a["id"] == q.id), "")
+                out.append(f"-- {r['name']}:")
+                out += [f"   {l}" for l in (text.splitlines() or ["(no answer)"])]
+            out.append("")
+    if out:
+        path.write_text(report.clean_text("\n".join(out)))
+
+
 def score(entry: dict) -> int:
     return entry["grade"]["score"] if entry["grade"] else 0
 
@@ -131,6 +153,7 @@ def run(sources: list, labs_: list, out: Path, jobs: int, emu: str = "bochs",
                 scores = [by_lab.get(n, 0) for n in labs_]
                 possible = sum(labs.get(n).max_points for n in labs_)
                 w.writerow([r["name"]] + scores + [sum(scores), possible, r["error"]])
+    write_answers(results, labs_, out / ANSWERS_FILE)
     if json_path:
         json_path.write_text(json.dumps({"schema": report.BATCH_SCHEMA, "labs": labs_,
                                          "submissions": results}, indent=2) + "\n")
