@@ -13,8 +13,8 @@
 /* What one VM-entry attempt came to. */
 struct vmx_exit {
 	enum vmx_status status; /* VMLAUNCH's own outcome */
-	u32 error;              /* VM_INSTRUCTION_ERROR, when status is VMX_FAIL_VALID */
-	u32 reason;             /* VM_EXIT_REASON (bit 31 set: the VM entry failed), when status is VMX_SUCCEED */
+	u32 error;              /* VM_INSTRUCTION_ERROR */
+	u32 reason;             /* VM_EXIT_REASON */
 	u64 qualification;      /* EXIT_QUALIFICATION */
 	u64 guest_rip;          /* GUEST_RIP */
 	u32 insn_len;           /* VM_EXIT_INSTRUCTION_LEN */

@@ -15,15 +15,16 @@ struct vmx_cpu {
 	void *guest_stack;      /* ... and the guest's stack */
 };
 
-/* VMCLEARs cpu->vmcs, then frees it and the guest stack; NULLs both. -HV_EVMXFAIL if VMCLEAR fails. */
+/* Makes cpu->vmcs clear and inactive, frees it and the guest stack, NULLs both; -HV_EVMXFAIL if VMCLEAR fails. */
 int vmx_vmcs_release(struct vmx_cpu *cpu);
 
-/* VMXOFF, then clears CR4.VMXE and frees the VMXON region; NULLs it. -HV_EVMXFAIL if VMXOFF fails. */
+/* Leaves VMX operation, clears CR4.VMXE, frees the VMXON region and NULLs it; -HV_EVMXFAIL if VMXOFF fails. */
 int vmx_leave_root(struct vmx_cpu *cpu);
 
 /*
- * Both, in that order: the way out of VMX operation. Returns 0, or the first
- * error. Calling it again is harmless: with nothing left to release it returns 0.
+ * Both: the way out of VMX operation. Returns 0, or the first error (then
+ * nothing the processor may still use has been freed). Calling it again is
+ * harmless: with nothing left to release it returns 0.
  */
 int vmx_shutdown(struct vmx_cpu *cpu);
 

@@ -1,11 +1,9 @@
 /*
  * Lab 7: shut down.
  *
- * Leaving VMX operation is the life cycle run backwards, and the order matters:
- * the VMCS first (its data may still be inside the processor), then VMX
- * operation itself, then CR4.VMXE (which cannot be cleared while in VMX
- * operation), and only then the memory. The handout is labs/07-vmxoff/README.md;
- * the interface is kernel/vmx/vmxoff.h.
+ * Leaving VMX operation is the life cycle run backwards, and the processor
+ * accepts only some orders of the steps: which ones, and why, is this lab.
+ * The handout is labs/07-vmxoff/README.md; the interface is kernel/vmx/vmxoff.h.
  */
 #include "errno.h"
 #include "page.h"
@@ -15,41 +13,50 @@
 #include "x86.h"
 
 /*
- * Exercise 1: release the VMCS. VMCLEAR it first: that writes whatever the
- * processor keeps of it back to its region and makes it clear and not current
- * (SDM Vol. 3C, 31.3 "VMCLEAR"). A VMCS still active when the processor leaves
- * VMX operation "may be corrupted", so software should VMCLEAR it before VMXOFF
- * (25.11.1 "Software Use of Virtual-Machine Control Structures"). Then free the
- * VMCS and the guest's stack and set both pointers to NULL. Nothing to release
- * (cpu->vmcs NULL): return 0. A failing VMCLEAR: vmx_report_failure(), -HV_EVMXFAIL,
- * and keep the pages (the processor may still use them).
+ * Exercise 1: give back the VMCS and the guest stack of cpu.
+ * Goal: afterwards the VMCS is inactive and clear, both pages are back in the
+ * allocator and their pointers NULL; nothing to release: 0. If the processor
+ * refuses, report it, return -HV_EVMXFAIL and keep every page.
+ * SDM Vol. 3C, 25.1 "Overview", 25.11.1 "Software Use of Virtual-Machine
+ * Control Structures", 31.3 "VMX Instructions" (VMCLEAR).
+ * Interface: kernel/vmx/vmxoff.h; vmx_vmclear(), vmx_report_failure(),
+ * page_free() are given.
+ * Hints: README, exercise 1.
  */
 int vmx_vmcs_release(struct vmx_cpu *cpu)
 {
-	todo(7, __func__, "VMCLEAR the VMCS, then free it and the guest stack");
+	todo(7, __func__, "release the VMCS and the guest stack");
 	(void)cpu;
 	return -HV_ENOSYS;
 }
 
 /*
- * Exercise 2: leave VMX operation. VMXOFF (SDM Vol. 3C, 31.3 "VMXOFF") takes the
- * processor out of VMX root operation; after it, every VMX instruction but VMXON
- * raises #UD. Only then can CR4.VMXE be cleared: in VMX operation, clearing it
- * raises #GP (24.8 "Restrictions on VMX Operation"). Then free the VMXON region
- * and set the pointer to NULL. Not in VMX operation (cpu->vmxon_region NULL):
- * return 0. A failing VMXOFF: vmx_report_failure(), -HV_EVMXFAIL.
+ * Exercise 2 (with vmx_shutdown() below): leave VMX operation.
+ * Goal: afterwards the processor is out of VMX operation, CR4 is as it was
+ * before lab 2 set it up for VMX, the VMXON region is back in the allocator and
+ * its pointer NULL; not in VMX operation by this code (NULL region): 0. If the
+ * processor refuses, report it and return -HV_EVMXFAIL.
+ * SDM Vol. 3C, 24.4 "Life Cycle of VMM Software", 24.8 "Restrictions on VMX
+ * Operation", 25.11.5 "VMXON Region", 31.3 "VMX Instructions" (VMXOFF).
+ * Interface: kernel/vmx/vmxoff.h; vmx_vmxoff(), read_cr4()/write_cr4() are given.
+ * Hints: README, exercise 2.
  */
 int vmx_leave_root(struct vmx_cpu *cpu)
 {
-	todo(7, __func__, "VMXOFF, clear CR4.VMXE, free the VMXON region");
+	todo(7, __func__, "leave VMX operation and give back what it held");
 	(void)cpu;
 	return -HV_ENOSYS;
 }
 
-/* Exercise 3: both, in the right order, stopping at the first error. */
+/*
+ * Exercise 2, continued: the way out of VMX operation for everything cpu holds.
+ * Goal: 0 once all of it is released (also when nothing was left); on the
+ * first error, that error, with nothing released that the processor may
+ * still use. Interface: kernel/vmx/vmxoff.h. Hints: README, exercise 2.
+ */
 int vmx_shutdown(struct vmx_cpu *cpu)
 {
-	todo(7, __func__, "release the VMCS, then leave VMX operation");
+	todo(7, __func__, "release everything cpu holds, in an order the processor accepts");
 	(void)cpu;
 	return -HV_ENOSYS;
 }

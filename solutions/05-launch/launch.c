@@ -15,23 +15,23 @@
 #include "x86.h"
 
 /*
- * Exercise 1: read what happened, given VMLAUNCH's (or VMRESUME's) status s.
- * Into *exit:
- * - VMX_FAIL_VALID: the error number from VM_INSTRUCTION_ERROR (SDM Vol. 3C,
- *   31.4 "VM Instruction Error Numbers"); VMX_FAIL_INVALID has none (no current VMCS).
- * - VMX_SUCCEED: VM_EXIT_REASON, EXIT_QUALIFICATION, GUEST_RIP and
- *   VM_EXIT_INSTRUCTION_LEN (SDM Vol. 3C, 25.9.1 "Basic VM-Exit Information").
- *   Bit 31 of the exit reason set means the VM entry failed (SDM Vol. 3C, 27.8
- *   "VM-Entry Failures During or After Loading Guest State"): reason 33 invalid
- *   guest state, 34 MSR loading, 41 machine check.
+ * Exercise 1: after an attempt to enter the guest, describe what happened.
+ * Goal: *exit holds s and every field that means something for that outcome,
+ * read from the current VMCS; everything else is 0.
+ * SDM Vol. 3C, 31.2 "Conventions", 31.4 "VM Instruction Error Numbers",
+ * 25.9.1 "Basic VM-Exit Information", 25.11.2 "VMREAD, VMWRITE, and Encodings
+ * of VMCS Fields".
+ * Interface: kernel/vmx/launch.h (struct vmx_exit); vmcs_read() is given.
+ * Hints: README, exercise 1.
  */
 void vmx_exit_read(enum vmx_status s, struct vmx_exit *exit)
 {
 	/* BEGIN SOLUTION
-	 * todo: record VMLAUNCH's status and the VMCS fields that describe the outcome
+	 * todo: describe the outcome of the VM-entry attempt in *exit
 	 * stub: (void)s;
 	 * stub: (void)exit;
 	 */
+	/* the error number first: a later failing VMREAD would overwrite it */
 	*exit = (struct vmx_exit){ .status = s };
 	if (s == VMX_FAIL_VALID)
 		exit->error = (u32)vmcs_read(VM_INSTRUCTION_ERROR);
@@ -45,25 +45,26 @@ void vmx_exit_read(enum vmx_status s, struct vmx_exit *exit)
 }
 
 /*
- * Exercise 2: launch, then name the outcome; never ignore it.
- * vmx_enter_guest(regs, false) (kernel/vmx/vcpu.h; read vmx_switch.asm, it is short)
- * executes VMLAUNCH and returns its status; vmx_exit_read() does the rest.
- * - VMfailInvalid / VMfailValid: vmx_report_failure("VMLAUNCH", status) prints the
- *   status and, for VMfailValid, the error's description. Return -HV_EVMXFAIL.
- * - Exit reason with bit 31: report "VM entry failed: <name> (qualification <q>)"
- *   with kdiag() (a line for the grade report), the name from
- *   vmx_exit_reason_name() of the basic reason (bits 15:0); return -HV_EENTRY.
- * - A real VM exit: print "VM exit: <name> at guest RIP <rip>, instruction
- *   length <len>"; return 0.
+ * Exercise 2: enter the guest of the current VMCS for the first time, then name
+ * the outcome; never ignore it.
+ * Goal: returns 0 after a VM exit (printing the "VM exit: ..." line), -HV_EENTRY
+ * after a failed VM entry (a "VM entry failed: ..." line through kdiag()),
+ * -HV_EVMXFAIL after a VMfail (vmx_report_failure()); the README gives the lines.
+ * SDM Vol. 3C, 31.3 "VMX Instructions" (VMLAUNCH/VMRESUME), 25.11.3
+ * "Initializing a VMCS", 27.8 "VM-Entry Failures During or After Loading Guest
+ * State".
+ * Interface: kernel/vmx/launch.h; vmx_enter_guest() is kernel/vmx/vcpu.h.
+ * Hints: README, exercise 2.
  */
 int vmx_launch(struct guest_regs *regs, struct vmx_exit *exit)
 {
 	/* BEGIN SOLUTION
-	 * todo: VMLAUNCH through vmx_enter_guest(), then report the outcome by name
+	 * todo: enter the guest, then report the outcome by name
 	 * stub: (void)regs;
 	 * stub: *exit = (struct vmx_exit){ .status = VMX_FAIL_INVALID };
 	 * stub: return -HV_ENOSYS;
 	 */
+	/* a VMCS fresh from lab 4's VMCLEAR is clear: VMLAUNCH, not VMRESUME */
 	vmx_exit_read(vmx_enter_guest(regs, false), exit);
 	if (exit->status != VMX_SUCCEED) {
 		vmx_report_failure("VMLAUNCH", exit->status);
