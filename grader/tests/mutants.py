@@ -52,10 +52,10 @@ MUTANTS = (
            # Bochs reports 4096-byte regions: bit 44 set, bits 43:32 clear (SDM Vol. 3D, A.1).
            frozenset({"vmx/basic_decode", "vmx/basic"}), why="region_size"),
     # Bit 56 (SDM Vol. 3D, A.1) is defined, but no field of struct vmx_basic: a decoder
-    # that lets it into a field is caught only by a made-up value (no Bochs model sets it).
-    Mutant("mem_type_takes_bit56", 1, "detect.c",
-           (("(u8)BITS(msr, 53, 50)", "(u8)BITS(msr, 56, 50)"),),
-           frozenset({"vmx/basic_decode"}), why="mem_type"),
+    # that lets the bits above 55 into true_ctls is caught only by a made-up value.
+    Mutant("true_ctls_takes_high_bits", 1, "detect.c",
+           (("out->true_ctls = BITS(msr, 55, 55);", "out->true_ctls = msr >> 55;"),),
+           frozenset({"vmx/basic_decode"}), why="true_ctls"),
     Mutant("ignores_true_ctls", 1, "detect.c",
            (("bool t = caps->basic.true_ctls;", "bool t = false;"),),
            frozenset({"vmx/controls"}), why="from MSR 0x48e"),
