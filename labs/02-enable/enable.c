@@ -23,7 +23,7 @@
  */
 u64 vmx_fix_cr(u64 value, u64 fixed0, u64 fixed1)
 {
-	todo(2, __func__, "force the fixed-1 bits on and the fixed-0 bits off");
+	todo(2, __func__, "change value just enough to satisfy the VMX fixed bits");
 	(void)fixed0;
 	(void)fixed1;
 	return value;
@@ -41,7 +41,7 @@ u64 vmx_fix_cr(u64 value, u64 fixed0, u64 fixed1)
  */
 int vmx_feature_control_enable(void)
 {
-	todo(2, __func__, "read IA32_FEATURE_CONTROL; lock it with VMX enabled, or report that firmware disabled VMX");
+	todo(2, __func__, "make IA32_FEATURE_CONTROL allow VMXON, or report that the firmware disabled VMX");
 	return -HV_ENOSYS;
 }
 
@@ -57,7 +57,7 @@ int vmx_feature_control_enable(void)
  */
 int vmx_enable(const struct vmx_caps *caps)
 {
-	todo(2, __func__, "enable VMX in IA32_FEATURE_CONTROL, then fix CR0 and CR4 and set CR4.VMXE");
+	todo(2, __func__, "make VMXON possible: firmware permission, CR0 and CR4");
 	(void)caps;
 	return -HV_ENOSYS;
 }

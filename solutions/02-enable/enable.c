@@ -24,7 +24,7 @@
 u64 vmx_fix_cr(u64 value, u64 fixed0, u64 fixed1)
 {
 	/* BEGIN SOLUTION
-	 * todo: force the fixed-1 bits on and the fixed-0 bits off
+	 * todo: change value just enough to satisfy the VMX fixed bits
 	 * stub: (void)fixed0;
 	 * stub: (void)fixed1;
 	 * stub: return value;
@@ -49,7 +49,7 @@ u64 vmx_fix_cr(u64 value, u64 fixed0, u64 fixed1)
 int vmx_feature_control_enable(void)
 {
 	/* BEGIN SOLUTION
-	 * todo: read IA32_FEATURE_CONTROL; lock it with VMX enabled, or report that firmware disabled VMX
+	 * todo: make IA32_FEATURE_CONTROL allow VMXON, or report that the firmware disabled VMX
 	 * stub: return -HV_ENOSYS;
 	 *
 	 * Locked: WRMSR would #GP, so only read. Unlocked: enable and lock in one write
@@ -77,7 +77,7 @@ int vmx_feature_control_enable(void)
 int vmx_enable(const struct vmx_caps *caps)
 {
 	/* BEGIN SOLUTION
-	 * todo: enable VMX in IA32_FEATURE_CONTROL, then fix CR0 and CR4 and set CR4.VMXE
+	 * todo: make VMXON possible: firmware permission, CR0 and CR4
 	 * stub: (void)caps;
 	 * stub: return -HV_ENOSYS;
 	 *
