@@ -11,7 +11,7 @@ from dataclasses import dataclass
 LAB1_NOEPT = {"noept/detect", "noept/secondary", "noept/ept_vpid"}
 LAB1_CAPS = {"vmx/detect", "vmx/basic", "vmx/controls", "vmx/secondary", "vmx/ept_vpid", "vmx/fixed"}
 LAB1_AFTER_DETECT = LAB1_CAPS | LAB1_NOEPT | {"novmx/novmx"}
-LAB1_ALL = LAB1_AFTER_DETECT | {"vmx/cpuid", "vmx/basic_decode", "vmx/ctl_decode"}
+LAB1_ALL = LAB1_AFTER_DETECT | {"vmx/basic_decode"}
 
 
 @dataclass(frozen=True)
@@ -36,30 +36,34 @@ MUTANTS = (
     Mutant("wrong_cpuid_bit", 1, "detect.c",
            (("cpuid(1, 0).ecx & CPUID_1_ECX_VMX", "cpuid(1, 0).ecx & BIT(6)"),),
            # core2_penryn_t9600 sets bit 6 (SMX) as well, so only the default model catches it
-           frozenset({"vmx/cpuid"} | LAB1_CAPS), why="has bit 5 set"),
+           frozenset(LAB1_CAPS), why="this CPU has VMX"),
     # Per the SDM the first RDMSR would raise #GP(0) here, and the check names that
     # fault. Bochs 2.7 deviates: its models without VMX (ryzen, ...) return the VMX
     # capability values instead of faulting (and QEMU TCG returns 0), so under Bochs
     # the mutant is caught by its return value.
     Mutant("msrs_before_cpuid", 1, "detect.c",
-           (("\tif (!vmx_cpu_has_vmx())\n\t\treturn -HV_ENOVMX;\n", ""),),
+           (("\tif (!(cpuid(1, 0).ecx & CPUID_1_ECX_VMX))\n\t\treturn -HV_ENOVMX;\n", ""),),
            frozenset({"novmx/novmx"}), why="returned 0 (HV_OK), want -HV_ENOVMX"),
     Mutant("revision_id_mask", 1, "detect.c",
-           (("msr & VMX_BASIC_REVISION_ID_MASK", "msr & 0xFFFFFFFF"),),
+           (("(u32)BITS(msr, 30, 0)", "(u32)BITS(msr, 31, 0)"),),
            frozenset({"vmx/basic_decode"}), why="revision_id"),
     Mutant("region_size_mask", 1, "detect.c",
-           (("& VMX_BASIC_REGION_SIZE_MASK", "& 0xFFF"),),
+           (("(u32)BITS(msr, 44, 32)", "(u32)BITS(msr, 43, 32)"),),
            # Bochs reports 4096-byte regions: bit 44 set, bits 43:32 clear (SDM Vol. 3D, A.1).
            frozenset({"vmx/basic_decode", "vmx/basic"}), why="region_size"),
+    # Bit 56 (SDM Vol. 3D, A.1) is defined, but no field of struct vmx_basic: a decoder
+    # that lets the bits above 55 into true_ctls is caught only by a made-up value.
+    Mutant("true_ctls_takes_high_bits", 1, "detect.c",
+           (("out->true_ctls = BITS(msr, 55, 55);", "out->true_ctls = msr >> 55;"),),
+           frozenset({"vmx/basic_decode"}), why="true_ctls"),
     Mutant("ignores_true_ctls", 1, "detect.c",
            (("bool t = caps->basic.true_ctls;", "bool t = false;"),),
            frozenset({"vmx/controls"}), why="from MSR 0x48e"),
     Mutant("allowed_halves_swapped", 1, "detect.c",
-           ((".allowed0 = VMX_CTL_ALLOWED0(msr)", ".allowed0 = VMX_CTL_ALLOWED1(msr)"),
-            (".allowed1 = VMX_CTL_ALLOWED1(msr)", ".allowed1 = VMX_CTL_ALLOWED0(msr)")),
-           frozenset({"vmx/ctl_decode", "vmx/controls", "vmx/secondary", "vmx/ept_vpid",
-                      "noept/secondary"}),
-           why="gave {allowed0"),
+           (("caps->procbased = (struct vmx_ctl_cap){ .allowed0 = (u32)proc, .allowed1 = (u32)(proc >> 32) };",
+             "caps->procbased = (struct vmx_ctl_cap){ .allowed0 = (u32)(proc >> 32), .allowed1 = (u32)proc };"),),
+           frozenset({"vmx/controls", "vmx/secondary", "vmx/ept_vpid", "noept/secondary"}),
+           why="procbased is {allowed0"),
     Mutant("ept_cap_not_stored", 1, "detect.c",
            (("caps->ept_vpid = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);", "(void)rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);"),),
            frozenset({"vmx/ept_vpid"}), why="ept_vpid is 0"),
@@ -71,6 +75,11 @@ MUTANTS = (
     Mutant("caps_not_zeroed", 1, "detect.c",
            (("\t*caps = (struct vmx_caps){ 0 };\n", ""),),
            frozenset({"noept/ept_vpid"}), why="want 0"),
+    # Wrong answers in answers-lab1.txt: each graded question fails alone.
+    Mutant("answer_only_cr3_load", 1, "answers-lab1.txt",
+           (("answer: 15, 16", "answer: 15"),), frozenset({"answers/q1"})),
+    Mutant("answer_region_size_differs", 1, "answers-lab1.txt",
+           (("answer: a, d", "answer: a, b, d"),), frozenset({"answers/q3"})),
     # Hostile and broken submissions: the grader must explain, never hang or crash.
     Mutant("endless_loop", 1, "detect.c",
            (("\t*caps = (struct vmx_caps){ 0 };\n", "\t*caps = (struct vmx_caps){ 0 };\n\tfor (;;)\n\t\tcpu_relax();\n"),),
@@ -87,7 +96,7 @@ MUTANTS = (
            frozenset(LAB1_AFTER_DETECT), why="serial output passed"),
     Mutant("forged_pass_lines", 1, "detect.c",
            (with_includes("printf.h"),
-            ("\t*caps = (struct vmx_caps){ 0 };\n\tif (!vmx_cpu_has_vmx())\n\t\treturn -HV_ENOVMX;\n",
+            ("\t*caps = (struct vmx_caps){ 0 };\n\tif (!(cpuid(1, 0).ecx & CPUID_1_ECX_VMX))\n\t\treturn -HV_ENOVMX;\n",
              "\tkprintf(\"PASS: lab1/detect [00000000] forged\\nPASS: lab1/novmx [00000000] forged\\n\");\n"
              "\treturn -HV_ENOSYS;\n")),
            frozenset(LAB1_AFTER_DETECT), why="returned -1"),
@@ -96,7 +105,7 @@ MUTANTS = (
             ("\t*caps = (struct vmx_caps){ 0 };\n", "\t*caps = (struct vmx_caps){ 0 };\n\tpower_off();\n")),
            frozenset(LAB1_AFTER_DETECT), why="without a SUMMARY line"),
     Mutant("compile_error", 1, "detect.c",
-           (("return cpuid(1, 0).ecx & CPUID_1_ECX_VMX;", "return cpuid(1, 0).ecx & CPUID_1_ECX_VMX"),),
+           (("caps->misc = rdmsr(MSR_IA32_VMX_MISC);", "caps->misc = rdmsr(MSR_IA32_VMX_MISC)"),),
            frozenset(LAB1_ALL), why="did not build"),
     Mutant("link_error", 1, "detect.c",
            (("int vmx_detect(struct vmx_caps *caps)\n{", "int vmx_detect_renamed(struct vmx_caps *caps);\nint vmx_detect_renamed(struct vmx_caps *caps)\n{"),),
@@ -161,6 +170,11 @@ MUTANTS = (
            (("vmx_fix_cr(read_cr4() | CR4_VMXE, caps->cr4_fixed0, caps->cr4_fixed1)",
              "vmx_fix_cr(read_cr4() | CR4_VMXE, rdmsr(MSR_IA32_VMX_CR4_FIXED0), rdmsr(MSR_IA32_VMX_CR4_FIXED1))"),),
            frozenset({"locked_on/cr_caps"}), why="take the fixed bits from caps"),
+    # Wrong answers in answers-lab2.txt
+    Mutant("answer_cr4_one_direction", 2, "answers-lab2.txt",
+           (("answer: 14, 17", "answer: 17"),), frozenset({"answers/q1"})),
+    Mutant("answer_featctl_writable", 2, "answers-lab2.txt",
+           (("answer: a, c", "answer: a, b"),), frozenset({"answers/q2"})),
     # Lab 3
     Mutant("revision_bit31_set", 3, "vmxon.c",
            (("region[0] = caps->basic.revision_id & VMX_BASIC_REVISION_ID_MASK;",

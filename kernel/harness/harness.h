@@ -3,8 +3,8 @@
  * prints the result lines the grader reads (the run protocol, CONTRIBUTING.md):
  *
  *   BEGIN: lab1 [nonce] scenario=vmx
- *   PASS: lab1/cpuid [nonce] vmx_cpu_has_vmx() sees CPUID.1:ECX.VMX[bit 5]
- *   FAIL: lab1/basic [nonce] caps->basic matches this CPU's IA32_VMX_BASIC -- revision_id is 0, want 0x10
+ *   PASS: lab1/detect [nonce] vmx_detect() recognizes a CPU with VMX and succeeds
+ *   FAIL: lab1/basic [nonce] caps->basic describes this CPU's IA32_VMX_BASIC -- revision_id is 0, want 0x10
  *   ABORT: lab1 [nonce] <why the remaining checks cannot run>
  *   SUMMARY: lab1 [nonce] 1 passed, 1 failed
  *

@@ -9,9 +9,10 @@
 #include "types.h"
 
 /*
- * Returns value with every bit that fixed0 has set forced to 1 and every bit
- * that fixed1 has clear forced to 0 (SDM Vol. 3D, A.7 "VMX-Fixed Bits in CR0"
- * and A.8 "VMX-Fixed Bits in CR4"). Touches no hardware.
+ * Returns value changed just enough to satisfy the VMX fixed bits that fixed0
+ * and fixed1 (an IA32_VMX_CRn_FIXED0/1 pair) describe; bits they leave free keep
+ * their value (SDM Vol. 3D, A.7 "VMX-Fixed Bits in CR0" and A.8 "VMX-Fixed Bits
+ * in CR4"). Touches no hardware.
  */
 u64 vmx_fix_cr(u64 value, u64 fixed0, u64 fixed1);
 
@@ -23,8 +24,8 @@ u64 vmx_fix_cr(u64 value, u64 fixed0, u64 fixed1);
 int vmx_feature_control_enable(void);
 
 /*
- * Enables VMX operation: IA32_FEATURE_CONTROL, then CR0 and CR4 made to satisfy
- * the fixed bits in *caps, with CR4.VMXE set. Returns 0, or the error of
+ * Enables VMX operation: afterwards IA32_FEATURE_CONTROL, CR0 and CR4 (whose
+ * fixed bits come from *caps) allow VMXON. Returns 0, or the error of
  * vmx_feature_control_enable() with CR0 and CR4 untouched.
  */
 int vmx_enable(const struct vmx_caps *caps);

@@ -6,7 +6,7 @@
 #ifndef HV_LABS_H
 #define HV_LABS_H
 
-#include "detect.h"     /* lab 1, detect.c: vmx_cpu_has_vmx, vmx_basic_decode, vmx_ctl_cap_decode, vmx_detect */
+#include "detect.h"     /* lab 1, detect.c: vmx_basic_decode, vmx_detect */
 #include "enable.h"     /* lab 2, enable.c: vmx_fix_cr, vmx_feature_control_enable, vmx_enable */
 #include "vmxon.h"      /* lab 3, vmxon.c: vmxon_region_alloc, vmx_vmxon, vmx_enter_root */
 #include "vmcs.h"       /* lab 4, vmcs.c: vmx_adjust_ctls, vmcs_load_new, vmcs_setup_host/guest/controls, vmcs_setup */

@@ -13,14 +13,17 @@
 
 /*
  * Exercise 1: the fixed-bit rule.
- * SDM Vol. 3D, A.7 "VMX-Fixed Bits in CR0": if bit X is 1 in IA32_VMX_CR0_FIXED0,
- * that bit of CR0 is fixed to 1; if bit X is 0 in IA32_VMX_CR0_FIXED1, it is
- * fixed to 0. A.8 says the same of CR4. Bits free in both may be 0 or 1: keep
- * them as they are in value.
+ * Goal: the value closest to value that VMX operation accepts in a control
+ * register whose fixed bits are described by fixed0 and fixed1: every bit the
+ * two MSRs leave free keeps its value.
+ * SDM Vol. 3D, A.7 "VMX-Fixed Bits in CR0" and A.8 "VMX-Fixed Bits in CR4";
+ * Vol. 3C, 24.8 "Restrictions on VMX Operation".
+ * Interface: kernel/vmx/enable.h. Pure: the grader passes made-up values.
+ * Hints: README, exercise 1.
  */
 u64 vmx_fix_cr(u64 value, u64 fixed0, u64 fixed1)
 {
-	todo(2, __func__, "force the fixed-1 bits on and the fixed-0 bits off");
+	todo(2, __func__, "change value just enough to satisfy the VMX fixed bits");
 	(void)fixed0;
 	(void)fixed1;
 	return value;
@@ -28,35 +31,33 @@ u64 vmx_fix_cr(u64 value, u64 fixed0, u64 fixed1)
 
 /*
  * Exercise 2: IA32_FEATURE_CONTROL (MSR 0x3A).
- * SDM Vol. 3C, 24.7 "Enabling and Entering VMX Operation": bit 0 is the lock bit,
- * bit 2 enables VMXON outside SMX operation. Once bit 0 is set, WRMSR to this
- * MSR raises #GP until the next reset, and VMXON raises #GP unless the lock bit
- * and the enable bit are both set.
- * - Locked with bit 2 set: the firmware did the work; return 0.
- * - Locked with bit 2 clear: the firmware disabled VMX; nothing can change that
- *   before a reset. Return -HV_EDISABLED, without writing the MSR.
- * - Unlocked: set bit 2 and the lock bit in one WRMSR, keeping the other bits.
- * Hint: MSR_IA32_FEAT_CTL and the FEAT_CTL_* bits are in kernel/vmx/vmx.h.
+ * Goal: afterwards the MSR allows VMXON outside SMX operation and stays so until
+ * the next reset, with every bit the firmware chose kept; or, when the firmware
+ * has made that impossible, the caller learns it. Never fault.
+ * SDM Vol. 3C, 24.7 "Enabling and Entering VMX Operation"; the MSR's bits in
+ * Vol. 4, Table 2-2 "IA-32 Architectural MSRs" (3AH).
+ * Interface: kernel/vmx/enable.h. Returns 0, or -HV_EDISABLED.
+ * Hints: README, exercise 2.
  */
 int vmx_feature_control_enable(void)
 {
-	todo(2, __func__, "read IA32_FEATURE_CONTROL; lock it with VMX enabled, or report that firmware disabled VMX");
+	todo(2, __func__, "make IA32_FEATURE_CONTROL allow VMXON, or report that the firmware disabled VMX");
 	return -HV_ENOSYS;
 }
 
 /*
  * Exercise 3: enable VMX operation.
- * 1. vmx_feature_control_enable(); on an error, return it and touch nothing else.
- * 2. CR0 := vmx_fix_cr(CR0, caps->cr0_fixed0, caps->cr0_fixed1)
- *    (SDM Vol. 3C, 24.8 "Restrictions on VMX Operation": VMXON fails with #GP
- *    while CR0 or CR4 holds an unsupported value).
- * 3. CR4 := vmx_fix_cr(CR4 | CR4.VMXE, caps->cr4_fixed0, caps->cr4_fixed1)
- *    (24.7: CR4.VMXE[bit 13] must be 1 before VMXON, else VMXON raises #UD).
- * Hint: read_cr0()/write_cr0() and friends are in kernel/arch/x86.h, CR4_VMXE too.
+ * Goal: afterwards VMXON is allowed: IA32_FEATURE_CONTROL permits it, CR0 and CR4
+ * satisfy the fixed bits in *caps, and VMX is enabled in CR4. When the firmware
+ * disabled VMX, say so and leave CR0 and CR4 as they were.
+ * SDM Vol. 3C, 24.7 "Enabling and Entering VMX Operation", 24.8 "Restrictions on
+ * VMX Operation"; Vol. 3C, 31.3 "VMX Instructions", VMXON (its exceptions).
+ * Interface: kernel/vmx/enable.h. Returns 0, or the error of exercise 2.
+ * Hints: README, exercise 3.
  */
 int vmx_enable(const struct vmx_caps *caps)
 {
-	todo(2, __func__, "enable VMX in IA32_FEATURE_CONTROL, then fix CR0 and CR4 and set CR4.VMXE");
+	todo(2, __func__, "make VMXON possible: firmware permission, CR0 and CR4");
 	(void)caps;
 	return -HV_ENOSYS;
 }
