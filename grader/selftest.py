@@ -42,7 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hvlabs.paths import BUILD, GRADER, ROOT  # noqa: E402
 sys.path.insert(0, str(GRADER / "tests"))
-from hvlabs import answers, boot, classroom, emulators, grading, labs, protocol, report, stage  # noqa: E402
+from hvlabs import answers, batch, boot, classroom, emulators, grading, labs, protocol, report, stage  # noqa: E402
 from hvlabs.errors import UsageError, main_exit  # noqa: E402
 from hvlabs.states import Status  # noqa: E402
 import mutants  # noqa: E402
@@ -323,7 +323,9 @@ def handout_grades_the_skeleton():
         expect(not leaks, f"solution regions in {leaks}")
         g = subprocess.run(["make", "-s", "-C", str(dest), "grade", "LAB=1", "EMU=bochs"],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        expect(g.returncode != 0 and "Score: 0/16" in g.stdout and "TODO(lab1)" in g.stdout,
+        full = labs.get(1).max_points
+        expect(g.returncode != 0 and f"Score: 0/{full}" in g.stdout and "TODO(lab1)" in g.stdout
+               and "For your instructor (answers-lab1.txt" in g.stdout,
                "make grade LAB=1 in the export:\n" + g.stdout[-1500:])
         r = subprocess.run(["make", "-s", "-C", str(dest), "run", "EMU=bochs"],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -342,10 +344,10 @@ def handout_grades_the_skeleton():
         ws = Path(d) / "workspace"
         shutil.copytree(dest, ws / "course", symlinks=True)
         shutil.copytree(dest, ws / "submission", symlinks=True, ignore=shutil.ignore_patterns("build"))
-        full = report.encode_classroom({"version": 1, "status": "pass", "max_score": 16, "tests": [
-            {"name": "hacked", "status": "pass", "score": 16, "message": ""}]})
+        hacked = report.encode_classroom({"version": 1, "status": "pass", "max_score": full, "tests": [
+            {"name": "hacked", "status": "pass", "score": full, "message": ""}]})
         (ws / "submission/grader/grade.py").write_text(
-            f"import os\nopen(os.environ['GITHUB_OUTPUT'], 'a').write({full!r} + '\\n')\n")
+            f"import os\nopen(os.environ['GITHUB_OUTPUT'], 'a').write({hacked!r} + '\\n')\n")
         out = Path(d) / "github_output"
         c = subprocess.run(["bash", "-c", classroom.step_command(1)], cwd=ws, text=True,
                            env={**os.environ, "GITHUB_OUTPUT": str(out)},
@@ -354,7 +356,7 @@ def handout_grades_the_skeleton():
         payload = json.loads(base64.b64decode(out.read_text().strip()[len("result="):]))
         names = [f"lab1/{s.name}/{k.id}" for s in labs.get(1).graded for k in s.checks
                  for _ in range(k.points)]
-        expect(payload["max_score"] == 16 and payload["status"] == "fail" and
+        expect(payload["max_score"] == full and payload["status"] == "fail" and
                [t["name"].split(":")[0] for t in payload["tests"]] == names and
                all(t["score"] == 0 and t["status"] in ("error", "fail") and t["message"]
                    for t in payload["tests"]) and
@@ -429,6 +431,7 @@ def batch_grades_a_class():
         subprocess.run(["tar", "czf", str(d / "skel.tar.gz"), "-C", str(ROOT), "labs"], check=True)
         shutil.copytree(ROOT / "solutions", d / "hack" / "labs")
         (d / "hack/labs/01-detect/detect.c").unlink()
+        (d / "hack/labs/01-detect/answers-lab1.txt").unlink()
         (d / "hack/kernel").mkdir()
         (d / "hack/kernel/main.c").write_text("/* edited */\n")
         # the reference, plus a harness that would pass everything and a grader that would
@@ -458,12 +461,15 @@ def batch_grades_a_class():
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         expect(p.returncode == 0, p.stdout)
         rows = {r.split(",")[0]: r.split(",")[1:] for r in (d / "grades.csv").read_text().splitlines()[1:]}
-        expect(rows["ref"][:3] == ["16", "16", "16"] and rows["skel"][0] == "0" and
-               rows["hack"][0] == "0" and rows["tamper"][:3] == ["16", "16", "16"] and
+        full = str(labs.get(1).max_points)
+        expect(rows["ref"][:3] == [full] * 3 and rows["skel"][0] == "0" and
+               rows["hack"][0] == "0" and rows["tamper"][:3] == [full] * 3 and
                rows["empty"][0] == "0", f"unexpected grades: {rows}")
+        answered = (d / "out" / batch.ANSWERS_FILE).read_text()
+        expect("-- ref:" in answered and "-- skel:\n   (no answer)" in answered,
+               f"the class's free-form answers: {answered[:600]}")
         expect("unsafe path" in rows["evil"][-1] and not (d.parent / "outside").exists(),
                f"the hostile archive: {rows['evil']}")
-        full = str(labs.get(1).max_points)
         expect(local.earned == labs.get(1).max_points and rows["multi"][:3] == [full] * 3,
                f"a lab split into a helper file: locally {local.earned}, in batch {rows['multi'][:3]}")
         hack = (d / "out/hack/report.txt").read_text()
@@ -512,8 +518,9 @@ def gradescope_autograder_in_a_simulated_layout():
             expect(all(t["output"] for t in tests if t["status"] == "failed"),
                    "a failed test without an explanation")
             scores[who] = (res["score"], sum(t["max_score"] for t in tests))
-    expect(scores["reference"] == (16, 16) and scores["skeleton"] == (0, 16), f"scores: {scores}")
-    return f"reference {scores['reference'][0]}/16, skeleton 0/16 in results.json"
+    full = labs.get(1).max_points
+    expect(scores["reference"] == (full, full) and scores["skeleton"] == (0, full), f"scores: {scores}")
+    return f"reference {full}/{full}, skeleton 0/{full} in results.json"
 
 
 # --- the VM-entry checker ------------------------------------------------------------

@@ -38,6 +38,7 @@ class Submission:
     name: str
     labs_dir: Path                                  # a labs/ tree to build with
     missing: list = field(default_factory=list)     # student files absent: graded as the skeleton
+    unanswered: list = field(default_factory=list)  # answers-labN.txt absent: the course's blank copy
     ignored: list = field(default_factory=list)     # other files that differ from the course
     placed: list = field(default_factory=list)      # loose files mapped to their lab: "x.c -> labs/.../x.c"
     unplaced: list = field(default_factory=list)    # loose .c/.h files that name no lab's file
@@ -174,7 +175,7 @@ def prepare(src: Path, work: Path, name: str = "", loose: bool = False) -> Submi
             shutil.copyfile(mine, out)
         else:
             shutil.copyfile(ROOT / rel, out)
-            sub.missing.append(rel)
+            (sub.unanswered if rel in ANSWER_FILES else sub.missing).append(rel)
     taken = {p.relative_to(top).as_posix() for p in found.values()}
     for path in sorted(top.rglob("*")):
         rel = path.relative_to(top).as_posix()
@@ -193,11 +194,13 @@ def describe(sub: Submission) -> list:
     if sub.unplaced:
         out.append("not graded, they could not be placed in a lab (put them in labs/NN-name/): "
                    + ", ".join(sub.unplaced))
-    if len([m for m in sub.missing if m not in ANSWER_FILES]) == len(STUDENT_FILES):
+    if len(sub.missing) == len(STUDENT_FILES):
         out.append("empty: the submission holds none of the student files (labs/NN-name/*.c), "
                    "so it is graded as the untouched skeleton")
     elif sub.missing:
         out.append("missing, graded as the untouched skeleton: " + ", ".join(sub.missing))
+    if sub.unanswered and len(sub.unanswered) < len(ANSWER_FILES):
+        out.append("no answers to the questions of: " + ", ".join(sub.unanswered))
     if sub.ignored:
         shown = sub.ignored[:MAX_IGNORED_LISTED]
         more = len(sub.ignored) - len(shown)

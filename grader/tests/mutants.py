@@ -75,11 +75,6 @@ MUTANTS = (
     Mutant("caps_not_zeroed", 1, "detect.c",
            (("\t*caps = (struct vmx_caps){ 0 };\n", ""),),
            frozenset({"noept/ept_vpid"}), why="want 0"),
-    # Wrong answers in answers-lab1.txt: each graded question fails alone.
-    Mutant("answer_only_cr3_load", 1, "answers-lab1.txt",
-           (("answer: 15, 16", "answer: 15"),), frozenset({"answers/q1"})),
-    Mutant("answer_region_size_differs", 1, "answers-lab1.txt",
-           (("answer: a, d", "answer: a, b, d"),), frozenset({"answers/q3"})),
     # Hostile and broken submissions: the grader must explain, never hang or crash.
     Mutant("endless_loop", 1, "detect.c",
            (("\t*caps = (struct vmx_caps){ 0 };\n", "\t*caps = (struct vmx_caps){ 0 };\n\tfor (;;)\n\t\tcpu_relax();\n"),),
@@ -170,11 +165,6 @@ MUTANTS = (
            (("vmx_fix_cr(read_cr4() | CR4_VMXE, caps->cr4_fixed0, caps->cr4_fixed1)",
              "vmx_fix_cr(read_cr4() | CR4_VMXE, rdmsr(MSR_IA32_VMX_CR4_FIXED0), rdmsr(MSR_IA32_VMX_CR4_FIXED1))"),),
            frozenset({"locked_on/cr_caps"}), why="take the fixed bits from caps"),
-    # Wrong answers in answers-lab2.txt
-    Mutant("answer_cr4_one_direction", 2, "answers-lab2.txt",
-           (("answer: 14, 17", "answer: 17"),), frozenset({"answers/q1"})),
-    Mutant("answer_featctl_writable", 2, "answers-lab2.txt",
-           (("answer: a, c", "answer: a, b"),), frozenset({"answers/q2"})),
     # Lab 3
     Mutant("revision_bit31_set", 3, "vmxon.c",
            (("region[0] = caps->basic.revision_id & VMX_BASIC_REVISION_ID_MASK;",

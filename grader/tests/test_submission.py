@@ -29,7 +29,7 @@ class SubmissionRuleTest(unittest.TestCase):
         self.write(f"labs/{LAB1}/helper.h", "/* h */\n")
         self.write(f"labs/{LAB1}/notes.txt", "not source\n")
         sub = submission.prepare(self.top, self.dir / "work")
-        got = sorted(p.name for p in (sub.labs_dir / LAB1).iterdir())
+        got = sorted(p.name for p in (sub.labs_dir / LAB1).iterdir() if p.suffix != ".txt")
         self.assertEqual(got, ["helper.c", "helper.h"])
         self.assertNotIn(f"labs/{LAB1}/detect.c", sub.missing)
         self.assertIn(f"labs/{LAB1}/notes.txt", sub.ignored)
@@ -46,6 +46,23 @@ class SubmissionRuleTest(unittest.TestCase):
             self.write(f"labs/{LAB1}/f{i}.c", "\n")
         with self.assertRaises(submission.SubmissionError):
             submission.prepare(self.top, self.dir / "work")
+
+    def test_answers_are_taken_with_or_without_code(self):
+        """answers-labN.txt counts whether or not its lab folder holds code, from the folder
+        or (uploads) the top; a lab without it gets the course's blank copy."""
+        lab, other = [l for l in labs.LABS.values() if l.questions][:2]
+        self.write(f"labs/{lab.dir}/{lab.answers_file}", "[q1]\nanswer: mine\n")
+        self.write(other.answers_file, "[q1]\nanswer: loose\n")
+        sub = submission.prepare(self.top, self.dir / "work", loose=True)
+        self.assertIn("mine", (sub.labs_dir / lab.dir / lab.answers_file).read_text())
+        self.assertIn("loose", (sub.labs_dir / other.dir / other.answers_file).read_text())
+        self.assertIn(f"{other.answers_file} -> labs/{other.dir}/{other.answers_file}", sub.placed)
+        self.assertIn(f"labs/{lab.dir}/{lab.files[0]}", sub.missing)     # its code: the skeleton
+        sub = submission.prepare(self.top, self.dir / "work2")
+        blank = (ROOT / "labs" / other.dir / other.answers_file).read_text()
+        self.assertEqual((sub.labs_dir / other.dir / other.answers_file).read_text(), blank)
+        self.assertIn(f"labs/{other.dir}/{other.answers_file}", sub.unanswered)
+        self.assertNotIn(f"labs/{other.dir}/{other.answers_file}", sub.missing)
 
 
 if __name__ == "__main__":
