@@ -245,7 +245,7 @@ MUTANTS = (
            (("if ((selector & ~3u) == 0)", "if (selector == 0)"),),
            frozenset({"vmx/ar"}), why="is a null selector"),
     Mutant("ar_never_unusable", 4, "vmcs.c",
-           (("\tif ((selector & ~3u) == 0)\n\t\treturn VMX_AR_UNUSABLE;\n", ""),),
+           (("\tif ((selector & ~3u) == 0)\n\t\treturn VMX_AR_UNUSABLE;\n", "\t(void)selector;\n"),),
            frozenset({"vmx/ar", "vmx/guest", "vmx/rules", "vmx/launch"}), why="is a null selector"),
     Mutant("host_tr_zero", 4, "vmcs.c",
            (("{ HOST_TR_SELECTOR, read_tr() },", "{ HOST_TR_SELECTOR, 0 },"),),
