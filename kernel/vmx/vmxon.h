@@ -10,10 +10,9 @@
 #include "vmx.h"
 
 /*
- * Allocates a VMXON region: a zeroed, 4 KiB-aligned page from page_alloc() that
- * holds caps->basic.revision_id in its first 32 bits, with bit 31 clear
- * (SDM Vol. 3C, 25.11.5 "VMXON Region"). Returns NULL when out of pages or when
- * the region size in caps does not fit one page.
+ * Allocates a VMXON region that VMXON accepts on the processor caps describes
+ * (SDM Vol. 3C, 25.11.5 "VMXON Region"): one page from page_alloc(). Returns NULL
+ * when out of pages or when the region caps asks for does not fit one page.
  */
 void *vmxon_region_alloc(const struct vmx_caps *caps);
 
