@@ -36,7 +36,7 @@ void *vmxon_region_alloc(const struct vmx_caps *caps)
  * SDM Vol. 3C, 31.3 "VMX Instructions", "VMXON—Enter VMX Operation" (operand
  * and operation); 31.2 "Conventions" (how every VMX instruction reports).
  * Interface: kernel/vmx/vmxon.h; enum vmx_status and VMX_STATUS() in
- * kernel/vmx/vmx.h, whose wrappers (vmx_vmclear(), ...) are written the same way.
+ * kernel/vmx/vmx.h.
  * Hints: README, exercise 2.
  */
 enum vmx_status vmx_vmxon(u64 pa)
