@@ -266,6 +266,8 @@ MUTANTS = (
              "region[0] = caps->basic.revision_id | 0x80000000u;"),),
            frozenset({"vmx/loaded", "vmx/host", "vmx/guest", "vmx/controls", "vmx/rules", "vmx/launch",
                       "vmx/setup"}), why="VMCLEAR/VMPTRLD failed"),
+    # Read-only only where IA32_VMX_MISC bit 29 is 0 (SDM Vol. 3D, A.6): the default model,
+    # ivy_bridge, core2_penryn. haswell, skylake_x, icelake_u and tigerlake accept the VMWRITE.
     Mutant("vmwrite_read_only_field", 4, "vmcs.c",
            (("\t\t{ VM_ENTRY_INTR_INFO_FIELD, 0 },\n", "\t\t{ VM_ENTRY_INTR_INFO_FIELD, 0 },\n\t\t{ VM_EXIT_REASON, 0 },\n"),),
            # controls_caps calls vmcs_setup_controls() again, and it fails again

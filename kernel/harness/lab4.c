@@ -521,12 +521,17 @@ static void check_setup(const struct vmx_caps *caps)
 	char why[256] = "";
 	struct call c = { .caps = caps };
 	u64 current = 0;
+	u32 revision = (u32)rdmsr(MSR_IA32_VMX_BASIC) & VMX_BASIC_REVISION_ID_MASK;
 
 	bool ok = harness_call("vmcs_setup()", call_setup, &c, why, sizeof(why));
 	if (ok && c.ret != 0)
 		ok = why_not(why, sizeof(why), "vmcs_setup() returned %d (%s)", c.ret, hv_strerror(c.ret));
 	else if (ok && vmx_vmptrst(&current) == VMX_SUCCEED && current != (u64)c.vmcs)
 		ok = why_not(why, sizeof(why), "the current VMCS is %#lx, not *vmcs %p", current, c.vmcs);
+	/* Bit 31 set would be a shadow VMCS: VMPTRLD takes it on CPUs with VMCS shadowing. */
+	else if (ok && *(u32 *)c.vmcs != revision)
+		ok = why_not(why, sizeof(why), "*vmcs starts with %#x, want the revision id %#x",
+			     *(u32 *)c.vmcs, revision);
 	else if (ok)
 		ok = field_is(GUEST_RSP, (u64)c.stack + PAGE_SIZE, why, sizeof(why));
 	if (check("setup", ok, "%s", why)) {
