@@ -134,7 +134,7 @@ def reference_full_marks(n):
     r = grading.grade_lab(n, sol=True, emu="bochs")
     expect(r.earned == r.possible and not any(x.id == "protocol" for x in r.results), explain(r))
     differ = [f"{x.scenario}/{x.id}: table says {x.what!r}, kernel says {x.said!r}"
-              for x in r.results if x.said != x.what]
+              for x in r.results if x.said != x.what and x.scenario != labs.ANSWERS]
     expect(not differ, "check texts differ between grader/hvlabs/labs.py and the harness:\n  "
            + "\n  ".join(differ))
     return f"{r.earned}/{r.possible}"

@@ -9,7 +9,9 @@
  * whose host state is unlike its usual one: a copy of its PML4 in CR3, CR0.AM and
  * CR4.PCE toggled, FS/GS bases and the SYSENTER MSRs set to distinct non-zero
  * values (all restored afterwards); (3) calls vmcs_setup_controls() once more with
- * made-up capabilities; (4) makes vmcs_load_new() and vmcs_setup() fail part-way
+ * made-up capabilities, and once with capabilities that lack a control it needs;
+ * (4) calls the pure functions, vmx_adjust_ctls() and vmx_segment_ar(), on made-up
+ * capabilities, selectors and descriptors; (5) makes vmcs_load_new() and vmcs_setup() fail part-way
  * (a revision id the processor refuses) and counts the pages they leave behind.
  * Scenario "checker" (maintainers', hidden) validates vmcs_check() itself
  * against the processor: see lab4_checker.c.
@@ -36,12 +38,21 @@ struct call {
 	int ret;
 	u32 wanted, adjusted;
 	struct vmx_ctl_cap cap;
+	u16 selector;
+	u64 descriptor;
+	u32 ar;
 };
 
 static void call_adjust(void *p)
 {
 	struct call *c = p;
-	c->adjusted = vmx_adjust_ctls(c->wanted, &c->cap);
+	c->ret = vmx_adjust_ctls(c->wanted, &c->cap, &c->adjusted);
+}
+
+static void call_ar(void *p)
+{
+	struct call *c = p;
+	c->ar = vmx_segment_ar(c->selector, c->descriptor);
 }
 
 static void call_setup(void *p)
@@ -74,14 +85,19 @@ static void call_controls(void *p)
 	c->ret = vmcs_setup_controls(c->caps);
 }
 
+/*
+ * vmx_adjust_ctls() on made-up capabilities whose every wanted bit is allowed: the
+ * one value the capability accepts that sets the wanted bits and, of the others,
+ * only the required ones.
+ */
 static void check_adjust(void)
 {
 	/* wanted, allowed0, allowed1, want */
 	static const u32 cases[][4] = {
 		{ 0x00000000, 0x00000016, 0x0000007F, 0x00000016 },
 		{ 0x00000080, 0x04006172, 0xF7F9FFFE, 0x040061F2 },
-		{ 0xFFFFFFFF, 0x00000000, 0x0000FFFF, 0x0000FFFF },
-		{ 0x80000001, 0x00000000, 0x7FFFFFFE, 0x00000000 },
+		{ 0x00000204, 0x000011FB, 0x0000FFFF, 0x000013FF },
+		{ 0x80000000, 0x00000001, 0x80000001, 0x80000001 },
 	};
 	char why[160] = "";
 	bool ok = true;
@@ -90,11 +106,85 @@ static void check_adjust(void)
 		struct call c = { .wanted = cases[i][0], .cap = { cases[i][1], cases[i][2] } };
 		if (!harness_call("vmx_adjust_ctls()", call_adjust, &c, why, sizeof(why)))
 			ok = false;
+		else if (c.ret != 0)
+			ok = why_not(why, sizeof(why), "vmx_adjust_ctls(%#x, {%#x, %#x}) returned %d (%s), want 0: "
+				     "the capability allows every wanted bit", c.wanted, c.cap.allowed0,
+				     c.cap.allowed1, c.ret, hv_strerror(c.ret));
 		else if (c.adjusted != cases[i][3])
-			ok = why_not(why, sizeof(why), "vmx_adjust_ctls(%#x, {%#x, %#x}) = %#x, want %#x",
+			ok = why_not(why, sizeof(why), "vmx_adjust_ctls(%#x, {%#x, %#x}) gave %#x, want %#x",
 				     c.wanted, c.cap.allowed0, c.cap.allowed1, c.adjusted, cases[i][3]);
 	}
 	check("adjust", ok, "%s", why);
+}
+
+/* vmx_adjust_ctls() when the capability forbids a wanted bit: -HV_EINVAL, *ctl untouched. */
+static void check_adjust_refuse(void)
+{
+	/* wanted, allowed0, allowed1 */
+	static const u32 cases[][3] = {
+		{ 0x00000080, 0x04006172, 0xF7F9FF7E },
+		{ 0xFFFFFFFF, 0x00000000, 0x0000FFFF },
+		{ 0x80000001, 0x00000001, 0x7FFFFFFF },
+	};
+	const u32 untouched = 0x5A5A5A5A;
+	char why[192] = "";
+	bool ok = true;
+
+	for (size_t i = 0; ok && i < ARRAY_SIZE(cases); i++) {
+		struct call c = { .wanted = cases[i][0], .cap = { cases[i][1], cases[i][2] },
+				  .adjusted = untouched };
+		if (!harness_call("vmx_adjust_ctls()", call_adjust, &c, why, sizeof(why)))
+			ok = false;
+		else if (c.ret != -HV_EINVAL)
+			ok = why_not(why, sizeof(why), "vmx_adjust_ctls(%#x, {%#x, %#x}) returned %d (%s), want "
+				     "-HV_EINVAL: the capability forbids wanted bits %#x", c.wanted,
+				     c.cap.allowed0, c.cap.allowed1, c.ret, hv_strerror(c.ret),
+				     c.wanted & ~c.cap.allowed1);
+		else if (c.adjusted != untouched)
+			ok = why_not(why, sizeof(why), "vmx_adjust_ctls(%#x, {%#x, %#x}) refused but changed *ctl "
+				     "to %#x: leave it alone", c.wanted, c.cap.allowed0, c.cap.allowed1,
+				     c.adjusted);
+	}
+	check("adjust_refuse", ok, "%s", why);
+}
+
+/*
+ * vmx_segment_ar() on made-up selectors and descriptors (SDM Vol. 3A, 3.4.2, 3.4.5;
+ * Vol. 3C, 25.4.1). A null selector must give an unusable segment (the other bits
+ * are free); any other, exactly the descriptor's rights in the VMCS format.
+ */
+static void check_ar(void)
+{
+	static const struct {
+		u16 selector;
+		u64 descriptor;
+		u32 want;               /* VMX_AR_UNUSABLE: that bit set, the others free */
+	} cases[] = {
+		{ 0x0008, 0x00AF9B000000FFFFULL, 0xA09B },         /* 64-bit code, G, limit 19:16 = F */
+		{ 0x0010, 0x00CF93000000FFFFULL, 0xC093 },         /* flat data, D/B, G */
+		{ 0x002B, 0x1255F23456789ABCULL, 0x50F2 },         /* RPL 3; DPL 3 data, AVL, D/B, byte-granular */
+		{ 0x0040, 0x00008B0123450067ULL, 0x008B },         /* busy 64-bit TSS: a system segment */
+		{ 0x0000, 0x00CF93000000FFFFULL, VMX_AR_UNUSABLE }, /* the null selector */
+		{ 0x0003, 0x00CF93000000FFFFULL, VMX_AR_UNUSABLE }, /* null, RPL 3 */
+		{ 0x0004, 0x00CF93000000FFFFULL, 0xC093 },         /* TI = 1: entry 0 of an LDT, not null */
+	};
+	char why[192] = "";
+	bool ok = true;
+
+	for (size_t i = 0; ok && i < ARRAY_SIZE(cases); i++) {
+		struct call c = { .selector = cases[i].selector, .descriptor = cases[i].descriptor };
+		u32 want = cases[i].want;
+		if (!harness_call("vmx_segment_ar()", call_ar, &c, why, sizeof(why)))
+			ok = false;
+		else if (want == VMX_AR_UNUSABLE && !(c.ar & VMX_AR_UNUSABLE))
+			ok = why_not(why, sizeof(why), "vmx_segment_ar(%#x, %#lx) = %#x: selector %#x is a null "
+				     "selector, so the segment must be unusable", c.selector, c.descriptor,
+				     c.ar, c.selector);
+		else if (want != VMX_AR_UNUSABLE && c.ar != want)
+			ok = why_not(why, sizeof(why), "vmx_segment_ar(%#x, %#lx) = %#x, want %#x", c.selector,
+				     c.descriptor, c.ar, want);
+	}
+	check("ar", ok, "%s", why);
 }
 
 /*
@@ -254,9 +344,36 @@ static bool host_ok(const struct call *c, char *why, size_t size)
 	return ok;
 }
 
+/*
+ * The access rights of the segment that selector selects in the running kernel,
+ * as the processor reports them (LAR: bits 23:8 of the descriptor's high dword; SDM
+ * Vol. 2A, "LAR—Load Access Rights Byte"), in the VMCS format (reserved bits 11:8
+ * cleared: SDM Vol. 3C, 25.4.1).
+ */
+static u32 lar_ar(u16 selector)
+{
+	u32 rights;
+	__asm__("lar %1, %0" : "=r"(rights) : "r"((u32)selector) : "cc");
+	return (rights >> 8) & 0xF0FF;
+}
+
+/* An unusable segment: bit 16 of its access rights. */
+static bool unusable(u32 field, char *why, size_t size)
+{
+	u64 got = vmcs_read(field);
+	if (got & VMX_AR_UNUSABLE)
+		return true;
+	return why_not(why, size, "%s is %#lx: the LDTR's selector is null, so it must be unusable",
+		       vmcs_field_name(field), got);
+}
+
 static bool guest_ok(const struct call *c, char *why, size_t size)
 {
-	bool ok = field_is(GUEST_RIP, (u64)guest_hello.entry, why, size) &&
+	bool ok = field_is(GUEST_CS_AR_BYTES, lar_ar(SEL_CODE64), why, size) &&
+		  field_is(GUEST_SS_AR_BYTES, lar_ar(SEL_DATA), why, size) &&
+		  field_is(GUEST_TR_AR_BYTES, lar_ar(SEL_TSS), why, size) &&
+		  unusable(GUEST_LDTR_AR_BYTES, why, size) &&
+		  field_is(GUEST_RIP, (u64)guest_hello.entry, why, size) &&
 		  field_is(GUEST_RSP, (u64)c->stack + PAGE_SIZE, why, size) &&
 		  field_is(GUEST_CR3, read_cr3(), why, size) &&
 		  field_is(GUEST_CS_SELECTOR, SEL_CODE64, why, size) &&
@@ -404,12 +521,17 @@ static void check_setup(const struct vmx_caps *caps)
 	char why[256] = "";
 	struct call c = { .caps = caps };
 	u64 current = 0;
+	u32 revision = (u32)rdmsr(MSR_IA32_VMX_BASIC) & VMX_BASIC_REVISION_ID_MASK;
 
 	bool ok = harness_call("vmcs_setup()", call_setup, &c, why, sizeof(why));
 	if (ok && c.ret != 0)
 		ok = why_not(why, sizeof(why), "vmcs_setup() returned %d (%s)", c.ret, hv_strerror(c.ret));
 	else if (ok && vmx_vmptrst(&current) == VMX_SUCCEED && current != (u64)c.vmcs)
 		ok = why_not(why, sizeof(why), "the current VMCS is %#lx, not *vmcs %p", current, c.vmcs);
+	/* Bit 31 set would be a shadow VMCS: VMPTRLD takes it on CPUs with VMCS shadowing. */
+	else if (ok && *(u32 *)c.vmcs != revision)
+		ok = why_not(why, sizeof(why), "*vmcs starts with %#x, want the revision id %#x",
+			     *(u32 *)c.vmcs, revision);
 	else if (ok)
 		ok = field_is(GUEST_RSP, (u64)c.stack + PAGE_SIZE, why, sizeof(why));
 	if (check("setup", ok, "%s", why)) {
@@ -420,19 +542,58 @@ static void check_setup(const struct vmx_caps *caps)
 }
 
 /*
- * vmcs_setup_controls() with made-up capabilities, on a VMCS of the harness's own:
- * each control gets extra must-be-1 bits, and its allowed-1 settings lose the bits
- * the lab does not need and a hard-coded value might hold. Values that fit the real
- * processor, or that ignore caps, do not fit these.
+ * Runs vmcs_setup_controls() with caps fake on a VMCS of the harness's own (filled,
+ * so that nothing is right by accident), then restores the current VMCS. Returns
+ * false with a reason if the harness could not do so or the call faulted; else
+ * true, with the return value in *ret and, if vmcs_setup_controls() returned 0 and
+ * judge is not NULL, judge's verdict on the fields it wrote.
+ */
+static bool controls_with(const struct vmx_caps *fake, int *ret,
+			  bool (*judge)(const struct vmx_caps *caps, char *why, size_t size),
+			  char *why, size_t size)
+{
+	struct call c = { .caps = fake };
+	void *vmcs = page_alloc();
+	u64 current = ~0ULL;
+	bool ok = vmcs != NULL;
+
+	vmx_vmptrst(&current);
+	if (!ok) {
+		why_not(why, size, "not checked: out of pages");
+	} else {
+		*(u32 *)vmcs = (u32)rdmsr(MSR_IA32_VMX_BASIC) & VMX_BASIC_REVISION_ID_MASK;
+		if (vmx_vmclear((u64)vmcs) != VMX_SUCCEED || vmx_vmptrld((u64)vmcs) != VMX_SUCCEED)
+			ok = why_not(why, size, "not checked: the harness could not load its VMCS");
+	}
+	if (ok)
+		fill_vmcs();
+	if (ok)
+		ok = harness_call("vmcs_setup_controls()", call_controls, &c, why, size);
+	if (ok) {
+		*ret = c.ret;
+		if (c.ret == 0 && judge)
+			ok = judge(fake, why, size);
+	}
+	if (vmcs) {
+		vmx_vmclear((u64)vmcs);
+		page_free(vmcs);
+	}
+	if (current != ~0ULL)
+		vmx_vmptrld(current);
+	return ok;
+}
+
+/*
+ * vmcs_setup_controls() with made-up capabilities: each control gets extra
+ * must-be-1 bits, and its allowed-1 settings lose the bits the lab does not need
+ * and a hard-coded value might hold. Values that fit the real processor, or that
+ * ignore caps, do not fit these.
  */
 static void check_controls_caps(const struct vmx_caps *caps)
 {
 	char why[256] = "";
 	struct vmx_caps fake = *caps;
-	struct call c = { .caps = &fake };
-	void *vmcs = page_alloc();
-	u64 current = ~0ULL;
-	bool ok = vmcs != NULL;
+	int ret = 0;
 
 	/* Only bits the processor offers (allowed-1), so that a must-be-1 bit is never impossible. */
 	fake.pinbased.allowed0 |= caps->pinbased.allowed1 & (PIN_BASED_NMI_EXITING | PIN_BASED_VMX_PREEMPTION_TIMER);
@@ -445,33 +606,35 @@ static void check_controls_caps(const struct vmx_caps *caps)
 	fake.entry.allowed0 |= caps->entry.allowed1 & VM_ENTRY_LOAD_IA32_PAT;
 	fake.entry.allowed1 &= ~VM_ENTRY_LOAD_DEBUG_CONTROLS | fake.entry.allowed0;
 
-	vmx_vmptrst(&current);
-	if (!ok) {
-		why_not(why, sizeof(why), "not checked: out of pages");
-	} else {
-		*(u32 *)vmcs = (u32)rdmsr(MSR_IA32_VMX_BASIC) & VMX_BASIC_REVISION_ID_MASK;
-		if (vmx_vmclear((u64)vmcs) != VMX_SUCCEED || vmx_vmptrld((u64)vmcs) != VMX_SUCCEED)
-			ok = why_not(why, sizeof(why), "not checked: the harness could not load its VMCS");
-	}
-	if (ok)
-		fill_vmcs();
-	if (ok && harness_call("vmcs_setup_controls()", call_controls, &c, why, sizeof(why))) {
-		if (c.ret != 0)
-			ok = why_not(why, sizeof(why), "vmcs_setup_controls() returned %d (%s) with made-up "
-				     "capabilities", c.ret, hv_strerror(c.ret));
-		else if (!controls_fit(&fake, why, sizeof(why)))
-			ok = !ksnprintf(why + strlen(why), sizeof(why) - strlen(why), ", with made-up "
-					"capabilities in caps: adjust each control to caps, do not hard-code it");
-	} else {
-		ok = false;
-	}
-	if (vmcs) {
-		vmx_vmclear((u64)vmcs);
-		page_free(vmcs);
-	}
-	if (current != ~0ULL)
-		vmx_vmptrld(current);
+	bool ok = controls_with(&fake, &ret, controls_fit, why, sizeof(why));
+	if (ok && ret != 0)
+		ok = why_not(why, sizeof(why), "vmcs_setup_controls() returned %d (%s) with made-up "
+			     "capabilities", ret, hv_strerror(ret));
+	else if (!ok && why[0] && strncmp(why, "not checked", 11) && !strstr(why, "raised"))
+		ksnprintf(why + strlen(why), sizeof(why) - strlen(why), ", with made-up capabilities "
+			  "in caps: adjust each control to caps, do not hard-code it");
 	check("controls_caps", ok, "%s", why);
+}
+
+/*
+ * vmcs_setup_controls() with made-up capabilities that cannot give "HLT exiting"
+ * (a 0 in its allowed-1 settings): the guest this lab builds needs it, so the
+ * function must refuse with -HV_EINVAL rather than build a VMCS without it.
+ */
+static void check_controls_refuse(const struct vmx_caps *caps)
+{
+	char why[256] = "";
+	struct vmx_caps fake = *caps;
+	int ret = 0;
+
+	fake.procbased.allowed0 &= ~CPU_BASED_HLT_EXITING;
+	fake.procbased.allowed1 &= ~CPU_BASED_HLT_EXITING;
+	bool ok = controls_with(&fake, &ret, NULL, why, sizeof(why));
+	if (ok && ret != -HV_EINVAL)
+		ok = why_not(why, sizeof(why), "with made-up capabilities that forbid HLT exiting, "
+			     "vmcs_setup_controls() returned %d (%s), want -HV_EINVAL: the guest needs it",
+			     ret, hv_strerror(ret));
+	check("controls_refuse", ok, "%s", why);
 }
 
 /*
@@ -529,6 +692,8 @@ void lab4_vmx(struct prereq *p)
 	struct host_env env;
 
 	check_adjust();
+	check_adjust_refuse();
+	check_ar();
 
 	struct call c = { .caps = &p->caps, .stack = page_alloc() };
 	const char *blocked = c.stack ? NULL : "out of pages";
@@ -537,6 +702,7 @@ void lab4_vmx(struct prereq *p)
 		run_step(&steps[i], &c, &blocked);
 	host_env_restore(&env);
 	check_controls_caps(&p->caps);
+	check_controls_refuse(&p->caps);
 	if (c.vmcs) {
 		vmx_vmclear((u64)c.vmcs);
 		page_free(c.vmcs);

@@ -9,7 +9,7 @@
 #include "detect.h"     /* lab 1, detect.c: vmx_basic_decode, vmx_detect */
 #include "enable.h"     /* lab 2, enable.c: vmx_fix_cr, vmx_feature_control_enable, vmx_enable */
 #include "vmxon.h"      /* lab 3, vmxon.c: vmxon_region_alloc, vmx_vmxon, vmx_enter_root */
-#include "vmcs.h"       /* lab 4, vmcs.c: vmx_adjust_ctls, vmcs_load_new, vmcs_setup_host/guest/controls, vmcs_setup */
+#include "vmcs.h"       /* lab 4, vmcs.c: vmx_adjust_ctls, vmx_segment_ar, vmcs_load_new, vmcs_setup_host/guest/controls, vmcs_setup */
 #include "launch.h"     /* lab 5, launch.c: vmx_exit_read, vmx_launch */
 #include "exits.h"      /* lab 6, exits.c: vm_setup_exits, vmx_skip_instruction, vmx_inject_exception, vm_run */
 #include "vmxoff.h"     /* lab 7, vmxoff.c: vmx_vmcs_release, vmx_leave_root, vmx_shutdown */

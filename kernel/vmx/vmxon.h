@@ -10,10 +10,9 @@
 #include "vmx.h"
 
 /*
- * Allocates a VMXON region: a zeroed, 4 KiB-aligned page from page_alloc() that
- * holds caps->basic.revision_id in its first 32 bits, with bit 31 clear
- * (SDM Vol. 3C, 25.11.5 "VMXON Region"). Returns NULL when out of pages or when
- * the region size in caps does not fit one page.
+ * Allocates a VMXON region that VMXON accepts on the processor caps describes
+ * (SDM Vol. 3C, 25.11.5 "VMXON Region"): one page from page_alloc(). Returns NULL
+ * when out of pages or when the region caps asks for does not fit one page.
  */
 void *vmxon_region_alloc(const struct vmx_caps *caps);
 
@@ -21,11 +20,12 @@ void *vmxon_region_alloc(const struct vmx_caps *caps);
 enum vmx_status vmx_vmxon(u64 pa);
 
 /*
- * Enters VMX root operation: allocates a region, executes VMXON, and on success
- * stores the region in *region and returns 0. On a failure it prints what failed
- * by name (vmx_report_failure()), frees the region, and returns -HV_EVMXFAIL;
- * if CR4.VMXE is clear it returns -HV_EINVAL without executing VMXON; -HV_ENOMEM
- * when out of pages.
+ * Enters VMX root operation with a region of its own: stores the region in
+ * *region and returns 0. Otherwise *region is untouched, nothing stays allocated,
+ * and it returns -HV_EVMXFAIL when VMXON fails (VMfailInvalid or VMfailValid,
+ * named on the console by vmx_report_failure()), -HV_EINVAL when the processor's
+ * state would make VMXON raise an exception (then it does not execute VMXON), or
+ * -HV_ENOMEM when out of pages.
  */
 int vmx_enter_root(const struct vmx_caps *caps, void **region);
 

@@ -15,49 +15,51 @@
 
 /*
  * Exercise 1: the VMXON region.
- * SDM Vol. 3C, 25.11.5 "VMXON Region": before VMXON, software writes the VMCS
- * revision identifier into bits 30:0 of the first 32 bits of the region and
- * clears bit 31. The region is caps->basic.region_size bytes (at most 4096:
- * one page) and must be 4 KiB-aligned (SDM Vol. 3C, 24.7 "Enabling and Entering
- * VMX Operation"). Memory is identity-mapped: a page's address is its physical
- * address.
- * Hint: page_alloc() (kernel/mm/page.h) returns zeroed, aligned pages or NULL.
+ * Goal: a region VMXON accepts on the processor that caps describes, or NULL
+ * when caps asks for one this function cannot give.
+ * SDM Vol. 3C, 25.11.5 "VMXON Region"; SDM Vol. 3D, A.1 "Basic VMX Information".
+ * Interface: kernel/vmx/vmxon.h. A page from page_alloc() (the grader counts
+ * pages); memory is identity-mapped, so its address is its physical address.
+ * Hints: README, exercise 1.
  */
 void *vmxon_region_alloc(const struct vmx_caps *caps)
 {
-	todo(3, __func__, "allocate a page and stamp the revision identifier in its first 32 bits");
+	todo(3, __func__, "a VMXON region for caps");
 	(void)caps;
 	return NULL;
 }
 
 /*
  * Exercise 2: execute VMXON.
- * Its operand is a memory location holding the region's 64-bit physical address
- * (SDM Vol. 3C, 31.3 "VMXON—Enter VMX Operation"). Its outcome is in RFLAGS
- * (31.2 "Conventions"): CF = 1 is VMfailInvalid, ZF = 1 is VMfailValid, both
- * clear is VMsucceed.
- * Hint: the wrappers in kernel/vmx/vmx.h (vmx_vmclear(), ...) show the pattern:
- * inline assembly with GCC's flag outputs "=@ccc" (CF) and "=@ccz" (ZF), and
- * VMX_STATUS(cf, zf).
+ * Goal: VMXON on the region at physical address pa, and its outcome as the
+ * processor reported it.
+ * SDM Vol. 3C, 31.3 "VMX Instructions", "VMXON—Enter VMX Operation" (operand
+ * and operation); 31.2 "Conventions" (how every VMX instruction reports).
+ * Interface: kernel/vmx/vmxon.h; enum vmx_status and VMX_STATUS() in
+ * kernel/vmx/vmx.h.
+ * Hints: README, exercise 2.
  */
 enum vmx_status vmx_vmxon(u64 pa)
 {
-	todo(3, __func__, "execute VMXON with pa in memory and turn CF/ZF into a vmx_status");
+	todo(3, __func__, "VMXON on pa, and its outcome");
 	(void)pa;
 	return VMX_SUCCEED;
 }
 
 /*
  * Exercise 3: enter VMX root operation, and never ignore a failure.
- * 1. CR4.VMXE clear: VMXON would raise #UD (31.3). Return -HV_EINVAL instead.
- * 2. Allocate the region (-HV_ENOMEM if that fails).
- * 3. VMXON. On VMfailInvalid or VMfailValid: vmx_report_failure("VMXON", status)
- *    prints it by name, then free the region and return -HV_EVMXFAIL.
- * 4. Success: *region = the region; return 0.
+ * Goal: the processor in VMX root operation with a region of its own; or, on
+ * any failure, an error code, the failure named on the console, nothing leaked
+ * and no exception.
+ * SDM Vol. 3C, 24.7 "Enabling and Entering VMX Operation"; the VMXON operation
+ * (31.3) says which failures are exceptions and which are VMfail.
+ * Interface: kernel/vmx/vmxon.h (-HV_EINVAL, -HV_ENOMEM, -HV_EVMXFAIL);
+ * vmx_report_failure() (kernel/vmx/vmx.h) names a VMX failure.
+ * Hints: README, exercise 3.
  */
 int vmx_enter_root(const struct vmx_caps *caps, void **region)
 {
-	todo(3, __func__, "check CR4.VMXE, allocate the region, execute VMXON and handle its failure");
+	todo(3, __func__, "VMX root operation, or an error and nothing leaked");
 	(void)caps;
 	(void)region;
 	return -HV_ENOSYS;

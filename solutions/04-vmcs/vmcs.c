@@ -18,34 +18,74 @@
 #include "x86.h"
 
 /*
- * Exercise 1: adjust a control value to what the processor supports.
- * SDM Vol. 3D, A.3.1 "Pin-Based VM-Execution Controls": a bit that is 1 in
- * allowed0 must be 1; a bit that is 0 in allowed1 must be 0 (lab 1 read both).
+ * Exercise 1: the value of a control field.
+ * Goal: a value the processor accepts for a control field, with the controls the
+ * caller wants; and a refusal, not a silent change, when the processor cannot
+ * give one of them.
+ * SDM Vol. 3D, A.3 "VM-Execution Controls" (A.3.1 explains allowed-0 and
+ * allowed-1 settings), A.4, A.5; lab 1 read the capability into cap.
+ * Interface: kernel/vmx/vmcs.h. 0 and the value in *ctl, or -HV_EINVAL with
+ * *ctl untouched. Pure: no MSR, no VMCS.
+ * Hints: README, exercise 1.
  */
-u32 vmx_adjust_ctls(u32 wanted, const struct vmx_ctl_cap *cap)
+int vmx_adjust_ctls(u32 wanted, const struct vmx_ctl_cap *cap, u32 *ctl)
 {
 	/* BEGIN SOLUTION
-	 * todo: force the must-be-1 bits on and the must-be-0 bits off
+	 * todo: a control value the capability accepts, or a refusal
+	 * stub: (void)wanted;
 	 * stub: (void)cap;
-	 * stub: return wanted;
+	 * stub: (void)ctl;
+	 * stub: return -HV_ENOSYS;
 	 */
-	return (wanted | cap->allowed0) & cap->allowed1;
+	/* A 0 in allowed1 forbids the bit; a 1 in allowed0 requires it. */
+	if (wanted & ~cap->allowed1)
+		return -HV_EINVAL;
+	*ctl = wanted | cap->allowed0;
+	return 0;
 	/* END SOLUTION */
 }
 
 /*
- * Exercise 2: a new, clear, current VMCS.
- * SDM Vol. 3C, 25.2 "Format of the VMCS Region": the first 32 bits hold the VMCS
- * revision identifier in bits 30:0 (bit 31: 0, not a shadow VMCS). 25.1 "Overview":
- * VMCLEAR makes a VMCS clear (the launch state VMLAUNCH requires) and writes its
- * state to memory; VMPTRLD makes it current, the one VMREAD/VMWRITE/VMLAUNCH use.
- * On a failure, report it (vmx_report_failure()), free the page, return -HV_EVMXFAIL.
- * Hint: your lab 3 vmxon_region_alloc() stamps a page the same way.
+ * Exercise 2: a segment's access rights, as the VMCS wants them.
+ * Goal: from a selector and the descriptor it selects, the 32-bit access-rights
+ * value VM entry expects in a GUEST_*_AR_BYTES field.
+ * SDM Vol. 3A, 3.4.2 "Segment Selectors" and 3.4.5 "Segment Descriptors" (the
+ * descriptor's layout); SDM Vol. 3C, 25.4.1 "Guest Register State", Table
+ * "Format of Access Rights" (the VMCS's).
+ * Interface: kernel/vmx/vmcs.h. Pure: it reads no GDT; vmcs_setup_guest() finds
+ * the descriptors and calls it.
+ * Hints: README, exercise 2.
+ */
+u32 vmx_segment_ar(u16 selector, u64 descriptor)
+{
+	/* BEGIN SOLUTION
+	 * todo: the segment's access rights in the VMCS format
+	 * stub: (void)selector;
+	 * stub: (void)descriptor;
+	 * stub: return 0;
+	 */
+	/* Index 0 of the GDT (TI = 0), whatever the RPL: the null selector. */
+	if ((selector & ~3u) == 0)
+		return VMX_AR_UNUSABLE;
+	/* Descriptor bits 55:40, without limit bits 19:16 (reserved bits 11:8 of the format). */
+	return (u32)(descriptor >> 40) & 0xF0FF;
+	/* END SOLUTION */
+}
+
+/*
+ * Exercise 3: a new VMCS, ready to be filled in.
+ * Goal: a VMCS region of your own that is the current VMCS and in the launch
+ * state VMLAUNCH will need; nothing allocated and the failure named when it fails.
+ * SDM Vol. 3C, 25.1 "Overview" (the states of a VMCS), 25.2 "Format of the VMCS
+ * Region"; VMCLEAR and VMPTRLD in 31.3 "VMX Instructions".
+ * Interface: kernel/vmx/vmcs.h. 0 and the region in *vmcs; -HV_ENOMEM;
+ * -HV_EVMXFAIL after vmx_report_failure("VMCLEAR/VMPTRLD", status).
+ * Hints: README, exercise 3.
  */
 int vmcs_load_new(const struct vmx_caps *caps, void **vmcs)
 {
 	/* BEGIN SOLUTION
-	 * todo: allocate and stamp a VMCS region, then VMCLEAR and VMPTRLD it
+	 * todo: a new VMCS, current and ready for VMLAUNCH
 	 * stub: (void)caps;
 	 * stub: (void)vmcs;
 	 * stub: return -HV_ENOSYS;
@@ -69,16 +109,14 @@ int vmcs_load_new(const struct vmx_caps *caps, void **vmcs)
 }
 
 /*
- * Exercise 3: the host-state area (SDM Vol. 3C, 25.5 "Host-State Area").
- * On every VM exit the processor loads these, so they must describe the kernel
- * as it runs now: CR0, CR3, CR4; the selectors of CS, SS, DS, ES, FS, GS, TR
- * (read_cs() ... read_tr() in kernel/arch/x86.h); the bases of FS and GS (MSRs
- * MSR_FS_BASE, MSR_GS_BASE), TR (gdt_tss_base()), GDTR and IDTR (sgdt(), sidt());
- * the SYSENTER MSRs; and HOST_RIP, where exits land: vmx_exit_stub (vcpu.h).
- * HOST_RSP is left to vmx_enter_guest(), which knows the stack pointer at entry.
- * Hint: vmcs_write() returns 0 or an error; stop at the first error.
- * vmcs_write_all() (kernel/vmx/vmcs_access.h) does that for a table of
- * { field, value } pairs, which keeps this function a readable list.
+ * Exercise 4: the host-state area.
+ * Goal: after any VM exit, the processor is back in the kernel exactly as it
+ * runs now, at vmx_exit_stub (kernel/vmx/vcpu.h).
+ * SDM Vol. 3C, 25.5 "Host-State Area", 28.5 "Loading Host State", 27.2.3
+ * "Checks on Host Segment and Descriptor-Table Registers".
+ * Interface: kernel/vmx/vmcs.h. Every host field but HOST_RSP (vmx_enter_guest()
+ * writes it); 0 or the first error of vmcs_write().
+ * Hints: README, exercise 4.
  */
 int vmcs_setup_host(void)
 {
@@ -115,22 +153,14 @@ int vmcs_setup_host(void)
 }
 
 /*
- * Exercise 4: the guest-state area (SDM Vol. 3C, 25.4 "Guest-State Area") for a
- * 64-bit guest that shares the kernel's paging, GDT and TSS:
- * - CR0, CR3, CR4 as the kernel's (they already satisfy the fixed bits);
- *   DR7 0x400 (its reset value); RFLAGS 0x2 (bit 1 is always 1);
- *   RIP = g->entry, RSP = stack_top.
- * - CS: the kernel's 64-bit code selector, base 0, limit 0xFFFFFFFF, access
- *   rights type 11 (execute/read, accessed), S, P, L, G. SS, DS, ES, FS, GS:
- *   the data selector, base 0, limit 0xFFFFFFFF, type 3 (read/write, accessed),
- *   S, P, D/B, G. TR: the kernel's TSS selector and base, limit 0x67, type 11
- *   (busy 64-bit TSS), P. LDTR: unusable (access rights bit 16).
- *   The access-rights format: SDM Vol. 3C, 25.4.1 "Guest Register State"; the
- *   VMX_AR_* macros in kernel/vmx/vmx.h build it.
- * - GDTR, IDTR as the kernel's (sgdt(), sidt()).
- * - VMCS_LINK_POINTER all ones (no shadow VMCS: 25.4.2 "Guest Non-Register
- *   State"); activity state 0 (active), interruptibility 0, pending debug
- *   exceptions 0; IA32_DEBUGCTL and the SYSENTER fields 0.
+ * Exercise 5: the guest-state area.
+ * Goal: a 64-bit guest that starts at g->entry on the stack that ends at
+ * stack_top, with the kernel's paging, GDT and TSS, in a state VM entry accepts.
+ * SDM Vol. 3C, 25.4 "Guest-State Area" (25.4.1, 25.4.2), 27.3.1 "Checks on the
+ * Guest State Area".
+ * Interface: kernel/vmx/vmcs.h. Access rights through your vmx_segment_ar();
+ * 0 or the first error of vmcs_write().
+ * Hints: README, exercise 5.
  */
 int vmcs_setup_guest(const struct guest_program *g, u64 stack_top)
 {
@@ -143,8 +173,12 @@ int vmcs_setup_guest(const struct guest_program *g, u64 stack_top)
 	struct dtr gdtr, idtr;
 	sgdt(&gdtr);
 	sidt(&idtr);
-	const u32 code = VMX_AR_TYPE(11) | VMX_AR_S | VMX_AR_P | VMX_AR_L | VMX_AR_G;
-	const u32 data = VMX_AR_TYPE(3) | VMX_AR_S | VMX_AR_P | VMX_AR_DB | VMX_AR_G;
+	/* The guest's segments are the kernel's: their descriptors are in its GDT. */
+	const u64 *gdt = (const u64 *)gdtr.base;
+	const u32 code = vmx_segment_ar(SEL_CODE64, gdt[SEL_CODE64 >> 3]);
+	const u32 data = vmx_segment_ar(SEL_DATA, gdt[SEL_DATA >> 3]);
+	const u32 tss = vmx_segment_ar(SEL_TSS, gdt[SEL_TSS >> 3]);
+	const u32 ldt = vmx_segment_ar(0, gdt[0]);
 	const struct vmcs_field_value guest[] = {
 		{ GUEST_CR0, read_cr0() },
 		{ GUEST_CR3, read_cr3() },
@@ -180,11 +214,11 @@ int vmcs_setup_guest(const struct guest_program *g, u64 stack_top)
 		{ GUEST_TR_SELECTOR, SEL_TSS },
 		{ GUEST_TR_BASE, gdt_tss_base() },
 		{ GUEST_TR_LIMIT, 0x67 },
-		{ GUEST_TR_AR_BYTES, VMX_AR_TYPE(11) | VMX_AR_P },
+		{ GUEST_TR_AR_BYTES, tss },
 		{ GUEST_LDTR_SELECTOR, 0 },
 		{ GUEST_LDTR_BASE, 0 },
 		{ GUEST_LDTR_LIMIT, 0 },
-		{ GUEST_LDTR_AR_BYTES, VMX_AR_UNUSABLE },
+		{ GUEST_LDTR_AR_BYTES, ldt },
 		{ GUEST_GDTR_BASE, gdtr.base },
 		{ GUEST_GDTR_LIMIT, gdtr.limit },
 		{ GUEST_IDTR_BASE, idtr.base },
@@ -203,28 +237,38 @@ int vmcs_setup_guest(const struct guest_program *g, u64 stack_top)
 }
 
 /*
- * Exercise 5: the controls (SDM Vol. 3C, 25.6 "VM-Execution Control Fields",
- * 25.7 "VM-Exit Control Fields", 25.8 "VM-Entry Control Fields").
- * - pin-based: nothing wanted; primary processor-based: "HLT exiting".
- * - VM-exit: "host address-space size" (the host runs in 64-bit mode).
- * - VM-entry: "IA-32e mode guest" (so is the guest).
- * Each through vmx_adjust_ctls() with the capability lab 1 read (the TRUE
- * MSRs' values when IA32_VMX_BASIC bit 55 is 1: caps already holds those).
- * Exception bitmap 0, CR3-target count 0, VM-exit/VM-entry MSR counts 0 and
- * VM-entry interruption information 0 (no event to inject).
+ * Exercise 6: the controls.
+ * Goal: a guest that exits on HLT, runs in IA-32e mode and returns to a 64-bit
+ * host, with no other exit or event than the processor requires; a refusal
+ * (-HV_EINVAL) when caps cannot give what it needs.
+ * SDM Vol. 3C, 25.6 "VM-Execution Control Fields", 25.7 "VM-Exit Control
+ * Fields", 25.8 "VM-Entry Control Fields", 27.2.1 "Checks on VMX Controls".
+ * Interface: kernel/vmx/vmcs.h. Each control field through your
+ * vmx_adjust_ctls() with the capability in caps.
+ * Hints: README, exercise 6.
  */
 int vmcs_setup_controls(const struct vmx_caps *caps)
 {
 	/* BEGIN SOLUTION
-	 * todo: write the four control fields, each adjusted to the capability MSRs
+	 * todo: the control fields, adjusted to caps
 	 * stub: (void)caps;
 	 * stub: return -HV_ENOSYS;
 	 */
+	u32 pin = 0, proc = 0, exit = 0, entry = 0;
+	int err = vmx_adjust_ctls(0, &caps->pinbased, &pin);
+	if (!err)
+		err = vmx_adjust_ctls(CPU_BASED_HLT_EXITING, &caps->procbased, &proc);
+	if (!err)
+		err = vmx_adjust_ctls(VM_EXIT_HOST_ADDR_SPACE_SIZE, &caps->exit, &exit);
+	if (!err)
+		err = vmx_adjust_ctls(VM_ENTRY_IA32E_MODE, &caps->entry, &entry);
+	if (err)
+		return err;
 	const struct vmcs_field_value ctls[] = {
-		{ PIN_BASED_VM_EXEC_CONTROL, vmx_adjust_ctls(0, &caps->pinbased) },
-		{ CPU_BASED_VM_EXEC_CONTROL, vmx_adjust_ctls(CPU_BASED_HLT_EXITING, &caps->procbased) },
-		{ VM_EXIT_CONTROLS, vmx_adjust_ctls(VM_EXIT_HOST_ADDR_SPACE_SIZE, &caps->exit) },
-		{ VM_ENTRY_CONTROLS, vmx_adjust_ctls(VM_ENTRY_IA32E_MODE, &caps->entry) },
+		{ PIN_BASED_VM_EXEC_CONTROL, pin },
+		{ CPU_BASED_VM_EXEC_CONTROL, proc },
+		{ VM_EXIT_CONTROLS, exit },
+		{ VM_ENTRY_CONTROLS, entry },
 		{ EXCEPTION_BITMAP, 0 },
 		{ CR3_TARGET_COUNT, 0 },
 		{ VM_EXIT_MSR_STORE_COUNT, 0 },
@@ -237,15 +281,17 @@ int vmcs_setup_controls(const struct vmx_caps *caps)
 }
 
 /*
- * Exercise 6: everything, in order, with a stack for the guest (page_alloc();
- * the stack grows down from the end of the page). Free what you allocated if a
- * step fails.
+ * Exercise 7: the whole VMCS, for lab 5.
+ * Goal: exercises 3 to 6 in order on a new VMCS, with a guest stack page; on
+ * any failure, nothing left allocated and the error returned.
+ * Interface: kernel/vmx/vmcs.h (*vmcs, *stack set only on success).
+ * Hints: README, exercise 7.
  */
 int vmcs_setup(const struct vmx_caps *caps, const struct guest_program *g, void **vmcs,
 	       void **stack)
 {
 	/* BEGIN SOLUTION
-	 * todo: load a new VMCS, then set up host, guest and controls
+	 * todo: a complete VMCS and a guest stack, or nothing
 	 * stub: (void)caps;
 	 * stub: (void)g;
 	 * stub: (void)vmcs;

@@ -39,8 +39,11 @@ int vm_setup_exits(const struct vmx_caps *caps)
 	 * stub: (void)caps;
 	 * stub: return -HV_ENOSYS;
 	 */
-	u32 proc = vmx_adjust_ctls(CPU_BASED_HLT_EXITING | CPU_BASED_UNCOND_IO_EXITING,
-				   &caps->procbased);
+	u32 proc;
+	int err = vmx_adjust_ctls(CPU_BASED_HLT_EXITING | CPU_BASED_UNCOND_IO_EXITING,
+				  &caps->procbased, &proc);
+	if (err)
+		return err;
 	const struct vmcs_field_value exits[] = {
 		{ CPU_BASED_VM_EXEC_CONTROL, proc },
 		{ EXCEPTION_BITMAP, BIT(VEC_BP) },
