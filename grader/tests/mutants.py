@@ -441,6 +441,13 @@ MUTANTS = (
     Mutant("string_io_as_out", 6, "exits.c",
            (("\tif (q & VMX_IO_STRING)\n\t\treturn exit_unhandled(v, EXIT_REASON_IO_INSTRUCTION);\n", ""),),
            frozenset({"vmx/io_string"}), why="want -HV_EEXIT"),
+    # Wrong answers in answers-lab6.txt: each graded question fails alone.
+    Mutant("answer_cr0_compared_with_real_value", 6, "answers-lab6.txt",
+           (("answer: b, d", "answer: a, c, e"),), frozenset({"answers/q1"})),
+    Mutant("answer_breakpoint_as_hardware_exception", 6, "answers-lab6.txt",
+           (("answer: 0x80000603", "answer: 0x80000303"),), frozenset({"answers/q2"})),
+    Mutant("answer_exits_before_privilege_checks", 6, "answers-lab6.txt",
+           (("answer: a, d", "answer: a, b, c, d, e, f"),), frozenset({"answers/q3"})),
     # Lab 7
     Mutant("vmxoff_without_vmclear", 7, "vmxoff.c",
            (("\t\tenum vmx_status s = vmx_vmclear((u64)cpu->vmcs);\n", "\t\tenum vmx_status s = VMX_SUCCEED;\n"),),
