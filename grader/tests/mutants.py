@@ -361,17 +361,17 @@ MUTANTS = (
            # (bit 56 = 1) the entry succeeds and the guest takes its return RIP for the error code:
            # inject, msr_locked, msr_gp, msr_canonical, cr, cr_regs, cr4_fixed1 fail there
            frozenset({"vmx/inject", "vmx/msr", "vmx/msr_locked", "vmx/msr_gp", "vmx/msr_canonical", "vmx/cr",
-                      "vmx/cr_masks", "vmx/cr_regs", "vmx/cr4_fixed1"}), why="0x80000b0d"),
+                      "vmx/cr_masks", "vmx/cr_regs", "vmx/cr4_fixed1"}), why="would deliver no error code"),
     Mutant("print_length_unchecked", 6, "exits.c",
            (("\t\tif (r->rcx > HC_PRINT_MAX) {\n", "\t\tif (0) {\n"),),
            frozenset({"vmx/hypercall"}), why="HC_PRINT of 257 bytes"),
     Mutant("vmxe_in_shadow", 6, "exits.c",
            (("vmcs_read(GUEST_CR4) & ~CR4_VMXE", "vmcs_read(GUEST_CR4)"),),
            # the guest then reads VMXE set, so its writes of VMXE change nothing and do not exit
-           frozenset({"vmx/setup", "vmx/cr", "vmx/cr_masks", "vmx/cr_regs"}), why="read shadows"),
+           frozenset({"vmx/setup", "vmx/cr", "vmx/cr_masks", "vmx/cr_regs"}), why="would see CR4.VMXE"),
     Mutant("no_breakpoint_exit", 6, "exits.c",
            (("{ EXCEPTION_BITMAP, BIT(VEC_BP) },", "{ EXCEPTION_BITMAP, 0 },"),),
-           frozenset({"vmx/setup", "vmx/breakpoint"}), why="bit 3"),
+           frozenset({"vmx/setup", "vmx/breakpoint"}), why="INT3 would not exit"),
     Mutant("sysenter_noncanonical_accepted", 6, "exits.c",
            (("!is_canonical(value, addr_widths().lin)", "!is_canonical(0, addr_widths().lin)"),),
            # the guest's next VM entry fails on GUEST_SYSENTER_EIP (SDM Vol. 3C, 27.3.1.1)
