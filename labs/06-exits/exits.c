@@ -44,7 +44,7 @@ int vm_setup_exits(const struct vmx_caps *caps)
  * Exercise 4 (with exit_hlt() below): complete the instruction that exited. Goal:
  * the guest goes on after it exactly as if the processor had executed it: at the
  * next instruction, with no interrupt blocking left over from before it, and with
- * the single-step trap it owes if it runs with RFLAGS.TF.
+ * the single-step trap it is owed if it runs with RFLAGS.TF.
  * SDM Vol. 3C: 28.2.5 "Information for VM Exits Due to Instruction Execution",
  * 25.4.2 "Guest Non-Register State"; Vol. 3A, 6.8.3 "Masking Exceptions and
  * Interrupts When Switching Stacks", 18.3.1.4 "Single-Step Exception Condition".
