@@ -72,6 +72,7 @@ DEFINE_CR_ACCESSORS(4)
 /* RFLAGS bits (SDM Vol. 1, 3.4.3 "EFLAGS Register"). */
 #define RFLAGS_CF BIT(0)
 #define RFLAGS_ZF BIT(6)
+#define RFLAGS_TF BIT(8)
 #define RFLAGS_IF BIT(9)
 
 /* The current RFLAGS. */

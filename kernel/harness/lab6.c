@@ -129,20 +129,26 @@ static void check_setup(void)
 		ok = why_not(why, sizeof(why), "vm_setup_exits() returned %d (%s)", err, hv_strerror(err));
 	else if (ok && (proc & (CPU_BASED_HLT_EXITING | CPU_BASED_UNCOND_IO_EXITING)) !=
 			       (CPU_BASED_HLT_EXITING | CPU_BASED_UNCOND_IO_EXITING))
-		ok = why_not(why, sizeof(why), "CPU_BASED_VM_EXEC_CONTROL is %#lx: want HLT exiting (bit 7) "
-			     "and unconditional I/O exiting (bit 24)", proc);
+		ok = why_not(why, sizeof(why), "CPU_BASED_VM_EXEC_CONTROL is %#lx: HLT (lab 4) or port I/O "
+			     "would not exit", proc);
 	else if (ok && ((proc | lab_caps->procbased.allowed0) != proc ||
 			(proc & lab_caps->procbased.allowed1) != proc))
 		ok = why_not(why, sizeof(why), "CPU_BASED_VM_EXEC_CONTROL %#lx does not fit the capability "
 			     "MSR (use vmx_adjust_ctls())", proc);
 	else if (ok && !(bitmap & BIT(VEC_BP)))
-		ok = why_not(why, sizeof(why), "EXCEPTION_BITMAP is %#lx: bit 3 (#BP) is clear", bitmap);
+		ok = why_not(why, sizeof(why), "EXCEPTION_BITMAP is %#lx: the guest's INT3 would not exit", bitmap);
 	else if (ok && ((m0 & pinned0) != pinned0 || (m4 & pinned4) != pinned4))
-		ok = why_not(why, sizeof(why), "the CR0/CR4 guest/host masks %#lx/%#lx do not own every "
-			     "bit VMX pins (%#lx/%#lx)", m0, m4, pinned0, pinned4);
-	else if (ok && (s0 != cr0 || s4 != (cr4 & ~CR4_VMXE)))
-		ok = why_not(why, sizeof(why), "read shadows CR0 %#lx, CR4 %#lx; want %#lx (GUEST_CR0) and "
-			     "%#lx (GUEST_CR4 without VMXE)", s0, s4, cr0, (u64)(cr4 & ~CR4_VMXE));
+		ok = why_not(why, sizeof(why), "the CR0/CR4 guest/host masks %#lx/%#lx leave the guest a bit "
+			     "that VMX operation pins (IA32_VMX_CR%u_FIXED0/1)", m0, m4,
+			     (m0 & pinned0) != pinned0 ? 0 : 4);
+	else if (ok && s0 != cr0)
+		ok = why_not(why, sizeof(why), "CR0 read shadow %#lx: the guest would read a CR0 other than "
+			     "GUEST_CR0 %#lx, its own", s0, cr0);
+	else if (ok && (s4 & CR4_VMXE))
+		ok = why_not(why, sizeof(why), "CR4 read shadow %#lx: the guest would see CR4.VMXE", s4);
+	else if (ok && s4 != (cr4 & ~CR4_VMXE))
+		ok = why_not(why, sizeof(why), "CR4 read shadow %#lx: the guest would read a CR4 other than "
+			     "GUEST_CR4 %#lx, its own, in a bit other than VMXE", s4, cr4);
 	check("setup", ok, "%s", why);
 	prereq_vm_free(&vm);
 }
@@ -159,14 +165,35 @@ static void call_inject(void *p)
 	vmx_inject_exception(c->vector, c->has_error, c->error);
 }
 
+/* Why info and code (what vmx_inject_exception() left) do not deliver c: false, with why. */
+static bool inject_ok(const struct inject_call *c, u64 info, u64 code, char *why, size_t n)
+{
+	const char *wrong = NULL;
+	if (!(info & INTR_INFO_VALID_MASK))
+		wrong = "it is not valid: the entry injects nothing";
+	else if ((info & INTR_INFO_VECTOR_MASK) != c->vector)
+		wrong = "its vector is another";
+	else if ((info & INTR_INFO_INTR_TYPE_MASK) != INTR_TYPE_HARD_EXCEPTION)
+		wrong = "its interruption type is not hardware exception";
+	else if (!(info & INTR_INFO_DELIVER_CODE_MASK) != !c->has_error)
+		wrong = c->has_error ? "it would deliver no error code" : "it would deliver an error code";
+	else if (info & ~(u64)(INTR_INFO_VALID_MASK | INTR_INFO_DELIVER_CODE_MASK | INTR_INFO_INTR_TYPE_MASK |
+			       INTR_INFO_VECTOR_MASK))
+		wrong = "it sets reserved bits";
+	else if (c->has_error && code != c->error)
+		wrong = "VM_ENTRY_EXCEPTION_ERROR_CODE is another";
+	if (!wrong)
+		return true;
+	return why_not(why, n, "vmx_inject_exception(%s, %s, %#x) left VM_ENTRY_INTR_INFO_FIELD %#lx, "
+		       "error code %#lx: %s (SDM Vol. 3C, 25.8.3)", trap_mnemonic(c->vector),
+		       c->has_error ? "true" : "false", c->error, info, code, wrong);
+}
+
 static void check_inject(void)
 {
-	static const struct {
-		struct inject_call call;
-		u32 info;
-	} cases[] = {
-		{ { VEC_GP, true, 0x1234 }, 0x80000B0D },
-		{ { VEC_UD, false, 0 }, 0x80000306 },
+	static const struct inject_call cases[] = {
+		{ VEC_GP, true, 0x1234 },
+		{ VEC_UD, false, 0 },
 	};
 	char why[200] = "";
 	struct prereq_vm vm;
@@ -176,15 +203,9 @@ static void check_inject(void)
 		return;
 	for (size_t i = 0; ok && i < ARRAY_SIZE(cases); i++) {
 		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, 0);
-		ok = harness_call("vmx_inject_exception()", call_inject, (void *)&cases[i].call, why,
-				  sizeof(why));
-		u64 info = vmcs_read(VM_ENTRY_INTR_INFO_FIELD);
-		u64 code = vmcs_read(VM_ENTRY_EXCEPTION_ERROR_CODE);
-		if (ok && (info != cases[i].info || (cases[i].call.has_error && code != cases[i].call.error)))
-			ok = why_not(why, sizeof(why), "vmx_inject_exception(%s, %s, %#x) left "
-				     "VM_ENTRY_INTR_INFO_FIELD %#lx, error code %#lx; want %#x, %#x",
-				     trap_mnemonic(cases[i].call.vector), cases[i].call.has_error ? "true" : "false",
-				     cases[i].call.error, info, code, cases[i].info, cases[i].call.error);
+		ok = harness_call("vmx_inject_exception()", call_inject, (void *)&cases[i], why, sizeof(why)) &&
+		     inject_ok(&cases[i], vmcs_read(VM_ENTRY_INTR_INFO_FIELD),
+			       vmcs_read(VM_ENTRY_EXCEPTION_ERROR_CODE), why, sizeof(why));
 	}
 	check("inject", ok, "%s", why);
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
@@ -356,9 +377,11 @@ static void check_cr(void)
 	check("cr", ok, "%s", r->g.why);
 
 	/*
-	 * Guest "cr" changes a host-owned bit 6 times (VMXE, NE from R13, from RSP and from
-	 * RAX, VMXE from R10, bit 31): with masks that own the pinned bits (check "setup"),
-	 * each of those exits; more exits mean the masks own CR0.TS or CR4.OSXMMEXCPT too.
+	 * Guest "cr" writes a value that differs from the read shadow in a bit VMX pins 6
+	 * times (VMXE, NE from R13, from RSP and from RAX, VMXE from R10, bit 31): each of
+	 * those must exit. Its writes of CR0.TS and CR4.OSXMMEXCPT, and of the CR0 and CR4
+	 * it just read, must not: masks that own more than the pinned bits, or shadows
+	 * that differ from what the guest reads, make some of them exit.
 	 */
 	const u64 owned_writes = 6;
 	u64 pinned0 = lab_caps->cr0_fixed0 | ~lab_caps->cr0_fixed1;
@@ -368,9 +391,12 @@ static void check_cr(void)
 	if (ok && ((pinned0 & GUEST_CR0_FREE_BIT) || (pinned4 & GUEST_CR4_FREE_BIT)))
 		ok = why_not(r->g.why, sizeof(r->g.why), "not checkable: this CPU pins CR0.TS or CR4.OSXMMEXCPT");
 	else if (ok && exits > owned_writes)
-		ok = why_not(r->g.why, sizeof(r->g.why), "%lu CR-access VM exits, want %lu: writes of CR0.TS and "
-			     "CR4.OSXMMEXCPT (%lu each way), bits VMX does not pin, exited: the guest/host masks "
-			     "own more than the pinned bits", exits, owned_writes, toggles);
+		ok = why_not(r->g.why, sizeof(r->g.why), "%lu CR-access VM exits, want %lu: some of the writes "
+			     "that change only CR0.TS or CR4.OSXMMEXCPT (%lu each way), bits VMX does not pin, or "
+			     "that write back the value just read, exited", exits, owned_writes, toggles);
+	else if (ok && exits < owned_writes)
+		ok = why_not(r->g.why, sizeof(r->g.why), "%lu CR-access VM exits, want %lu: a write that changes "
+			     "a bit VMX pins did not exit", exits, owned_writes);
 	check("cr_masks", ok, "%s", r->g.why);
 
 	ok = r->g.ran && r->g.ret == 0 && note(r, "cr.cr0", &cr0) &&
@@ -414,14 +440,27 @@ static void check_vmx_ud(void)
 static void check_breakpoint(void)
 {
 	struct run *r = &run_a;
-	u64 want = 0;
+	u64 want = 0, other = 0;
 	bool ok = run_expect(r, &guest_breakpoint, 0) && note(r, "bp.want", &want) &&
-		  note_is(r, "bp.done", want, "INT3s completed") &&
-		  note_is(r, "bp.guest_saw", GUEST_NO_FAULT, "an exception in the guest's own IDT (0xFF: none)") &&
 		  exits_are(r, EXIT_REASON_EXCEPTION_NMI, want);
+	if (ok && guest_note_get("bp.other", &other))
+		ok = why_not(r->g.why, sizeof(r->g.why), "an INT3 %s in the guest (vector | error << 8: %#lx), "
+			     "want the guest's own #BP handler to run", other == GUEST_NO_FAULT ? "raised nothing" :
+			     "raised another exception", other);
+	ok = ok && note_is(r, "bp.reached", want, "INT3s that reached the guest's own #BP handler");
 	if (ok && r->g.v.breakpoints != want)
 		ok = why_not(r->g.why, sizeof(r->g.why), "v->breakpoints is %lu, want %lu", r->g.v.breakpoints, want);
 	check("breakpoint", ok, "%s", r->g.why);
+
+	u64 off = 0;
+	ok = r->g.ran && r->g.ret == 0 && note(r, "bp.returns_after", &off);
+	if (ok && off != want && guest_note_get("bp.rip_off", &off))
+		ok = why_not(r->g.why, sizeof(r->g.why), "the guest's #BP handler would return to %+ld bytes from "
+			     "the instruction after the INT3 (want 0: INT3 is a trap, and returns after itself)",
+			     (s64)off);
+	else
+		ok = ok && note_is(r, "bp.returns_after", want, "INT3s whose handler returns after the INT3");
+	check("breakpoint_rip", ok, "%s", r->g.why);
 }
 
 static void check_triple_fault(void)

@@ -13,11 +13,15 @@
 
 /*
  * Adds to the current VMCS (built by lab 4) the exits this hypervisor handles:
- * I/O, the exception bitmap, and the CR0/CR4 guest/host masks and read shadows.
+ * port I/O, INT3, and MOVs to CR0/CR4 that touch what VMX needs, with the guest
+ * reading CR0 and CR4 as if VMX were not there. 0, or a VMWRITE error.
  */
 int vm_setup_exits(const struct vmx_caps *caps);
 
-/* Moves GUEST_RIP past the instruction that caused the VM exit (VM_EXIT_INSTRUCTION_LEN). */
+/*
+ * Completes, for the guest, the instruction that caused the VM exit: the guest
+ * goes on after it as if the processor had executed it.
+ */
 void vmx_skip_instruction(void);
 
 /* Makes the next VM entry deliver exception vector to the guest, with error_code if has_error_code. */

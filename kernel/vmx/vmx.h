@@ -149,6 +149,15 @@
 #define INTR_INFO_VALID_MASK BIT(31)
 
 /*
+ * Guest non-register state that an emulated instruction affects (SDM Vol. 3C,
+ * 25.4.2 "Guest Non-Register State"): the interruptibility state's blocking by
+ * STI and by MOV SS, and the single-step trap (BS) among the pending debug exceptions.
+ */
+#define GUEST_INTR_STATE_STI BIT(0)
+#define GUEST_INTR_STATE_MOV_SS BIT(1)
+#define PENDING_DBG_BS BIT(14)
+
+/*
  * What the hypervisor tells its guests through CPUID. No processor returns
  * information for leaves 0x40000000-0x4FFFFFFF, and CPUID.1:ECX bit 31 is "not
  * used, always returns 0" (SDM Vol. 2A, 3.3 "Instructions (A-L)", CPUID, Table

@@ -21,45 +21,57 @@
 #include "x86.h"
 
 /*
- * Exercise 1: choose the exits. Lab 4's VMCS exits on HLT (and on the
- * instructions that always exit: CPUID, VMCALL, the VMX instructions). Add:
- * - "unconditional I/O exiting" in the primary processor-based controls, through
- *   vmx_adjust_ctls() (SDM Vol. 3C, 25.6.2 "Processor-Based VM-Execution Controls");
- * - the exception bitmap: bit 3, so that the guest's #BP (INT3) exits (25.6.3
- *   "Exception Bitmap");
- * - CR0 and CR4 guest/host masks: the bits VMX pins (1 in FIXED0 or 0 in FIXED1)
- *   belong to the host; read shadows: what the guest reads for those bits, its
- *   current CR0, and its CR4 without VMXE, so VMX stays hidden (25.6.6
- *   "Guest/Host Masks and Read Shadows for CR0 and CR4").
+ * Exercise 1: choose the exits. Goal: on the current VMCS (lab 4's), the guest's
+ * port I/O and its INT3 cause VM exits, and its MOVs to CR0/CR4 exit exactly when
+ * they touch what VMX must keep for itself, while the guest reads CR0 and CR4 as
+ * if VMX were not there.
+ * SDM Vol. 3C: 25.6.2 "Processor-Based VM-Execution Controls", 25.6.3 "Exception
+ * Bitmap", 25.6.6 "Guest/Host Masks and Read Shadows for CR0 and CR4", 26.1.3
+ * "Instructions That Cause VM Exits Conditionally".
+ * Interface: caps holds the capability MSRs (lab 1), the CR fixed bits included;
+ * use your lab 4 vmx_adjust_ctls() for the controls. Returns 0, or the first
+ * VMWRITE error (vmcs_write_all() gives it).
+ * Hints: README, exercise 1.
  */
 int vm_setup_exits(const struct vmx_caps *caps)
 {
-	todo(6, __func__, "enable I/O exiting, the #BP exception exit, and the CR0/CR4 masks and shadows");
+	todo(6, __func__, "make port I/O and INT3 exit, and give the host the CR0/CR4 bits it must own");
 	(void)caps;
 	return -HV_ENOSYS;
 }
 
 /*
- * Exercise 2: after an exit caused by an instruction that the hypervisor has now
- * carried out, the guest must continue after it: GUEST_RIP += VM_EXIT_INSTRUCTION_LEN
- * (SDM Vol. 3C, 28.2.5 "Information for VM Exits Due to Instruction Execution").
+ * Exercise 4 (with exit_hlt() below): complete the instruction that exited. Goal:
+ * the guest goes on after it exactly as if the processor had executed it: at the
+ * next instruction, with no interrupt blocking left over from before it, and with
+ * the single-step trap it is owed if it runs with RFLAGS.TF.
+ * SDM Vol. 3C: 28.2.5 "Information for VM Exits Due to Instruction Execution",
+ * 25.4.2 "Guest Non-Register State"; Vol. 3A, 6.8.3 "Masking Exceptions and
+ * Interrupts When Switching Stacks", 18.3.1.4 "Single-Step Exception Condition".
+ * Interface: acts on the current VMCS; call it from every handler that has done
+ * its instruction's work, and from no other.
+ * Hints: README, exercise 4.
  */
 void vmx_skip_instruction(void)
 {
-	todo(6, __func__, "move GUEST_RIP past the instruction that exited");
+	todo(6, __func__, "let the guest continue after the instruction, as the processor would have");
 }
 
 /*
- * Exercise 3: event injection (SDM Vol. 3C, 25.8.3 "VM-Entry Controls for Event
- * Injection"; 27.6 "Event Injection"): VM_ENTRY_INTR_INFO_FIELD = the vector in
- * bits 7:0, type 3 (hardware exception) in bits 10:8, bit 11 if an error code is
- * delivered (then in VM_ENTRY_EXCEPTION_ERROR_CODE), bit 31 valid. The next VM
- * entry delivers it through the guest's IDT, as if the instruction at GUEST_RIP
- * had faulted: so do not skip that instruction.
+ * Exercise 7 (with the MSR handlers below): refuse an instruction. Goal: the next
+ * VM entry delivers hardware exception `vector` through the guest's own IDT, as if
+ * the instruction at GUEST_RIP had raised it, with error_code pushed when
+ * has_error_code, and the entry succeeds on every CPU model.
+ * SDM Vol. 3C: 25.8.3 "VM-Entry Controls for Event Injection", 27.6 "Event
+ * Injection", 27.2.1.3 "Checks on VM-Entry Control Fields"; Vol. 3D, A.1 "Basic
+ * VMX Information" (IA32_VMX_BASIC bit 56).
+ * Interface: writes the current VMCS's entry fields; the caller decides whether
+ * the vector has an error code. inject_gp() below is the refusal: #GP(0).
+ * Hints: README, exercise 7.
  */
 void vmx_inject_exception(u8 vector, bool has_error_code, u32 error_code)
 {
-	todo(6, __func__, "fill VM_ENTRY_INTR_INFO_FIELD (and the error code) for a hardware exception");
+	todo(6, __func__, "make the next VM entry deliver the hardware exception");
 	(void)vector;
 	(void)has_error_code;
 	(void)error_code;
@@ -72,31 +84,33 @@ static void inject_gp(void)
 }
 
 /*
- * Exercise 4: CPUID (exit reason 10). Execute it for the guest (leaf EAX,
- * subleaf ECX) and return the four results in its EAX, EBX, ECX, EDX (which
- * clears their upper halves, as CPUID does), with three changes:
- * - leaf 1: clear ECX.VMX (bit 5): this guest gets no VMX; set bit 31, "a
- *   hypervisor is present" (CPUID_1_ECX_HYPERVISOR);
- * - leaf CPUID_HV_LEAF: EAX = CPUID_HV_LEAF (the highest hypervisor leaf),
- *   EBX, ECX, EDX = the 12 bytes of CPUID_HV_SIGNATURE;
- * - the other leaves up to CPUID_HV_LEAF_LAST: all zeros.
+ * Exercise 5: CPUID (exit reason 10). Goal: the guest gets the processor's answer
+ * for the leaf and sub-leaf it asked, except that VMX is hidden, a hypervisor is
+ * announced, and the hypervisor leaves answer as the course's ABI says (README,
+ * "CPUID"; CPUID_HV_* in vmx.h).
+ * SDM Vol. 2A, 3.3 "Instructions (A-L)", CPUID; Vol. 3C, 26.1.2 "Instructions
+ * That Cause VM Exits Unconditionally".
+ * Interface: returns 0 (the guest goes on). cpuid() in x86.h executes it here.
+ * Hints: README, exercise 5.
  */
 static int exit_cpuid(struct vcpu *v)
 {
-	todo(6, __func__, "answer CPUID for the guest, with VMX hidden and the hvlabs leaf");
+	todo(6, __func__, "answer CPUID for the guest as the course's CPUID ABI says");
 	(void)v;
 	return -HV_ENOSYS;
 }
 
 /*
- * Exercise 5: I/O instructions (exit reason 30). The exit qualification says
- * everything: size, direction, string or not, port (VMX_IO_* in vmx.h; SDM Vol.
- * 3C, Table "Exit Qualification for I/O Instructions").
- * - COM1 (vserial_owns()): vserial_in()/vserial_out() on v->com1.
- * - Any other port: an OUT goes nowhere; an IN reads all ones.
- * An IN writes only the low 1, 2 or 4 bytes of RAX, as the processor would: IN AL
- * and IN AX keep the rest of RAX; IN EAX, like every 32-bit write, clears bits 63:32.
- * String I/O (INS/OUTS) is not handled: treat it as an unhandled exit.
+ * Exercise 6: I/O instructions (exit reason 30). Goal: the guest's IN and OUT
+ * behave as on a machine whose only device is the emulated COM1 (vserial.h):
+ * other ports are an empty bus. An IN changes exactly the register bits the real
+ * instruction would. String I/O (INS/OUTS) is not emulated: it is an unhandled exit.
+ * SDM Vol. 3C, 28.2.1 "Basic VM-Exit Information", Table "Exit Qualification for
+ * I/O Instructions"; Vol. 1, 3.4.1.1 "General-Purpose Registers in 64-Bit Mode";
+ * Vol. 2A, 3.3 "Instructions (A-L)", IN.
+ * Interface: returns 0, or exit_unhandled()'s result. VMX_IO_* in vmx.h decode
+ * the qualification.
+ * Hints: README, exercise 6.
  */
 static int exit_unhandled(struct vcpu *v, u32 reason);
 
@@ -108,19 +122,17 @@ static int exit_io(struct vcpu *v)
 }
 
 /*
- * Exercise 6: RDMSR and WRMSR (exit reasons 31, 32): the MSR index is in ECX,
- * the value in EDX:EAX (SDM Vol. 2B, 4.3 "Instructions (M-U)", RDMSR; Vol. 2D,
- * 6.1 "Instructions (W-Z)", WRMSR). Lab 4's VMCS has no MSR
- * bitmaps, so every one exits (25.6.9 "MSR-Bitmap Address"). Emulate:
- * - IA32_SYSENTER_CS/ESP/EIP: they live in the VMCS (GUEST_SYSENTER_*). A write
- *   of a non-canonical address to ESP or EIP raises #GP(0), as on a real
- *   processor (and the next VM entry would fail on it: 27.3.1.1 "Checks on Guest
- *   Control Registers, Debug Registers, and MSRs"). is_canonical() and
- *   addr_widths() in kernel/arch/x86.h tell.
- * - IA32_FEATURE_CONTROL: reads FEAT_CTL_LOCKED (locked, VMX off: consistent
- *   with the hidden CPUID bit); a write raises #GP(0), as for a locked MSR.
- * - Any other MSR: #GP(0), and the guest's RIP stays on the instruction.
- * RDMSR returns the value in EDX:EAX, clearing the upper halves of RAX and RDX.
+ * Exercise 7: RDMSR and WRMSR (exit reasons 31, 32). Goal: the guest sees the MSRs
+ * of the course's MSR policy (README, "MSRs") and a #GP(0) for everything else,
+ * exactly as a processor would deliver it; no value the guest writes may make the
+ * next VM entry fail.
+ * SDM Vol. 2B, 4.3 "Instructions (M-U)", RDMSR; Vol. 2D, 6.1 "Instructions (W-Z)",
+ * WRMSR; Vol. 3C, 25.6.9 "MSR-Bitmap Address", 27.3.1.1 "Checks on Guest Control
+ * Registers, Debug Registers, and MSRs".
+ * Interface: each returns 0 (the guest goes on, or takes the #GP). sysenter_field()
+ * below names the VMCS field of a SYSENTER MSR; is_canonical() and addr_widths()
+ * are in kernel/arch/x86.h.
+ * Hints: README, exercise 7.
  */
 static u32 sysenter_field(u32 msr)
 {
@@ -134,7 +146,7 @@ static u32 sysenter_field(u32 msr)
 
 static int exit_rdmsr(struct vcpu *v)
 {
-	todo(6, __func__, "emulate RDMSR of the SYSENTER MSRs and IA32_FEATURE_CONTROL; #GP(0) for others");
+	todo(6, __func__, "emulate RDMSR as the course's MSR policy says");
 	(void)v;
 	(void)inject_gp;
 	(void)sysenter_field;
@@ -143,94 +155,113 @@ static int exit_rdmsr(struct vcpu *v)
 
 static int exit_wrmsr(struct vcpu *v)
 {
-	todo(6, __func__, "emulate WRMSR of the SYSENTER MSRs (canonical addresses only); #GP(0) for others");
+	todo(6, __func__, "emulate WRMSR as the course's MSR policy says");
 	(void)v;
 	return -HV_ENOSYS;
 }
 
 /*
- * Exercise 7: control-register accesses (exit reason 28). With the masks of
- * exercise 1, a MOV to CR0 or CR4 exits when it would change a host-owned bit
- * from its read-shadow value (SDM Vol. 3C, 26.1.3 "Instructions That Cause VM
- * Exits Conditionally"); a MOV from CR0/CR4 does not exit and reads the shadow
- * for those bits (26.3 "Changes to Instruction Behavior in VMX Non-Root Operation"). The qualification
- * gives the CR number, the access type and the source register (VMX_CR_* in
- * vmx.h); vcpu_gpr() finds the register, except RSP, which is GUEST_RSP.
- * For MOV to CR0 or CR4 with value x:
- * - CR4 with VMXE (or a bit FIXED1 says must be 0): #GP(0), the instruction not done;
- * - otherwise the guest sees x: the read shadow := x; and the processor gets x
- *   with VMX's fixed bits applied: GUEST_CRn := vmx_fix_cr(x, FIXED0, FIXED1)
- *   (your lab 2 function), so CR0.NE or CR4.VMXE stay set however the guest writes.
- * Anything else (CR3, CR8, CLTS, LMSW, MOV from CR) is unhandled here.
+ * Exercise 8: control-register accesses (exit reason 28). Goal: a MOV to CR0 or
+ * CR4 that exits does for the guest what it would do on a processor without VMX:
+ * the guest reads back what it wrote, a value such a processor refuses raises
+ * #GP(0), and the processor underneath keeps every bit VMX needs. Other CR
+ * accesses are unhandled exits.
+ * SDM Vol. 3C: 25.6.6 "Guest/Host Masks and Read Shadows for CR0 and CR4", 26.1.3
+ * "Instructions That Cause VM Exits Conditionally", 26.3 "Changes to Instruction
+ * Behavior in VMX Non-Root Operation", 28.2.1, Table "Exit Qualification for
+ * Control-Register Accesses".
+ * Interface: returns 0, or exit_unhandled()'s result. VMX_CR_* in vmx.h decode
+ * the qualification; vcpu_gpr() finds a register by its number (vcpu.h says
+ * which one it cannot); vmx_fix_cr() is your lab 2 function.
+ * Hints: README, exercise 8.
  */
 static int exit_cr_access(struct vcpu *v)
 {
-	todo(6, __func__, "emulate MOV to CR0 and CR4 through the read shadows");
+	todo(6, __func__, "emulate MOV to CR0 and CR4 for a guest that must not see VMX");
 	(void)v;
 	return -HV_ENOSYS;
 }
 
 /*
- * Exercise 8: VMCALL (exit reason 18): the hypercalls of kernel/guest/hypercall.h.
- * HC_PRINT: vserial_write() the text onto v->com1; HC_READ: HC_VALUE_NONCE is
- * v->nonce; HC_SHUTDOWN: set v->shutdown and v->shutdown_code. Results and errors
- * go in RAX, as the ABI says; then skip the VMCALL.
+ * Exercise 3: VMCALL (exit reason 18). Goal: the course's hypercall ABI (README,
+ * "The hypercall ABI"; kernel/guest/hypercall.h), results and errors in RAX, and
+ * the guest continues after its VMCALL.
+ * SDM Vol. 3C, 26.1.2 "Instructions That Cause VM Exits Unconditionally"; Vol. 2B,
+ * "VMCALL".
+ * Interface: returns 0. vserial_write() prints onto v->com1.
+ * Hints: README, exercise 3.
  */
 static int exit_vmcall(struct vcpu *v)
 {
-	todo(6, __func__, "implement the hypercall ABI");
+	todo(6, __func__, "implement the course's hypercall ABI");
 	(void)v;
 	return -HV_ENOSYS;
 }
 
 /*
- * Exercise 9: the small ones.
- * - HLT (reason 12): the guest waits for an interrupt, but this hypervisor
- *   delivers none, so the wait ends at once: skip it.
- * - A VMX instruction (reasons 19-27): this guest has no VMX: inject #UD.
- * - An exception (reason 0): VM_EXIT_INTR_INFO says which (25.9.2 "Information
- *   for VM Exits Due to Vectored Events"). For #BP, count it in v->breakpoints,
- *   print "guest breakpoint at RIP <rip>", and skip the INT3. Any other: unhandled.
- * - A triple fault (reason 2): the guest cannot go on. Print "the guest
- *   triple-faulted at RIP <rip>: VM stopped" and return -HV_ECRASH.
+ * Exercise 4: HLT (exit reason 12). Goal: the guest's HLT ends at once (this
+ * hypervisor delivers no interrupt that could end the wait) and the guest goes on.
+ * SDM Vol. 3C, 26.1.3 "Instructions That Cause VM Exits Conditionally".
+ * Interface: returns 0.
+ * Hints: README, exercise 4.
  */
 static int exit_hlt(struct vcpu *v)
 {
-	todo(6, __func__, "let the guest continue after HLT");
+	todo(6, __func__, "end the guest's HLT");
 	(void)v;
 	return -HV_ENOSYS;
 }
 
+/*
+ * Exercise 9: exceptions, VMX instructions and the triple fault.
+ * Goals: a VMX instruction in the guest behaves as on a processor without VMX;
+ * the guest's INT3, which the exception bitmap makes exit, still reaches the
+ * guest's own #BP handler exactly as it would without the hypervisor (counted in
+ * v->breakpoints on the way); any other exception exit is unhandled; a triple
+ * fault stops this VM (printing a line that says "triple") and the host goes on.
+ * SDM Vol. 3C: 26.1.2, 26.2 "Other Causes of VM Exits", 25.9.2 "Information for
+ * VM Exits Due to Vectored Events", 25.8.3 "VM-Entry Controls for Event
+ * Injection", 27.6.1.1 "Details of Vectored-Event Injection"; Vol. 3A, 6.5
+ * "Exception Classifications".
+ * Interface: each returns 0 when the guest may go on; exit_triple_fault() returns
+ * -HV_ECRASH.
+ * Hints: README, exercise 9.
+ */
 static int exit_vmx_instruction(struct vcpu *v)
 {
-	todo(6, __func__, "inject #UD");
+	todo(6, __func__, "answer a VMX instruction as a processor without VMX would");
 	(void)v;
 	return -HV_ENOSYS;
 }
 
 static int exit_exception(struct vcpu *v)
 {
-	todo(6, __func__, "count and skip the guest's INT3");
+	todo(6, __func__, "count the guest's INT3 and deliver it to the guest's own #BP handler");
 	(void)v;
 	return -HV_ENOSYS;
 }
 
 static int exit_triple_fault(struct vcpu *v)
 {
-	todo(6, __func__, "report the triple fault and stop the VM");
+	todo(6, __func__, "report the triple fault and stop this VM");
 	(void)v;
 	return -HV_ENOSYS;
 }
 
 /*
- * Exercise 10: an exit nobody handles. Report "unhandled VM exit: <name> (reason
- * <n>), qualification <q>" with kdiag() (a line for the grade report; the name
- * from vmx_exit_reason_name()), then vmcs_dump() and vcpu_dump(v), and return
- * -HV_EEXIT: the VM stops, the host goes on.
+ * Exercise 2 (with vm_run() below): an exit nobody handles. Goal: the VM stops,
+ * the host goes on, and the grade report shows what the guest did: a kdiag()
+ * line "unhandled VM exit: <name> (reason <n>), qualification <q>", then the
+ * whole VMCS and the guest's registers.
+ * SDM Vol. 3D, Appendix C "VMX Basic Exit Reasons"; Vol. 3C, 28.2.1 "Basic
+ * VM-Exit Information".
+ * Interface: returns -HV_EEXIT. Given: vmx_exit_reason_name(), vmcs_dump(),
+ * vcpu_dump().
+ * Hints: README, exercise 2.
  */
 static int exit_unhandled(struct vcpu *v, u32 reason)
 {
-	todo(6, __func__, "name the exit, dump the VMCS and the guest's registers, stop the VM");
+	todo(6, __func__, "report the exit, the VMCS and the guest's registers, and stop this VM");
 	(void)v;
 	(void)reason;
 	return -HV_ENOSYS;
@@ -259,19 +290,21 @@ static int (*const exit_handlers[])(struct vcpu *v) = {
 };
 
 /*
- * Exercise 11: the loop. Until v->shutdown:
- * - enter the guest: vmx_enter_guest(&v->regs, v->launched): VMLAUNCH the first time,
- *   VMRESUME after (31.3 "VMRESUME": VMRESUME needs a launched VMCS, VMLAUNCH a
- *   clear one); a VMfail: vmx_report_failure() and return -HV_EVMXFAIL;
- * - read VM_EXIT_REASON: bit 31 set means the entry failed (print the reason's
- *   name, return -HV_EENTRY); bits 15:0 are the basic reason;
- * - call its handler from exit_handlers[] (exit_unhandled() if there is none)
- *   and stop with the handler's error if it returns one.
- * Return 0 once the guest has shut down.
+ * Exercise 2: the loop. Goal: the guest runs, exit after exit, each exit handled
+ * by its reason's handler (exit_handlers[]), until the guest shuts down
+ * (v->shutdown) or something stops it; every entry uses the instruction the
+ * VMCS's launch state allows.
+ * SDM Vol. 3C: 31.3 "VMX Instructions", VMLAUNCH/VMRESUME; 25.11.3 "Initializing
+ * a VMCS"; 28.2.1 "Basic VM-Exit Information" (the exit reason, bit 31).
+ * Interface (exits.h): 0 after the guest's shutdown; -HV_EVMXFAIL when VMLAUNCH or
+ * VMRESUME fails (report it with vmx_report_failure()); -HV_EENTRY when the entry
+ * fails (report it with kdiag(): "VM entry failed: <name>"); a handler's error.
+ * Given: vmx_enter_guest() (lab 5), v->launched.
+ * Hints: README, exercise 2.
  */
 int vm_run(struct vcpu *v)
 {
-	todo(6, __func__, "enter the guest, dispatch each exit to its handler, and enter again");
+	todo(6, __func__, "run the guest, exit after exit, until it shuts down or must stop");
 	(void)v;
 	(void)exit_handlers;
 	(void)exit_unhandled;
