@@ -3,6 +3,9 @@ it must fail. `make test` grades every mutant and requires exactly those checks 
 fail (and every other check to pass), proving that each check can fail and that
 the checks do not fail together for no reason.
 
+A mutant of a lab's answers-labN.txt is a plausible misconception: it is graded
+without a boot (the scenario "answers" alone) and must fail exactly its question.
+
 A hostile mutant (endless loop, triple fault, serial flood, forged lines, early
 power-off, build errors) must still get a report with an explained FAIL.
 """
@@ -106,6 +109,11 @@ MUTANTS = (
            (("int vmx_detect(struct vmx_caps *caps)\n{", "int vmx_detect_renamed(struct vmx_caps *caps);\nint vmx_detect_renamed(struct vmx_caps *caps)\n{"),),
            frozenset(LAB1_ALL), why="did not build"),
 
+    # Wrong answers in answers-lab1.txt: each graded question fails alone.
+    Mutant("answer_only_cr3_load", 1, "answers-lab1.txt",
+           (("answer: 15, 16", "answer: 15"),), frozenset({"answers/q1"})),
+    Mutant("answer_region_size_differs", 1, "answers-lab1.txt",
+           (("answer: a, d", "answer: a, b, d"),), frozenset({"answers/q3"})),
     # Lab 2
     Mutant("lock_before_enable", 2, "enable.c",
            (("\twrmsr(MSR_IA32_FEAT_CTL, fc | FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX | FEAT_CTL_LOCKED);\n",
@@ -165,6 +173,11 @@ MUTANTS = (
            (("vmx_fix_cr(read_cr4() | CR4_VMXE, caps->cr4_fixed0, caps->cr4_fixed1)",
              "vmx_fix_cr(read_cr4() | CR4_VMXE, rdmsr(MSR_IA32_VMX_CR4_FIXED0), rdmsr(MSR_IA32_VMX_CR4_FIXED1))"),),
            frozenset({"locked_on/cr_caps"}), why="take the fixed bits from caps"),
+    # Wrong answers in answers-lab2.txt
+    Mutant("answer_cr4_one_direction", 2, "answers-lab2.txt",
+           (("answer: 14, 17", "answer: 17"),), frozenset({"answers/q1"})),
+    Mutant("answer_featctl_writable", 2, "answers-lab2.txt",
+           (("answer: a, c", "answer: a, b"),), frozenset({"answers/q2"})),
     # Lab 3
     Mutant("revision_bit31_set", 3, "vmxon.c",
            (("region[0] = caps->basic.revision_id & VMX_BASIC_REVISION_ID_MASK;",
@@ -363,11 +376,16 @@ MUTANTS = (
     Mutant("rip_read_as_u32", 5, "launch.c",
            (("\texit->guest_rip = vmcs_read(GUEST_RIP);\n", "\texit->guest_rip = (u32)vmcs_read(GUEST_RIP);\n"),),
            frozenset({"vmx/rip_64"}), why="keep all 64 bits"),
-    # A wrong answer fails its question and nothing else, through the whole grade (every
-    # graded question of every lab: selftest's wrong_answers_fail_their_question, no boot)
+    # Wrong answers in answers-lab5.txt
+    Mutant("answer_rflags_from_host_state", 5, "answers-lab5.txt",
+           (("answer: a, d, e, g\n", "answer: a, b, d, e, g\n"),),
+           frozenset({"answers/q1"})),
     Mutant("answer_msr_entry_counted_from_0", 5, "answers-lab5.txt",
            (("answer: 3\n", "answer: 2\n"),),
            frozenset({"answers/q2"})),
+    Mutant("answer_guest_state_checked_first", 5, "answers-lab5.txt",
+           (("answer: 8\n", "answer: 0\n"),),
+           frozenset({"answers/q3"})),
     # Lab 6
     Mutant("hlt_rip_not_advanced", 6, "exits.c",
            (("\t(void)v;\n\tvmx_skip_instruction();\n\treturn 0;\n", "\t(void)v;\n\treturn 0;\n"),),
@@ -539,4 +557,11 @@ MUTANTS = (
     Mutant("pointers_kept", 7, "vmxoff.c",
            (("\tcpu->vmxon_region = NULL;\n", ""),),
            frozenset({"vmx/again"}), why="(in vmx_leave_root(), vmxoff.c:"),
+    # Wrong answers in answers-lab7.txt
+    Mutant("answer_migration_resumes", 7, "answers-lab7.txt",
+           (("answer: b\n", "answer: c\n"),),
+           frozenset({"answers/q1"})),
+    Mutant("answer_abort_is_entry_failure", 7, "answers-lab7.txt",
+           (("answer: b, d\n", "answer: a, d\n"),),
+           frozenset({"answers/q2"})),
 )
