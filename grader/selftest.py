@@ -633,6 +633,45 @@ def same_submission_same_grade_and_bytes():
     return f"{len(runs[0][0])} checks and {sum(map(len, runs[0][1].values()))} serial bytes, twice"
 
 
+OTHER_MODELS = ("tigerlake", "corei7_skylake_x")
+
+
+def model_sample() -> list:
+    """(mutant, model): every other mutant of code (not answers, not hostile) on one of
+    OTHER_MODELS in turn, so each model sees a quarter of them."""
+    code = [m for m in mutants.MUTANTS if m.file != labs.get(m.lab).answers_file and not m.timeout
+            and not m.why.startswith("did not build")]
+    return [(m, OTHER_MODELS[(i // 2) % 2]) for i, m in enumerate(code) if i % 2 == 0]
+
+
+@test(needs=ALL_SOL, cost=120)
+def mutants_agree_on_other_models():
+    """A sample of broken solutions graded with CPU=<another VMX model>: the same checks
+    fail as on the scenarios' own models (checks CPU= cannot run there are SKIPs), except
+    where a mutant names that model as one where the SDM lets the verdict differ."""
+    def one(run):
+        m, model = run
+        with tempfile.TemporaryDirectory() as d:
+            labs_dir = mutant_labs_dir(m, Path(d))
+            build = Path(d) / "build"
+            stage.seed(stage.directory(m.lab, sol=True), stage.directory(m.lab, prior_sol=True, build_dir=build))
+            r = grading.grade_lab(m.lab, emu="bochs", cpu=model, labs_dir=str(labs_dir), prior_sol=True,
+                                  build_dir=build, jobs=1)
+        skipped = {f"{c.scenario}/{c.id}" for c in r.results if c.status == Status.SKIP}
+        got = {f"{c.scenario}/{c.id}" for c in r.results if c.status == Status.FAIL}
+        same = got == set(m.fails) - skipped
+        return m, model, same == (model not in m.models), sorted(got)
+
+    sample = model_sample()
+    with ThreadPoolExecutor(max_workers=CPUS) as pool:
+        results = list(pool.map(one, sample))
+    bad = [f"{m.name} on {model}: failed {got}, on its own models {sorted(m.fails)}"
+           + (" (marked as differing there, but it did not)" if model in m.models else "")
+           for m, model, ok, got in results if not ok]
+    expect(not bad, "verdicts that depend on the model:\n  " + "\n  ".join(bad))
+    return f"{len(results)} mutants give their verdicts on {' and '.join(OTHER_MODELS)}"
+
+
 @test(needs=[(1, SOL)], cost=20)
 def bochs_models_match_the_table():
     built = stage.build(1, sol=True)

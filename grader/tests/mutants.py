@@ -26,6 +26,7 @@ class Mutant:
     fails: frozenset          # "scenario/check" that must FAIL; all others must PASS
     why: str = ""             # a substring the first failing check's reason must contain
     timeout: float = 0        # seconds per boot, for mutants that never power off
+    models: tuple = ()        # Bochs models where the verdicts differ by design (the comment says why)
 
 
 INCLUDES = '#include "x86.h"\n'
