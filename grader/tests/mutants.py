@@ -339,6 +339,12 @@ MUTANTS = (
            (("vmx_adjust_ctls(VM_ENTRY_IA32E_MODE, &caps->entry, &entry)", "vmx_adjust_ctls(0, &caps->entry, &entry)"),),
            frozenset({"vmx/controls", "vmx/rules", "vmx/launch", "vmx/controls_caps"}), why="the lab needs bits 0x200"),
     # The values vmx_adjust_ctls() gives on every Bochs model: right there, wrong for other caps.
+    # Every host-state field of vmcs_fields.def is not every field this CPU has: the older
+    # model has no "load IA32_PAT" control and no PAT field (SDM Vol. 3C, 25.5; VMWRITE error 12)
+    Mutant("host_writes_pat_field", 4, "vmcs.c",
+           (("\t\t{ HOST_RIP, (u64)vmx_exit_stub },\n",
+             "\t\t{ HOST_RIP, (u64)vmx_exit_stub },\n\t\t{ HOST_IA32_PAT, 0x0007040600070406ULL },\n"),),
+           frozenset({"older/launch"}), why="returned -6"),
     Mutant("controls_hard_coded", 4, "vmcs.c",
            (("\tconst struct vmcs_field_value ctls[] = {\n", "\t(void)caps;\n\tconst struct vmcs_field_value ctls[] = {\n"),
             ("{ PIN_BASED_VM_EXEC_CONTROL, pin },", "{ PIN_BASED_VM_EXEC_CONTROL, 0x16 },"),

@@ -712,3 +712,29 @@ void lab4_vmx(struct prereq *p)
 	check_setup(&p->caps);
 	check_failures(&p->caps);
 }
+
+/*
+ * The older CPU (checks.def names it): no EPT, VPID or unrestricted guest, and no PAT,
+ * EFER or PDPTE fields in its VMCS. vmcs_setup() must write only fields this
+ * processor has (a VMWRITE of another fails with error 12), and the guest launches.
+ */
+void lab4_older(struct prereq *p)
+{
+	struct host_env env;
+	struct call c = { .caps = &p->caps };
+	char why[256] = "";
+
+	host_env_set(&env);
+	bool ok = harness_call("vmcs_setup()", call_setup, &c, why, sizeof(why));
+	if (ok && c.ret != 0)
+		ok = why_not(why, sizeof(why), "vmcs_setup() returned %d (%s)", c.ret, hv_strerror(c.ret));
+	if (ok)
+		ok = launch_ok(&c, why, sizeof(why));
+	host_env_restore(&env);
+	check("launch", ok, "%s", why);
+	if (ok) {
+		vmx_vmclear((u64)c.vmcs);
+		page_free(c.vmcs);
+		page_free(c.stack);
+	}
+}
