@@ -232,7 +232,7 @@ MUTANTS = (
     # Lab 4
     Mutant("control_not_adjusted", 4, "vmcs.c",
            (("{ CPU_BASED_VM_EXEC_CONTROL, proc },", "{ CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_HLT_EXITING },"),),
-           frozenset({"vmx/controls", "vmx/rules", "vmx/launch", "vmx/controls_caps"}), why="must be 1 (allowed-0 settings"),
+           frozenset({"older/launch", "vmx/controls", "vmx/rules", "vmx/launch", "vmx/controls_caps"}), why="must be 1 (allowed-0 settings"),
     # The formula that silently drops a wanted control the processor cannot give
     Mutant("adjust_drops_forbidden_bits", 4, "vmcs.c",
            (("\tif (wanted & ~cap->allowed1)\n\t\treturn -HV_EINVAL;\n\t*ctl = wanted | cap->allowed0;\n",
@@ -245,7 +245,7 @@ MUTANTS = (
     # The required (allowed-0) bits forgotten: every Bochs model requires some
     Mutant("adjust_ignores_allowed0", 4, "vmcs.c",
            (("\t*ctl = wanted | cap->allowed0;\n", "\t*ctl = wanted;\n"),),
-           frozenset({"vmx/adjust", "vmx/controls", "vmx/rules", "vmx/launch", "vmx/controls_caps"}),
+           frozenset({"older/launch", "vmx/adjust", "vmx/controls", "vmx/rules", "vmx/launch", "vmx/controls_caps"}),
            why="gave 0, want 0x16"),
     Mutant("controls_refusal_ignored", 4, "vmcs.c",
            (("\tif (err)\n\t\treturn err;\n", ""),),
@@ -253,7 +253,7 @@ MUTANTS = (
     # SDM Vol. 3C, 25.4.1: bits 11:8 of the format are reserved; the descriptor has limit 19:16 there
     Mutant("ar_keeps_limit_bits", 4, "vmcs.c",
            (("return (u32)(descriptor >> 40) & 0xF0FF;", "return (u32)(descriptor >> 40) & 0xFFFF;"),),
-           frozenset({"vmx/ar", "vmx/guest", "vmx/rules", "vmx/launch"}), why="= 0xaf9b, want 0xa09b"),
+           frozenset({"older/launch", "vmx/ar", "vmx/guest", "vmx/rules", "vmx/launch"}), why="= 0xaf9b, want 0xa09b"),
     # A selector with TI = 1 and index 0 names entry 0 of an LDT: not the null selector (SDM Vol. 3A, 3.4.2)
     Mutant("ar_null_by_index", 4, "vmcs.c",
            (("if ((selector & ~3u) == 0)", "if ((selector >> 3) == 0)"),),
@@ -264,32 +264,32 @@ MUTANTS = (
            frozenset({"vmx/ar"}), why="is a null selector"),
     Mutant("ar_never_unusable", 4, "vmcs.c",
            (("\tif ((selector & ~3u) == 0)\n\t\treturn VMX_AR_UNUSABLE;\n", "\t(void)selector;\n"),),
-           frozenset({"vmx/ar", "vmx/guest", "vmx/rules", "vmx/launch"}), why="is a null selector"),
+           frozenset({"older/launch", "vmx/ar", "vmx/guest", "vmx/rules", "vmx/launch"}), why="is a null selector"),
     Mutant("host_tr_zero", 4, "vmcs.c",
            (("{ HOST_TR_SELECTOR, read_tr() },", "{ HOST_TR_SELECTOR, 0 },"),),
-           frozenset({"vmx/host", "vmx/rules", "vmx/launch"}), why="VM entry with invalid host-state field(s)"),
+           frozenset({"older/launch", "vmx/host", "vmx/rules", "vmx/launch"}), why="VM entry with invalid host-state field(s)"),
     Mutant("guest_rip_off", 4, "vmcs.c",
            (("{ GUEST_RIP, (u64)g->entry },", "{ GUEST_RIP, (u64)g->entry + 2 },"),),
-           frozenset({"vmx/guest", "vmx/launch"}), why="EXIT_REASON_VMCALL"),
+           frozenset({"older/launch", "vmx/guest", "vmx/launch"}), why="EXIT_REASON_VMCALL"),
     Mutant("link_pointer_zero", 4, "vmcs.c",
            (("{ VMCS_LINK_POINTER, ~0ULL },", "{ VMCS_LINK_POINTER, 0 },"),),
-           frozenset({"vmx/guest", "vmx/rules", "vmx/launch"}), why="VM entry failed: exit reason 0x80000021"),
+           frozenset({"older/launch", "vmx/guest", "vmx/rules", "vmx/launch"}), why="VM entry failed: exit reason 0x80000021"),
     # SDM Vol. 3C, 27.3.1.2 "Checks on Guest Segment Registers": in IA-32e mode, L = 1 needs D/B = 0
     Mutant("cs_l_and_db", 4, "vmcs.c",
            (("{ GUEST_CS_AR_BYTES, code },", "{ GUEST_CS_AR_BYTES, code | VMX_AR_DB },"),),
-           frozenset({"vmx/guest", "vmx/rules", "vmx/launch"}), why="GUEST_CS_AR_BYTES is 0xe09b"),
+           frozenset({"older/launch", "vmx/guest", "vmx/rules", "vmx/launch"}), why="GUEST_CS_AR_BYTES is 0xe09b"),
     # Bit 31 marks a shadow VMCS (SDM Vol. 3C, 25.2): VMPTRLD refuses it without VMCS shadowing
     Mutant("vmcs_shadow_bit_set", 4, "vmcs.c",
            (("region[0] = caps->basic.revision_id & VMX_BASIC_REVISION_ID_MASK;",
              "region[0] = caps->basic.revision_id | 0x80000000u;"),),
-           frozenset({"vmx/loaded", "vmx/host", "vmx/guest", "vmx/controls", "vmx/rules", "vmx/launch",
+           frozenset({"older/launch", "vmx/loaded", "vmx/host", "vmx/guest", "vmx/controls", "vmx/rules", "vmx/launch",
                       "vmx/setup"}), why="VMCLEAR/VMPTRLD failed"),
     # Read-only only where IA32_VMX_MISC bit 29 is 0 (SDM Vol. 3D, A.6): the default model,
     # ivy_bridge, core2_penryn. haswell, skylake_x, icelake_u and tigerlake accept the VMWRITE.
     Mutant("vmwrite_read_only_field", 4, "vmcs.c",
            (("\t\t{ VM_ENTRY_INTR_INFO_FIELD, 0 },\n", "\t\t{ VM_ENTRY_INTR_INFO_FIELD, 0 },\n\t\t{ VM_EXIT_REASON, 0 },\n"),),
            # controls_caps calls vmcs_setup_controls() again, and it fails again
-           frozenset({"vmx/controls", "vmx/rules", "vmx/launch", "vmx/controls_caps", "vmx/setup"}),
+           frozenset({"older/launch", "vmx/controls", "vmx/rules", "vmx/launch", "vmx/controls_caps", "vmx/setup"}),
            why="VMWRITE to read-only VMCS component",
            models=("corei7_haswell_4770", "corei7_skylake_x", "corei7_icelake_u", "tigerlake")),
     # The harness fills the new VMCS with a5 bytes before the set-up functions run: an
@@ -337,7 +337,7 @@ MUTANTS = (
     # VM entry reads the PML4 as PDPTEs and refuses their reserved bits (SDM 27.3.1.6).
     Mutant("ia32e_mode_guest_dropped", 4, "vmcs.c",
            (("vmx_adjust_ctls(VM_ENTRY_IA32E_MODE, &caps->entry, &entry)", "vmx_adjust_ctls(0, &caps->entry, &entry)"),),
-           frozenset({"vmx/controls", "vmx/rules", "vmx/launch", "vmx/controls_caps"}), why="the lab needs bits 0x200"),
+           frozenset({"older/launch", "vmx/controls", "vmx/rules", "vmx/launch", "vmx/controls_caps"}), why="the lab needs bits 0x200"),
     # The values vmx_adjust_ctls() gives on every Bochs model: right there, wrong for other caps.
     # Every host-state field of vmcs_fields.def is not every field this CPU has: the older
     # model has no "load IA32_PAT" control and no PAT field (SDM Vol. 3C, 25.5; VMWRITE error 12)
