@@ -2,8 +2,8 @@
 """Export the course as students receive it (`make handout`).
 
 The export holds every file git tracks except what would give the labs away or
-only serves maintainers: solutions/, the broken solutions and the test suite that
-uses them (grader/tests/mutants.py, grader/selftest.py, grader/bench.py), the
+only serves maintainers: solutions/, the broken solutions and the test suites
+(grader/tests/, grader/selftest.py, grader/bench.py), the
 skeleton generator's files, CI and the maintainers' guide; its README.md is the
 students' own (grader/README-students.md). Everything a student runs — make run, make
 grade, make debug, make slides — works there on their own files in labs/. It gets
@@ -24,9 +24,9 @@ from hvlabs.errors import UsageError, main_exit  # noqa: E402
 from hvlabs.paths import ROOT  # noqa: E402
 
 STUDENT_README = "grader/README-students.md"   # the export's README.md
-LEFT_OUT = ("solutions/", ".ci/", "grader/tests/mutants.py", "grader/selftest.py",
+LEFT_OUT = ("solutions/", ".ci/", "grader/tests/", "grader/__init__.py", "grader/selftest.py",
             "grader/bench.py", "grader/skel.py", "grader/handout.py", "grader/gradescope.py",
-            "grader/tests/test_skel.py", "CONTRIBUTING.md", "README.md", STUDENT_README,
+            "CONTRIBUTING.md", "README.md", STUDENT_README,
             "labs/.skel.sha256")
 
 
