@@ -30,7 +30,7 @@ void vmx_exit_read(enum vmx_status s, struct vmx_exit *exit);
  * VMLAUNCH with the guest's registers *regs, then fills *exit and prints a
  * failure by name. Returns 0 after a VM exit (the guest ran), -HV_EVMXFAIL if
  * VMLAUNCH failed (VMfailInvalid or VMfailValid), -HV_EENTRY if the VM entry
- * failed on the guest state or MSR loading (exit reason with bit 31 set).
+ * failed on the guest state or MSR loading (SDM Vol. 3C, 27.8 says how that shows).
  */
 int vmx_launch(struct guest_regs *regs, struct vmx_exit *exit);
 

@@ -26,9 +26,9 @@ int vmx_adjust_ctls(u32 wanted, const struct vmx_ctl_cap *cap, u32 *ctl);
 u32 vmx_segment_ar(u16 selector, u64 descriptor);
 
 /*
- * Allocates a VMCS region stamped with the revision identifier, makes it clear
- * (VMCLEAR) and current (VMPTRLD); stores it in *vmcs and returns 0, or frees it
- * and returns -HV_EVMXFAIL (or -HV_ENOMEM).
+ * Allocates a VMCS region the processor accepts and leaves it clear and current;
+ * stores it in *vmcs and returns 0, or frees it and returns -HV_EVMXFAIL (the
+ * processor refused it) or -HV_ENOMEM.
  */
 int vmcs_load_new(const struct vmx_caps *caps, void **vmcs);
 

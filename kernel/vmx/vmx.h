@@ -141,9 +141,9 @@
 #define INTR_TYPE_RESERVED (1U << 8)
 #define INTR_TYPE_NMI_INTR (2U << 8)           /* non-maskable interrupt */
 #define INTR_TYPE_HARD_EXCEPTION (3U << 8)
-#define INTR_TYPE_SOFT_INTR (4U << 8)          /* INT n */
-#define INTR_TYPE_PRIV_SW_EXCEPTION (5U << 8)  /* INT1 */
-#define INTR_TYPE_SOFT_EXCEPTION (6U << 8)     /* INT3, INTO */
+#define INTR_TYPE_SOFT_INTR (4U << 8)          /* software interrupt */
+#define INTR_TYPE_PRIV_SW_EXCEPTION (5U << 8)  /* privileged software exception */
+#define INTR_TYPE_SOFT_EXCEPTION (6U << 8)     /* software exception (which events: 25.8.3) */
 #define INTR_TYPE_OTHER_EVENT (7U << 8)        /* e.g. the monitor trap flag's pending MTF */
 #define INTR_INFO_DELIVER_CODE_MASK BIT(11)    /* push an error code */
 #define INTR_INFO_VALID_MASK BIT(31)

@@ -15,10 +15,10 @@ struct vmx_cpu {
 	void *guest_stack;      /* ... and the guest's stack */
 };
 
-/* Makes cpu->vmcs clear and inactive, frees it and the guest stack, NULLs both; -HV_EVMXFAIL if VMCLEAR fails. */
+/* Afterwards cpu->vmcs is clear, inactive and freed, as is the guest stack, both NULL; -HV_EVMXFAIL if the processor refused. */
 int vmx_vmcs_release(struct vmx_cpu *cpu);
 
-/* Leaves VMX operation, clears CR4.VMXE, frees the VMXON region and NULLs it; -HV_EVMXFAIL if VMXOFF fails. */
+/* Afterwards: out of VMX operation, CR4.VMXE clear, the VMXON region freed and NULL; -HV_EVMXFAIL if the processor refused. */
 int vmx_leave_root(struct vmx_cpu *cpu);
 
 /*
