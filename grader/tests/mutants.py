@@ -352,6 +352,13 @@ MUTANTS = (
             ("{ VM_EXIT_CONTROLS, exit },", "{ VM_EXIT_CONTROLS, 0x36FFB },"),
             ("{ VM_ENTRY_CONTROLS, entry },", "{ VM_ENTRY_CONTROLS, 0x13FB },")),
            frozenset({"vmx/controls_caps"}), why="with made-up capabilities"),
+    # Wrong answers in answers-lab3.txt and answers-lab4.txt (no boot)
+    Mutant("answer_vmfail_invalid_sets_zf", 3, "answers-lab3.txt",
+           (("answer: CF\n", "answer: CF, ZF\n"),), frozenset({"answers/q1"})),
+    Mutant("answer_adjust_without_allowed0", 4, "answers-lab4.txt",
+           (("answer: 0x5e\n", "answer: 0x48\n"),), frozenset({"answers/q1"})),
+    Mutant("answer_tr_available_tss", 4, "answers-lab4.txt",
+           (("answer: 0x8b\n", "answer: 0x89\n"),), frozenset({"answers/q3"})),
     # Lab 5
     Mutant("vmresume_first", 5, "launch.c",
            (("vmx_exit_read(vmx_enter_guest(regs, false), exit);", "vmx_exit_read(vmx_enter_guest(regs, true), exit);"),),
