@@ -43,7 +43,10 @@ STEP_SRCS := $(foreach l,$(STAGE_LABS),$(wildcard $(call step_dir,$(l))/$(l)/*.c
 HARNESS_SRCS := $(filter-out kernel/harness/lab%.c,$(sort $(wildcard kernel/harness/*.c))) \
 	$(foreach n,$(shell seq 1 $(LAB) 2>/dev/null),$(sort $(wildcard kernel/harness/lab$(n).c kernel/harness/lab$(n)_*.c)))
 KERNEL_SRCS := $(filter-out kernel/harness/%,$(shell find kernel -name '*.c' | sort)) $(HARNESS_SRCS)
-ASM_SRCS := $(shell find kernel -name '*.asm' | sort)
+# kernel/guest/images/: guests that are images of their own (lab 8 on), each a flat binary
+# linked at guest-physical addresses, embedded by a kernel/guest/*_image.asm with incbin.
+ASM_SRCS := $(shell find kernel -name '*.asm' -not -path 'kernel/guest/images/*' | sort)
+GUEST_IMAGES := $(patsubst kernel/guest/images/%.asm,$(O)/images/%.bin,$(wildcard kernel/guest/images/*.asm))
 INCLUDES := $(addprefix -I,$(sort $(dir $(shell find kernel -name '*.h'))))
 
 CC := gcc
@@ -84,7 +87,15 @@ $(O)/obj/%.o: %.c
 $(O)/obj/%.o: %.asm
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  NASM    $<")
-	$(Q)$(NASM) -f elf64 -g -F dwarf -MD $(@:.o=.d) -MP $< -o $@
+	$(Q)$(NASM) -f elf64 -g -F dwarf -I$(O)/images/ -MD $(@:.o=.d) -MP $< -o $@
+
+$(O)/images/%.bin: kernel/guest/images/%.asm
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  IMAGE   $@")
+	$(Q)$(NASM) -f bin -MD $(@:.bin=.d) -MP $< -o $@
+
+# The embedding objects incbin the images.
+$(patsubst %.asm,$(O)/obj/%.o,$(filter kernel/guest/%_image.asm,$(ASM_SRCS))): $(GUEST_IMAGES)
 
 # The step list is part of the recipe: changing SOL/PRIOR selects another O, but a
 # new file in a lab directory must relink too.
@@ -105,7 +116,7 @@ $(ISO): $(O)/kernel.elf kernel/boot/grub.cfg
 		-o $@ $(O)/iso 2>$(O)/grub-mkrescue.log || { cat $(O)/grub-mkrescue.log; exit 1; }
 
 FORCE:
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(GUEST_IMAGES:.bin=.d)
 
 # --- Running and grading --------------------------------------------------------
 EMU ?=

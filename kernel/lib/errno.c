@@ -15,6 +15,8 @@ const char *hv_strerror(int e)
 		[HV_EEXIT] = "HV_EEXIT: unhandled VM exit",
 		[HV_ECRASH] = "HV_ECRASH: the guest crashed",
 		[HV_EFAULT] = "HV_EFAULT: the hypervisor faulted",
+		[HV_ENOEPT] = "HV_ENOEPT: no EPT, or not what the hypervisor needs",
+		[HV_EACCESS] = "HV_EACCESS: the guest accessed memory outside its own",
 	};
 	if (e < 0)
 		e = -e;

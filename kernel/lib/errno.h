@@ -14,6 +14,8 @@ enum hv_error {
 	HV_EEXIT = 8,    /* a VM exit the hypervisor does not handle: the VM was stopped */
 	HV_ECRASH = 9,   /* the guest crashed (triple fault): the VM was stopped */
 	HV_EFAULT = 10,  /* the hypervisor's own code raised an exception (caught) */
+	HV_ENOEPT = 11,  /* the processor lacks EPT, or a capability of it the hypervisor needs */
+	HV_EACCESS = 12, /* the guest accessed memory outside its own: the VM was stopped */
 };
 
 /* The name and meaning of e (positive or negated), e.g. "HV_ENOVMX: no VMX". */

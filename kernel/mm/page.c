@@ -42,6 +42,28 @@ void *page_alloc(void)
 	return NULL;
 }
 
+void *page_alloc_contig(size_t n, u64 align)
+{
+	if (dry || !n)
+		return NULL;
+	for (size_t first = 0; first + n <= pool_pages; first++) {
+		u64 a = pool_base + first * PAGE_SIZE;
+		if (!IS_ALIGNED(a, align))
+			continue;
+		size_t i = 0;
+		while (i < n && !(used[(first + i) / 8] & (1u << ((first + i) % 8))))
+			i++;
+		if (i < n)
+			continue;
+		for (i = first; i < first + n; i++)
+			used[i / 8] |= (u8)(1u << (i % 8));
+		free_pages -= n;
+		memset((void *)a, 0, n * PAGE_SIZE);
+		return (void *)a;
+	}
+	return NULL;
+}
+
 void page_free(void *p)
 {
 	u64 a = (u64)p;

@@ -10,6 +10,13 @@ void page_init(u64 base, u64 end);
 /* Returns a zeroed page, or NULL when none is left. */
 void *page_alloc(void);
 
+/*
+ * Returns n physically contiguous zeroed pages whose first address is aligned
+ * to align bytes (a power of two, at least PAGE_SIZE), or NULL: e.g. the host
+ * memory behind a 2 MiB EPT page. Each page is freed with page_free().
+ */
+void *page_alloc_contig(size_t n, u64 align);
+
 /* Returns page p to the allocator; panics if p was not allocated. */
 void page_free(void *p);
 

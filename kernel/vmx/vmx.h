@@ -282,6 +282,59 @@ static inline enum vmx_status vmx_vmwrite(u64 field, u64 value)
 	return VMX_STATUS(cf, zf);
 }
 
+/*
+ * IA32_VMX_EPT_VPID_CAP (SDM Vol. 3D, A.10 "VPID and EPT Capabilities"), Linux's
+ * names; the VPID bits are numbered in the whole 64-bit MSR.
+ */
+#define VMX_EPT_EXECUTE_ONLY_BIT BIT(0)         /* EPT entries may allow execute without read */
+#define VMX_EPT_PAGE_WALK_4_BIT BIT(6)          /* a page-walk length of 4 */
+#define VMX_EPTP_UC_BIT BIT(8)                  /* the EPT structures may be uncacheable */
+#define VMX_EPTP_WB_BIT BIT(14)                 /* ... or write-back */
+#define VMX_EPT_2MB_PAGE_BIT BIT(16)            /* a PDE may map a 2 MiB page */
+#define VMX_EPT_1GB_PAGE_BIT BIT(17)            /* a PDPTE may map a 1 GiB page */
+#define VMX_EPT_INVEPT_BIT BIT(20)              /* INVEPT exists */
+#define VMX_EPT_AD_BIT BIT(21)                  /* accessed and dirty flags for EPT */
+#define VMX_EPT_EXTENT_CONTEXT_BIT BIT(25)      /* single-context INVEPT */
+#define VMX_EPT_EXTENT_GLOBAL_BIT BIT(26)       /* all-context INVEPT */
+#define VMX_VPID_INVVPID_BIT BIT(32)            /* INVVPID exists */
+#define VMX_VPID_EXTENT_INDIVIDUAL_ADDR_BIT BIT(40)
+#define VMX_VPID_EXTENT_SINGLE_CONTEXT_BIT BIT(41)
+#define VMX_VPID_EXTENT_GLOBAL_BIT BIT(42)
+
+/* INVEPT and INVVPID types (SDM Vol. 3C, 31.3 "INVEPT", "INVVPID"). */
+#define VMX_EPT_EXTENT_CONTEXT 1
+#define VMX_EPT_EXTENT_GLOBAL 2
+#define VMX_VPID_EXTENT_INDIVIDUAL_ADDR 0
+#define VMX_VPID_EXTENT_SINGLE_CONTEXT 1
+#define VMX_VPID_EXTENT_ALL_CONTEXT 2
+
+/*
+ * INVEPT of type (1 single-context: the mappings derived from eptp; 2 all-context):
+ * the descriptor is the EPTP and 64 reserved (zero) bits (SDM Vol. 3C, 31.3 "INVEPT").
+ */
+static inline enum vmx_status vmx_invept(u64 type, u64 eptp)
+{
+	struct { u64 eptp, reserved; } desc = { eptp, 0 };
+	bool cf, zf;
+	__asm__ volatile("invept %[desc], %[type]" : "=@ccc"(cf), "=@ccz"(zf)
+			 : [desc] "m"(desc), [type] "r"(type) : "memory");
+	return VMX_STATUS(cf, zf);
+}
+
+/*
+ * INVVPID of type for vpid (and linear address gla, for type 0): the descriptor
+ * is the VPID in bits 15:0 and the linear address in bits 127:64 (SDM Vol. 3C,
+ * 31.3 "INVVPID").
+ */
+static inline enum vmx_status vmx_invvpid(u64 type, u16 vpid, u64 gla)
+{
+	struct { u64 vpid, gla; } desc = { vpid, gla };
+	bool cf, zf;
+	__asm__ volatile("invvpid %[desc], %[type]" : "=@ccc"(cf), "=@ccz"(zf)
+			 : [desc] "m"(desc), [type] "r"(type) : "memory");
+	return VMX_STATUS(cf, zf);
+}
+
 /* VMXOFF: leaves VMX operation. */
 static inline enum vmx_status vmx_vmxoff(void)
 {
