@@ -580,4 +580,70 @@ MUTANTS = (
     Mutant("answer_abort_is_entry_failure", 7, "answers-lab7.txt",
            (("answer: b, d\n", "answer: a, d\n"),),
            frozenset({"answers/q2"})),
+    # Lab 8 (ept).
+    Mutant("ept_caps_controls_only", 8, "ept.c",
+           (("\tfor (size_t i = 0; i < ARRAY_SIZE(needed); i++) {\n",
+             "\tfor (size_t i = ARRAY_SIZE(needed); i < ARRAY_SIZE(needed); i++) {\n"),),
+           # core2_penryn_t9600 is still refused: it cannot set "enable EPT"
+           frozenset({"vmx/caps_refuse"}), why="without a 4-level walk"),
+    # reads the MSR instead of caps: made-up capabilities go unseen, and the MSR does not
+    # exist on core2_penryn_t9600 (SDM Vol. 3D, A.10: only when EPT or VPID can be enabled)
+    Mutant("ept_caps_from_msr", 8, "ept.c",
+           (("\t\tif (!(caps->ept_vpid & needed[i].bit)) {", "\t\tif (!(rdmsr(MSR_IA32_VMX_EPT_VPID_CAP) & needed[i].bit)) {"),
+            ("\tif (!caps->has_procbased2 || (caps->procbased2.allowed1 & ctls) != ctls) {", "\tif (!ctls || !caps) {"),
+            ('#include "vmx.h"\n', '#include "vmx.h"\n#include "x86.h"\n')),
+           frozenset({"vmx/caps_refuse", "noept/refuse"}), why="without"),
+    # a permission bit wrong: every leaf writable, whatever the caller asked
+    Mutant("ept_leaf_always_writable", 8, "ept.c",
+           (("\t\t*e = hpa | flags | (large ? EPT_LARGE : 0);", "\t\t*e = hpa | flags | EPT_WRITE | (large ? EPT_LARGE : 0);"),),
+           frozenset({"vmx/map", "vmx/protect", "vmx/dirty"}), why="permissions"),
+    Mutant("ept_never_large", 8, "ept.c",
+           (("\t\tbool large = IS_ALIGNED(gpa | hpa, EPT_LARGE_SIZE) && size >= EPT_LARGE_SIZE;", "\t\tbool large = false;"),),
+           frozenset({"vmx/large"}), why="one PDE that maps a 2 MiB page"),
+    Mutant("ept_map_overwrites", 8, "ept.c",
+           (("\t\tif (*e & EPT_RWX)\n\t\t\treturn -HV_EINVAL;\n\t\t*e = hpa", "\t\t*e = hpa"),),
+           frozenset({"vmx/map_errors"}), why="already mapped"),
+    Mutant("ept_walk_large_offset", 8, "ept.c",
+           (("\t\t\tu64 offset = gpa & (level == 2 ? EPT_LARGE_SIZE - 1 : PAGE_SIZE - 1);", "\t\t\tu64 offset = gpa & (PAGE_SIZE - 1);"),),
+           frozenset({"vmx/walk"}), why="ept_walk(GPA 0x401ffff8)"),
+    Mutant("ept_protect_drops_memory_type", 8, "ept.c",
+           (("\t\t*e = (*e & ~EPT_RWX) | perm;", "\t\t*e = (*e & (EPT_ADDR_MASK | EPT_LARGE)) | perm;"),),
+           frozenset({"vmx/protect"}), why="after protecting"),
+    # a leaked table page: the root is never freed
+    Mutant("ept_root_leaked", 8, "ept.c",
+           (("\tpage_free(table);\n\t/* END SOLUTION */", "\tif (level < 4)\n\t\tpage_free(table);\n\t/* END SOLUTION */"),),
+           frozenset({"vmx/destroy", "vmx/teardown"}), why="gave back"),
+    Mutant("eptp_uncacheable", 8, "ept.c",
+           (("u64 eptp = (u64)ept->pml4 | VMX_MEM_TYPE_WB | (3 << 3);", "u64 eptp = (u64)ept->pml4 | VMX_MEM_TYPE_UC | (3 << 3);"),),
+           frozenset({"vmx/eptp"}), why="EPT_POINTER is"),
+    Mutant("ept_no_exec_above_leaf", 8, "ept.c",
+           (("\t\t\t*e = (u64)next | EPT_RWX;", "\t\t\t*e = (u64)next | EPT_READ | EPT_WRITE;"),),
+           frozenset({"vmx/map", "vmx/protect", "vmx/run", "vmx/isolation", "vmx/outside", "vmx/demand",
+                      "vmx/demand_retry", "vmx/dirty", "vmx/dirty_invept"}), why="permissions"),
+    # demand paging for every GPA: the guest gets a fresh page where the host's secret is
+    Mutant("ept_demand_everywhere", 8, "ept.c",
+           (("\tcase EPT_REGION_DEMAND:\n", "\tcase EPT_REGION_NONE:\n\tcase EPT_REGION_DEMAND:\n"),),
+           frozenset({"vmx/isolation", "vmx/outside"}), why="want -HV_EACCESS"),
+    Mutant("ept_fault_linear_not_read", 8, "ept.c",
+           (("\tif (vm->fault.gla_valid)\n\t\tvm->fault.gla = vmcs_read(GUEST_LINEAR_ADDRESS);\n", ""),),
+           frozenset({"vmx/outside"}), why="linear"),
+    # the RIP advanced after a violation: the faulting store never happens
+    Mutant("ept_rip_advanced_after_violation", 8, "ept.c",
+           (("\t\t\t/* No RIP change: the instruction runs again, now on a mapped page. */\n",
+             "\t\t\tvmcs_write(GUEST_RIP, vmcs_read(GUEST_RIP) + vmcs_read(VM_EXIT_INSTRUCTION_LEN));\n"),),
+           frozenset({"vmx/demand_retry"}), why="did not read back"),
+    Mutant("ept_demand_page_not_owned", 8, "ept.c",
+           (("\t\t\tvoid *p = ept_vm_alloc_page(vm);", "\t\t\tvoid *p = page_alloc();"),),
+           frozenset({"vmx/demand", "vmx/teardown"}), why="were allocated"),
+    Mutant("ept_dirty_log_not_reset", 8, "ept.c",
+           (("\tvm->dirty = 0;\n", ""),),
+           frozenset({"vmx/dirty"}), why="round 1"),
+    # a missing INVEPT after write-protecting. Bochs flushes its whole TLB at every VM entry
+    # and exit (handleCpuContextChange()), so the dirty log stays right (measured: vmx/dirty
+    # passes); the harness's entry hook plays the processor of the SDM and catches it
+
+    Mutant("ept_no_invept_after_protect", 8, "ept.c",
+           (("\t\tgpa += (*e & EPT_LARGE) ? EPT_LARGE_SIZE : PAGE_SIZE;\n\t}\n\treturn ept_flush(ept);",
+             "\t\tgpa += (*e & EPT_LARGE) ? EPT_LARGE_SIZE : PAGE_SIZE;\n\t}\n\treturn 0;"),),
+           frozenset({"vmx/dirty_invept"}), why="no INVEPT"),
 )

@@ -310,30 +310,24 @@ static inline enum vmx_status vmx_vmwrite(u64 field, u64 value)
 
 /*
  * INVEPT of type (1 single-context: the mappings derived from eptp; 2 all-context):
- * the descriptor is the EPTP and 64 reserved (zero) bits (SDM Vol. 3C, 31.3 "INVEPT").
+ * the descriptor is the EPTP and 64 reserved (zero) bits (SDM Vol. 3C, 31.3
+ * "INVEPT"). Not inline: kernel/vmx/invalidate.c counts each one that succeeds.
  */
-static inline enum vmx_status vmx_invept(u64 type, u64 eptp)
-{
-	struct { u64 eptp, reserved; } desc = { eptp, 0 };
-	bool cf, zf;
-	__asm__ volatile("invept %[desc], %[type]" : "=@ccc"(cf), "=@ccz"(zf)
-			 : [desc] "m"(desc), [type] "r"(type) : "memory");
-	return VMX_STATUS(cf, zf);
-}
+enum vmx_status vmx_invept(u64 type, u64 eptp);
 
 /*
  * INVVPID of type for vpid (and linear address gla, for type 0): the descriptor
  * is the VPID in bits 15:0 and the linear address in bits 127:64 (SDM Vol. 3C,
- * 31.3 "INVVPID").
+ * 31.3 "INVVPID"). Counted likewise.
  */
-static inline enum vmx_status vmx_invvpid(u64 type, u16 vpid, u64 gla)
-{
-	struct { u64 vpid, gla; } desc = { vpid, gla };
-	bool cf, zf;
-	__asm__ volatile("invvpid %[desc], %[type]" : "=@ccc"(cf), "=@ccz"(zf)
-			 : [desc] "m"(desc), [type] "r"(type) : "memory");
-	return VMX_STATUS(cf, zf);
-}
+enum vmx_status vmx_invvpid(u64 type, u16 vpid, u64 gla);
+
+/*
+ * How many INVEPTs have succeeded so far that invalidate the mappings of eptp
+ * (single-context with that EPTP's address, or all-context): the kernel's own
+ * evidence, which the lab 8 harness reads.
+ */
+u64 vmx_invept_count(u64 eptp);
 
 /* VMXOFF: leaves VMX operation. */
 static inline enum vmx_status vmx_vmxoff(void)
