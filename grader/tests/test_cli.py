@@ -33,7 +33,7 @@ class UsageErrorTest(unittest.TestCase):
 
     def test_grade_py_lab_9_exits_2(self):
         code, err = self.exit_status(grade.main, ["--lab", "9"])
-        self.assertEqual((code, err), (2, "hvlabs: there is no lab 9 (labs: 1, 2, 3, 4, 5, 6, 7)\n"))
+        self.assertEqual((code, err), (2, "hvlabs: there is no lab 9 (labs: 1, 2, 3, 4, 5, 6, 7, 8)\n"))
 
 
 class StatesTest(unittest.TestCase):
@@ -55,7 +55,7 @@ class GradeCommandLineTest(unittest.TestCase):
         args = grade.parse_args(["batch", "a", "b.tar", "--csv", "g.csv"])
         self.assertIs(args.command, grade.batch_main)
         self.assertEqual(args.submissions, [Path("a"), Path("b.tar")])
-        self.assertEqual((args.jobs, args.csv, args.labs), (os.cpu_count() or 1, Path("g.csv"), "1,2,3,4,5,6,7"))
+        self.assertEqual((args.jobs, args.csv, args.labs), (os.cpu_count() or 1, Path("g.csv"), "1,2,3,4,5,6,7,8"))
 
     def test_lab_options_do_not_go_with_batch(self):
         with redirect_stderr(io.StringIO()), self.assertRaises(SystemExit) as e:

@@ -3,7 +3,8 @@
  * VM entry: the walk of the faulting GPA, entry by entry, and the first rule of
  * SDM Vol. 3C, 29.3.3.1 "EPT Misconfigurations" that an entry breaks.
  */
-#include "ept_vm.h"
+#include "ept_explain.h"
+#include "vmx.h"
 #include "printf.h"
 #include "x86.h"
 

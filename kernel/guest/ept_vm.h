@@ -105,13 +105,6 @@ int ept_vm_guest_state(const struct ept_vm *vm);
  */
 int ept_vm_run(struct ept_vm *vm);
 
-/*
- * Explains an EPT misconfiguration at gpa: prints the walk and names the first
- * entry that breaks a rule, in plain words. Returns that entry's level (4 PML4E
- * .. 1 PTE), or 0 if no entry breaks a rule it knows (kernel/vmx/ept_explain.c).
- */
-int ept_explain(const struct ept *ept, const struct vmx_caps *caps, u64 gpa);
-
 /* Frees everything: the student's ept_destroy(), then every page the VM owns. */
 void ept_vm_destroy(struct ept_vm *vm);
 
