@@ -618,6 +618,11 @@ MUTANTS = (
     Mutant("ept_root_leaked", 8, "ept.c",
            (("\tpage_free(table);\n\t/* END SOLUTION */", "\tif (level < 4)\n\t\tpage_free(table);\n\t/* END SOLUTION */"),),
            frozenset({"vmx/destroy", "vmx/teardown"}), why="gave back"),
+    # Bochs flushes its TLB at every VM entry, so nothing stale shows: the kernel counts INVEPT and INVVPID
+    Mutant("ept_setup_without_invalidation", 8, "ept.c",
+           (("\tif ((err = ept_flush(ept)))\n\t\treturn err;\n\tenum vmx_status s = vmx_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vpid, 0);\n",
+             "\tenum vmx_status s = VMX_SUCCEED;\n"),),
+           frozenset({"vmx/fresh"}), why="did not invalidate"),
     Mutant("eptp_uncacheable", 8, "ept.c",
            (("u64 eptp = (u64)ept->pml4 | VMX_MEM_TYPE_WB | (3 << 3);", "u64 eptp = (u64)ept->pml4 | VMX_MEM_TYPE_UC | (3 << 3);"),),
            frozenset({"vmx/eptp"}), why="EPT_POINTER is"),

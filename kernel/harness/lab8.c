@@ -325,6 +325,7 @@ struct vm_run {
 	size_t npages_built;    /* vm.npages once built: what demand paging adds comes after */
 	int ret;                /* ept_vm_run() */
 	bool built, ran;
+	bool fresh;             /* ept_vmcs_setup() invalidated the EPTP's and the VPID's mappings */
 	char said[768];         /* what the run printed */
 	char why[240];
 };
@@ -383,8 +384,10 @@ static bool vm_build(struct vm_run *r, u64 task, u64 arg, bool check_eptp)
 	int err = ept_vm_guest_state(&r->vm);
 	if (err)
 		return why_not(r->why, sizeof(r->why), "the image's guest state: %s", hv_strerror(err));
+	u64 invvpids = vmx_invvpid_count(r->vm.vpid), invepts = vmx_invept_count((u64)r->vm.ept.pml4);
 	if (!call("ept_vmcs_setup()", call_setup, &c, r->why, sizeof(r->why)))
 		return false;
+	r->fresh = vmx_invvpid_count(r->vm.vpid) > invvpids && vmx_invept_count((u64)r->vm.ept.pml4) > invepts;
 	if (c.ret)
 		return why_not(r->why, sizeof(r->why), "ept_vmcs_setup() returned %d (%s)", c.ret,
 			       hv_strerror(c.ret));
@@ -416,6 +419,9 @@ static bool vm_build(struct vm_run *r, u64 task, u64 arg, bool check_eptp)
 		if (!ok)
 			vmcs_check(true);
 		check("eptp", ok, "%s", why);
+		check("fresh", r->fresh, "ept_vmcs_setup() did not invalidate both what the processor may hold "
+		      "for the EPTP's root (single-context INVEPT) and for VPID %u (single-context INVVPID); "
+		      "the root page and the VPID may have served an earlier VM", r->vm.vpid);
 	}
 	return true;
 }
@@ -490,7 +496,7 @@ static void check_basic(void)
 	u64 nonce = harness_nonce();
 
 	if (!vm_build(&r, EPT_TASK_BASIC, 0, true)) {
-		static const char *const ids[] = { "eptp", "run" };
+		static const char *const ids[] = { "eptp", "fresh", "run" };
 		fail_all(ids, ARRAY_SIZE(ids), r.why);
 		vm_free(&r);
 		return;

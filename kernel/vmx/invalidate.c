@@ -37,13 +37,26 @@ enum vmx_status vmx_invept(u64 type, u64 eptp)
 	return s;
 }
 
+static u64 invvpid_all;                 /* all-context INVVPIDs */
+static u64 invvpid_single[1 << 16];     /* single-context INVVPIDs, per VPID (also type 3) */
+
 enum vmx_status vmx_invvpid(u64 type, u16 vpid, u64 gla)
 {
 	struct { u64 vpid, gla; } desc = { vpid, gla };
 	bool cf, zf;
 	__asm__ volatile("invvpid %[desc], %[type]" : "=@ccc"(cf), "=@ccz"(zf)
 			 : [desc] "m"(desc), [type] "r"(type) : "memory");
-	return VMX_STATUS(cf, zf);
+	enum vmx_status s = VMX_STATUS(cf, zf);
+	if (s == VMX_SUCCEED && type == VMX_VPID_EXTENT_ALL_CONTEXT)
+		invvpid_all++;
+	else if (s == VMX_SUCCEED && type != VMX_VPID_EXTENT_INDIVIDUAL_ADDR)
+		invvpid_single[vpid]++;
+	return s;
+}
+
+u64 vmx_invvpid_count(u16 vpid)
+{
+	return invvpid_all + invvpid_single[vpid];
 }
 
 u64 vmx_invept_count(u64 eptp)

@@ -329,6 +329,9 @@ enum vmx_status vmx_invvpid(u64 type, u16 vpid, u64 gla);
  */
 u64 vmx_invept_count(u64 eptp);
 
+/* Likewise for INVVPID: those that invalidate every mapping of vpid (single-context or all-context). */
+u64 vmx_invvpid_count(u16 vpid);
+
 /* VMXOFF: leaves VMX operation. */
 static inline enum vmx_status vmx_vmxoff(void)
 {
