@@ -721,3 +721,113 @@ void lab8_vmx(struct prereq *p)
 	check_demand();
 	check_dirty();
 }
+
+/* ---- make run: the lab 8 guest, narrated ---- */
+
+/* Prints the VM's memory map as its EPT has it (the harness's walk). */
+static void demo_memory_map(const struct vm_run *r)
+{
+	u64 perm, hpa;
+	kprintf("   guest-physical memory map (GPA -> HPA, read from your EPT; EPTP %#lx, VPID %u):\n",
+		r->vm.ept.eptp, r->vm.vpid);
+	kprintf("     0x%06x-0x%06x RAM     %u pages of 4 KiB:", EPT_GUEST_BOOT,
+		EPT_GUEST_BOOT + EPT_GUEST_RAM_SIZE - 1, EPT_GUEST_RAM_SIZE / 4096);
+	for (u64 gpa = EPT_GUEST_BOOT; gpa < EPT_GUEST_BOOT + 4 * PAGE_SIZE; gpa += PAGE_SIZE) {
+		hpa = hw_walk(r->vm.ept.pml4, gpa, &perm, NULL);
+		kprintf(" %#lx->%#lx", gpa, hpa);
+	}
+	kprintf(" ...\n");
+	hpa = hw_walk(r->vm.ept.pml4, EPT_GUEST_BIG, &perm, NULL);
+	kprintf("     0x%06x-0x%06x big     one 2 MiB page -> %#lx\n", EPT_GUEST_BIG,
+		EPT_GUEST_BIG + EPT_GUEST_BIG_SIZE - 1, hpa);
+	kprintf("     0x%06x-0x%06x demand  not mapped until touched\n", EPT_GUEST_DEMAND,
+		EPT_GUEST_DEMAND + EPT_GUEST_DEMAND_SIZE - 1);
+	hw_walk(r->vm.ept.pml4, EPT_GUEST_DIRTY, &perm, NULL);
+	kprintf("     0x%06x-0x%06x dirty   %u pages, permissions %#lx (writes tracked)\n", EPT_GUEST_DIRTY,
+		EPT_GUEST_DIRTY + EPT_GUEST_DIRTY_PAGES * 4096 - 1, EPT_GUEST_DIRTY_PAGES, perm);
+}
+
+/* Builds, runs and frees a VM for task; prints what happened. False if the VM could not run. */
+static bool demo_task(const char *name, u64 task, u64 arg, bool map)
+{
+	static struct vm_run r;
+	if (!vm_build(&r, task, arg, false)) {
+		kprintf("   task \"%s\": %s\n", name, r.why);
+		vm_free(&r);
+		return false;
+	}
+	if (map)
+		demo_memory_map(&r);
+	vmx_exit_stats_reset();
+	vm_go(&r);
+	const struct vmx_exit_stats *st = vmx_exit_stats();
+	kprintf("   task \"%s\": %s after %lu VM entries, %lu EPT violations\n", name,
+		!r.ran ? r.why : r.ret ? hv_strerror(r.ret) : "shut down", st->entries,
+		st->exits[EXIT_REASON_EPT_VIOLATION]);
+	if (task == EPT_TASK_DEMAND) {
+		kprintf("     mapped on first touch:");
+		for (u64 gpa = EPT_GUEST_DEMAND; gpa < EPT_GUEST_DEMAND + EPT_GUEST_DEMAND_SIZE; gpa += PAGE_SIZE) {
+			u64 perm, hpa = hw_walk(r.vm.ept.pml4, gpa, &perm, NULL);
+			if (perm)
+				kprintf(" %#lx->%#lx", gpa, hpa);
+		}
+		kprintf("\n");
+	}
+	for (size_t i = 0; i < r.vm.rounds; i++)
+		kprintf("     dirty log, round %zu: pages %#lx\n", i, r.vm.dirty_rounds[i]);
+	if (r.vm.faulted)
+		kprintf("     stopped for: %s of GPA %#lx (linear %#lx)\n",
+			r.vm.fault.access & EPT_WRITE ? "a write" : r.vm.fault.access & EPT_EXEC ? "a fetch" : "a read",
+			r.vm.fault.gpa, r.vm.fault.gla);
+	bool freed = vm_free(&r);
+	if (!freed)
+		kprintf("     teardown: %s\n", r.why);
+	return freed;
+}
+
+void lab8_demo(struct prereq *p)
+{
+	char why[200] = "";
+	struct call c = { .caps = &p->caps };
+	lab_caps = &p->caps;
+	size_t free_before = page_free_count();
+	kprintf("== lab 8, ept: a VM with memory of its own\n");
+	if (!call("ept_check_caps()", call_check_caps, &c, why, sizeof(why)) || c.ret) {
+		kprintf("   ept_check_caps(): %s\n", why[0] ? why : hv_strerror(c.ret));
+		return;
+	}
+	u64 *secret = page_alloc_contig(1, 16ULL << 20);
+	if (!secret)
+		return;
+	bool ok = demo_task("basic", EPT_TASK_BASIC, 0, true) && demo_task("demand", EPT_TASK_DEMAND, 0, false) &&
+		  demo_task("dirty", EPT_TASK_DIRTY, 0, false) &&
+		  demo_task("secret", EPT_TASK_SECRET, (u64)secret, false) &&
+		  demo_task("hole", EPT_TASK_HOLE, EPT_GUEST_HOLE + 0x238, false);
+	page_free(secret);
+	kprintf("== %s; %zu pages free, %zu before the first VM\n", ok ? "every task ran" : "stopped early",
+		page_free_count(), free_before);
+}
+
+/* make bench: the guest's own TSC figures (kernel/guest/images/ept_guest.asm, task_bench). */
+void lab8_bench(struct prereq *p)
+{
+	static struct vm_run r;
+	static const struct { const char *kind; unsigned slot; } figures[] = {
+		{ "ept_violation", 8 }, { "demand_page", 9 }, { "vmcall", 10 },
+	};
+	lab_caps = &p->caps;
+	if (!vm_build(&r, EPT_TASK_BENCH, 0, false)) {
+		harness_abort("the bench VM could not be built: %s", r.why);
+		vm_free(&r);
+		return;
+	}
+	vm_go(&r);
+	char why[200] = "";
+	if (!vm_ended_well(&r, why, sizeof(why)) || mailbox(&r, 0) != EPT_DONE) {
+		harness_abort("the bench guest did not finish: %s", why);
+	} else {
+		for (size_t i = 0; i < ARRAY_SIZE(figures); i++)
+			kprintf("BENCH: %s %lu ticks per round trip\n", figures[i].kind, mailbox(&r, figures[i].slot));
+	}
+	vm_free(&r);
+}
