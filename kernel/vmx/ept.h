@@ -36,10 +36,9 @@ struct ept {
 
 /*
  * Exercise 1: whether the processor (caps, from lab 1) has every EPT and VPID
- * feature this hypervisor uses: EPT and VPID as secondary controls, a 4-level
- * walk, write-back EPT structures, 2 MiB pages, single-context INVEPT and
- * INVVPID. Returns 0, or -HV_ENOEPT (printing which one is missing) and reads
- * no MSR: caps says all.
+ * feature the rest of this file relies on (which ones: decide from what the
+ * other exercises use). Returns 0, or -HV_ENOEPT (printing which one is
+ * missing); reads no MSR: caps says all.
  */
 int ept_check_caps(const struct vmx_caps *caps);
 
