@@ -648,6 +648,17 @@ MUTANTS = (
     Mutant("ept_dirty_log_not_reset", 8, "ept.c",
            (("\tvm->dirty = 0;\n", ""),),
            frozenset({"vmx/dirty"}), why="round 1"),
+    # Not a mutant: RIP moved by VM_EXIT_INSTRUCTION_LEN after an emulated MOV. The SDM leaves
+    # that field undefined for EPT violations (Vol. 3C, 28.2.5), but Bochs 2.7 fills it with
+    # the instruction's length, so the guest goes on right (measured); the handout warns.
+    # MOV to a 32-bit register clears bits 63:32 (SDM Vol. 1, 3.4.1.1 "General-Purpose Registers in 64-Bit Mode")
+    Mutant("mmio_read_keeps_upper_half", 8, "ept.c",
+           (("\t\t\t*r = (u32)value;", "\t\t\t*r = (*r & ~0xFFFFFFFFULL) | (u32)value;"),),
+           frozenset({"vmx/mmio_regs"}), why="EAX after MOV EAX"),
+    Mutant("mmio_high_byte_ignored", 8, "ept.c",
+           (("\t\tvalue = insn.has_imm ? insn.imm : insn.high_byte ? *r >> 8 : *r;",
+             "\t\tvalue = insn.has_imm ? insn.imm : *r;"),),
+           frozenset({"vmx/mmio"}), why="device access 5"),
     # a missing INVEPT after write-protecting. Bochs flushes its whole TLB at every VM entry
     # and exit (handleCpuContextChange()), so the dirty log stays right (measured: vmx/dirty
     # passes); the harness's entry hook plays the processor of the SDM and catches it

@@ -33,6 +33,8 @@ enum ept_region ept_region_of(u64 gpa)
 		return EPT_REGION_DEMAND;
 	if (gpa >= EPT_GUEST_DIRTY && gpa < EPT_GUEST_DIRTY + EPT_GUEST_DIRTY_PAGES * PAGE_SIZE)
 		return EPT_REGION_DIRTY;
+	if (gpa >= EPT_GUEST_MMIO && gpa < EPT_GUEST_MMIO + PAGE_SIZE)
+		return EPT_REGION_MMIO;
 	return EPT_REGION_NONE;
 }
 
@@ -99,6 +101,8 @@ int ept_vm_create(struct ept_vm *vm, const struct vmx_caps *caps, u16 vpid, u64 
 	vm->vpid = vpid;
 	vm->vcpu.caps = caps;
 	vm->vcpu.nonce = nonce;
+	u32 id = EPT_MMIO_ID ^ (u32)nonce;
+	memcpy(vm->mmio.regs, &id, sizeof(id));
 	int err = ept_init(&vm->ept);
 	if (err)
 		return err;
@@ -131,6 +135,60 @@ int ept_vm_create(struct ept_vm *vm, const struct vmx_caps *caps, u16 vpid, u64 
 fail:
 	ept_vm_destroy(vm);
 	return err;
+}
+
+int ept_vm_read_linear(struct ept_vm *vm, u64 gla, void *buf, size_t n)
+{
+	u8 *out = buf;
+	while (n) {
+		/* SDM Vol. 3A, 4.5 "4-Level Paging and 5-Level Paging": 9 bits per level, PS in bit 7. */
+		u64 table = vmcs_read(GUEST_CR3) & EPT_ADDR_MASK, gpa = 0, hpa, flags, entry;
+		for (int level = 4; level >= 1; level--) {
+			u64 egpa = table + ((gla >> (12 + 9 * (level - 1))) & 511) * 8;
+			if (ept_walk(&vm->ept, egpa, &hpa, &flags))
+				return -HV_EINVAL;
+			entry = *(const u64 *)hpa;
+			if (!(entry & 1))
+				return -HV_EINVAL;
+			u64 span = 1ULL << (12 + 9 * (level - 1));
+			if (level == 1 || (level <= 3 && (entry & BIT(7)))) {
+				gpa = (entry & EPT_ADDR_MASK & ~(span - 1)) | (gla & (span - 1));
+				break;
+			}
+			table = entry & EPT_ADDR_MASK;
+		}
+		size_t chunk = PAGE_SIZE - (gla & (PAGE_SIZE - 1));
+		if (chunk > n)
+			chunk = n;
+		if (ept_walk(&vm->ept, gpa, &hpa, &flags))
+			return -HV_EINVAL;
+		memcpy(out, (const void *)hpa, chunk);
+		out += chunk;
+		gla += chunk;
+		n -= chunk;
+	}
+	return 0;
+}
+
+int ept_mmio_access(struct ept_vm *vm, u64 offset, unsigned size, bool write, u64 *value)
+{
+	struct ept_mmio *d = &vm->mmio;
+	if ((size != 1 && size != 2 && size != 4 && size != 8) || offset > EPT_MMIO_REGS - size)
+		return -HV_EINVAL;
+	u64 v = 0;
+	if (write) {
+		v = size == 8 ? *value : *value & ((1ULL << (8 * size)) - 1);
+		for (unsigned k = 0; k < size; k++)
+			if (offset + k >= 4)    /* bytes 3:0: the read-only identification */
+				d->regs[offset + k] = (u8)(*value >> (8 * k));
+	} else {
+		for (unsigned k = 0; k < size; k++)
+			v |= (u64)d->regs[offset + k] << (8 * k);
+		*value = v;
+	}
+	if (d->n < EPT_MMIO_LOG)
+		d->log[d->n++] = (struct ept_mmio_access){ offset, size, write, v };
+	return 0;
 }
 
 int ept_vm_guest_state(const struct ept_vm *vm)
@@ -200,8 +258,8 @@ static int exit_vmcall(struct ept_vm *vm)
 static int exit_misconfig(struct ept_vm *vm)
 {
 	u64 gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
-	kdiag("EPT misconfiguration at GPA %#lx: the VM stopped", gpa);
-	ept_explain(&vm->ept, vm->caps, gpa);
+	kdiag("EPT misconfiguration at GPA %#lx: the VM stopped; the walk:", gpa);
+	vm->misconfig_level = ept_explain(&vm->ept, vm->caps, gpa);
 	return -HV_EEXIT;
 }
 

@@ -12,6 +12,7 @@
  *   EPT_GUEST_BIG  .. +2 MiB      one 2 MiB page, read/write, write-back
  *   EPT_GUEST_DEMAND .. +1 MiB    mapped page by page on first touch (exercise 4)
  *   EPT_GUEST_DIRTY .. +32 pages  mapped read-only; writes are tracked (exercise 5)
+ *   EPT_GUEST_MMIO .. +4 KiB      not mapped: a device the hypervisor emulates (exercise 6)
  *   anything else                 not the VM's: an access stops the VM
  *
  * The host pages behind RAM are allocated in an order that makes GPA != HPA and
@@ -47,6 +48,7 @@ enum ept_region {
 	EPT_REGION_BIG,
 	EPT_REGION_DEMAND,
 	EPT_REGION_DIRTY,
+	EPT_REGION_MMIO,
 };
 
 enum ept_region ept_region_of(u64 gpa);
@@ -61,6 +63,24 @@ struct ept_fault {
 
 #define EPT_VM_MAX_PAGES 512
 
+/*
+ * The emulated device at EPT_GUEST_MMIO: EPT_MMIO_REGS bytes of registers. Bytes 3:0
+ * are a read-only identification register, EPT_MMIO_ID ^ the nonce's low 32 bits;
+ * the others read back what was written, byte by byte. Every access is logged.
+ */
+#define EPT_MMIO_LOG 16
+struct ept_mmio_access {
+	u64 offset;
+	unsigned size;
+	bool write;
+	u64 value;
+};
+struct ept_mmio {
+	u8 regs[EPT_MMIO_REGS];
+	struct ept_mmio_access log[EPT_MMIO_LOG];
+	size_t n;
+};
+
 struct ept_vm {
 	struct ept ept;                 /* the student's tables */
 	struct vcpu vcpu;               /* registers, nonce, shutdown */
@@ -74,6 +94,8 @@ struct ept_vm {
 	size_t rounds;
 	bool faulted;                   /* exercise 4 stopped the VM: fault says why */
 	struct ept_fault fault;
+	struct ept_mmio mmio;           /* the emulated device (exercise 6) */
+	int misconfig_level;            /* an EPT misconfiguration stopped the VM: the level ept_explain() named (0: none) */
 };
 
 /*
@@ -92,6 +114,20 @@ int ept_vm_create(struct ept_vm *vm, const struct vmx_caps *caps, u16 vpid, u64 
 
 /* Copies n bytes into guest memory at gpa, page by page through the student's ept_walk(). 0 or -HV_EINVAL. */
 int ept_vm_write(struct ept_vm *vm, u64 gpa, const void *src, size_t n);
+
+/*
+ * Copies n bytes from the guest's linear address gla: a walk of the guest's own
+ * 4-level paging (its CR3 in GUEST_CR3), each of its entries and the final
+ * address read through your ept_walk(). 0, or -HV_EINVAL if a step is not mapped.
+ */
+int ept_vm_read_linear(struct ept_vm *vm, u64 gla, void *buf, size_t n);
+
+/*
+ * The device's side of one access: size bytes (1, 2, 4 or 8) at offset in its
+ * registers, *value written (bits above size ignored) or read (zero-extended).
+ * 0, or -HV_EINVAL for an access outside the registers.
+ */
+int ept_mmio_access(struct ept_vm *vm, u64 offset, unsigned size, bool write, u64 *value);
 
 /* Writes the guest-state area of the current VMCS for the image: its CR3, GDT, TSS, entry point and stack. */
 int ept_vm_guest_state(const struct ept_vm *vm);

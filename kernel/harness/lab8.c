@@ -728,6 +728,65 @@ static void check_dirty(void)
 	vm_free(&r);
 }
 
+/* Exercise 6: the device's log, and the registers the guest's reads left (mailbox 8-13). */
+static void check_mmio(void)
+{
+	static struct vm_run r;
+	char why[240] = "";
+	u64 nonce = harness_nonce();
+	u32 id = EPT_MMIO_ID ^ (u32)nonce;
+	const struct ept_mmio_access want[] = {
+		{ 0, 4, false, id }, { 1, 1, false, (id >> 8) & 0xFF },
+		{ 8, 8, true, nonce }, { 16, 2, true, 0x1234 }, { 24, 1, true, (nonce >> 8) & 0xFF },
+		{ 32, 4, true, 0x89ABCDEF }, { 40, 8, true, ~1ULL },
+		{ 8, 8, false, nonce }, { 16, 2, false, 0x1234 }, { 32, 4, false, 0x89ABCDEF },
+		{ 40, 8, false, ~1ULL },
+	};
+	const u64 regs[] = { id, ~0xFFULL | ((id >> 8) & 0xFF), nonce, ~0xFFFFULL | 0x1234, 0x89ABCDEF, ~1ULL };
+	static const char *const what[] = {
+		"EAX after MOV EAX from the device (RAX was all ones)", "RBX after MOV BL (RBX was all ones)",
+		"RCX after MOV RCX", "RDX after MOV DX (RDX was all ones)", "R9 after MOV R9D (R9 was all ones)",
+		"R10 after MOV R10 from [RSI + 40]",
+	};
+
+	if (!vm_build(&r, EPT_TASK_MMIO, 0, false)) {
+		check("mmio", false, "%s", r.why);
+		check("mmio_regs", false, "%s", r.why);
+		vm_free(&r);
+		return;
+	}
+	vm_go(&r);
+	const struct ept_mmio *d = &r.vm.mmio;
+	bool ok = true;
+	for (size_t i = 0; ok && i < ARRAY_SIZE(want); i++) {
+		const struct ept_mmio_access *a = i < d->n ? &d->log[i] : NULL;
+		if (!a)
+			ok = why_not(why, sizeof(why), "the device saw %zu accesses, want %zu: access %zu (%s of %u "
+				     "bytes at offset %lu) never came%s", d->n, ARRAY_SIZE(want), i + 1,
+				     want[i].write ? "a write" : "a read", want[i].size, want[i].offset,
+				     r.ret ? " (the VM stopped)" : "");
+		else if (a->offset != want[i].offset || a->size != want[i].size || a->write != want[i].write ||
+			 a->value != want[i].value)
+			ok = why_not(why, sizeof(why), "device access %zu was a %s of %u bytes at offset %lu, value "
+				     "%#lx; want a %s of %u bytes at offset %lu, value %#lx", i + 1,
+				     a->write ? "write" : "read", a->size, a->offset, a->value,
+				     want[i].write ? "write" : "read", want[i].size, want[i].offset, want[i].value);
+	}
+	if (ok && d->n != ARRAY_SIZE(want))
+		ok = why_not(why, sizeof(why), "the device saw %zu accesses, want %zu", d->n, ARRAY_SIZE(want));
+	check("mmio", ok, "%s", why);
+
+	ok = vm_ended_well(&r, why, sizeof(why));
+	for (size_t i = 0; ok && i < ARRAY_SIZE(regs); i++)
+		if (mailbox(&r, 8 + (unsigned)i) != regs[i])
+			ok = why_not(why, sizeof(why), "%s is %#lx, want %#lx", what[i], mailbox(&r, 8 + (unsigned)i),
+				     regs[i]);
+	if (ok && mailbox(&r, 0) != EPT_DONE)
+		ok = why_not(why, sizeof(why), "the guest did not reach the end of its task");
+	check("mmio_regs", ok, "%s", why);
+	vm_free(&r);
+}
+
 void lab8_vmx(struct prereq *p)
 {
 	lab_caps = &p->caps;
@@ -737,6 +796,7 @@ void lab8_vmx(struct prereq *p)
 	check_isolation();
 	check_demand();
 	check_dirty();
+	check_mmio();
 }
 
 /* ---- make run: the lab 8 guest, narrated ---- */
@@ -858,4 +918,55 @@ void lab8_bench(struct prereq *p)
 			kprintf("BENCH: %s %lu ticks per round trip\n", figures[i].kind, mailbox(&r, figures[i].slot));
 	}
 	vm_free(&r);
+}
+
+/*
+ * The maintainers' scenario "explain": EPT misconfigurations planted on purpose
+ * (with the reference's ept_map(), then one entry rewritten), each touched by the
+ * guest, must stop the VM with an EPT-misconfiguration exit, and ept_explain()
+ * must name the entry's level and the rule (SDM Vol. 3C, 29.3.3.1 "EPT
+ * Misconfigurations").
+ */
+void lab8_explain(struct prereq *p)
+{
+	static const struct {
+		const char *id;
+		int level;              /* of the entry broken: 1 the PTE, 2 the PDE above it */
+		u64 keep, set;          /* the entry becomes (entry & keep) | set */
+	} cases[] = {
+		{ "write_only", 1, ~EPT_RWX, EPT_WRITE },
+		{ "memory_type", 1, ~EPT_MT_MASK, EPT_MT(2) | EPT_READ },
+		{ "table_write_only", 2, ~EPT_RWX, EPT_WRITE | EPT_EXEC },
+	};
+	static struct vm_run r;
+	lab_caps = &p->caps;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char why[200] = "";
+		u64 gpa = EPT_GUEST_HOLE;
+		bool ok = vm_build(&r, EPT_TASK_HOLE, gpa + 0x238, false);
+		void *page = ok ? ept_vm_alloc_page(&r.vm) : NULL;
+		if (ok && page)
+			ok = ept_map(&r.vm.ept, gpa, (u64)page, PAGE_SIZE, EPT_RWX | EPT_MT(VMX_MEM_TYPE_WB)) == 0;
+		if (ok) {
+			u64 *t = r.vm.ept.pml4;
+			for (int level = 4; level > cases[i].level; level--)
+				t = (u64 *)(t[(gpa >> (12 + 9 * (level - 1))) & 511] & EPT_ADDR_MASK);
+			u64 *e = &t[(gpa >> (12 + 9 * (cases[i].level - 1))) & 511];
+			*e = (*e & cases[i].keep) | cases[i].set;
+			vmx_invept(VMX_EPT_EXTENT_CONTEXT, r.vm.ept.eptp);
+			kprintf("planted on purpose: the %s for GPA %#lx is now %#lx\n",
+				cases[i].level == 1 ? "PTE" : "PDE", gpa, *e);
+			vm_go(&r);
+		}
+		if (!ok)
+			why_not(why, sizeof(why), "the VM could not be built: %s", r.why);
+		else if (vmcs_read(VM_EXIT_REASON) != EXIT_REASON_EPT_MISCONFIG)
+			ok = why_not(why, sizeof(why), "the exit was %s, want an EPT misconfiguration",
+				     vmx_exit_reason_name((u32)vmcs_read(VM_EXIT_REASON) & 0xFFFF));
+		else if (r.vm.misconfig_level != cases[i].level)
+			ok = why_not(why, sizeof(why), "ept_explain() named level %d, want %d", r.vm.misconfig_level,
+				     cases[i].level);
+		check(cases[i].id, ok, "%s", why);
+		vm_free(&r);
+	}
 }

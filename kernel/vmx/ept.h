@@ -93,10 +93,20 @@ struct ept_vm;
  * Exercise 4: the EPT-violation exit of the VM's guest (the current VMCS).
  * Demand region: map a new page (ept_vm_alloc_page()) and let the instruction
  * run again. Dirty region: note the page in vm->dirty and make it writable.
- * Anything else: fill vm->fault, report it by address and access, and return
+ * Device page: ept_emulate_mmio() (exercise 6). Anything else: fill vm->fault, report it by address and access, and return
  * -HV_EACCESS (the VM stops). Returns 0 to resume the guest, or an error.
  */
 int ept_handle_violation(struct ept_vm *vm);
+
+/*
+ * Exercise 6: emulates the guest's access to the device page at gpa (the
+ * violation's GPA; write: whether the guest wrote): decodes the instruction at
+ * the guest's RIP (mmio_decode()), performs it on the device (ept_mmio_access()),
+ * updates the guest's register as the MOV would have, and moves the guest past
+ * the instruction. 0, or -HV_EACCESS for an instruction or access it cannot
+ * emulate (the VM then stops like any other access outside its memory).
+ */
+int ept_emulate_mmio(struct ept_vm *vm, u64 gpa, bool write);
 
 /*
  * Exercise 5: the dirty log: *dirty = the pages of the dirty region written

@@ -10,6 +10,7 @@
 #include "ept.h"
 #include "ept_vm.h"
 #include "errno.h"
+#include "mmio_decode.h"
 #include "page.h"
 #include "printf.h"
 #include "todo.h"
@@ -376,6 +377,13 @@ int ept_handle_violation(struct ept_vm *vm)
 			return ept_protect(&vm->ept, page, PAGE_SIZE, EPT_READ | EPT_WRITE);
 		}
 		break;
+	case EPT_REGION_MMIO:
+		if (access == EPT_READ || access == EPT_WRITE) {
+			int err = ept_emulate_mmio(vm, gpa, access == EPT_WRITE);
+			if (err != -HV_EACCESS)
+				return err;
+		}
+		break;
 	default:
 		break;
 	}
@@ -387,6 +395,54 @@ int ept_handle_violation(struct ept_vm *vm)
 	      access & EPT_WRITE ? "wrote" : access & EPT_EXEC ? "fetched from" : "read", gpa,
 	      vm->fault.gla, vm->fault.gla_valid ? "" : ", not valid");
 	return -HV_EACCESS;
+	/* END SOLUTION */
+}
+
+/*
+ * Exercise 6: an emulated device. Goal: the guest's MOVs to and from the device
+ * page do what they would do on a real device register, and the guest goes on
+ * at the next instruction. SDM Vol. 2B, MOV (what a MOV to a 32-bit, 16-bit or
+ * 8-bit register leaves of the rest); Vol. 3C, 28.2.5 "Information for VM Exits
+ * Due to Instruction Execution" (which exits report an instruction length).
+ * Hints: README, exercise 6.
+ */
+int ept_emulate_mmio(struct ept_vm *vm, u64 gpa, bool write)
+{
+	/* BEGIN SOLUTION
+	 * todo: decode the MOV at the guest's RIP, do it on the device, update the register, move RIP
+	 * stub: (void)vm;
+	 * stub: (void)gpa;
+	 * stub: (void)write;
+	 * stub: return -HV_ENOSYS;
+	 */
+	u8 bytes[15];
+	struct mmio_insn insn;
+	u64 rip = vmcs_read(GUEST_RIP), value = 0;
+	if (ept_vm_read_linear(vm, rip, bytes, sizeof(bytes)) || !mmio_decode(bytes, sizeof(bytes), &insn) ||
+	    insn.write != write)
+		return -HV_EACCESS;
+	u64 *r = insn.has_imm ? NULL : vcpu_gpr(&vm->vcpu, insn.reg);
+	if (!insn.has_imm && !r)
+		return -HV_EACCESS;             /* RSP: not a register the guest uses here */
+	if (write)
+		value = insn.has_imm ? insn.imm : insn.high_byte ? *r >> 8 : *r;
+	if (ept_mmio_access(vm, gpa - EPT_GUEST_MMIO, insn.size, write, &value))
+		return -HV_EACCESS;
+	if (!write) {
+		/* MOV to a 32-bit register zero-extends into 63:32; 8 and 16 bits keep the rest. */
+		if (insn.size == 8)
+			*r = value;
+		else if (insn.size == 4)
+			*r = (u32)value;
+		else if (insn.size == 2)
+			*r = (*r & ~0xFFFFULL) | (u16)value;
+		else if (insn.high_byte)
+			*r = (*r & ~0xFF00ULL) | (u64)(u8)value << 8;
+		else
+			*r = (*r & ~0xFFULL) | (u8)value;
+	}
+	/* The exit's instruction length is not defined for EPT violations: use the decoded one. */
+	return vmcs_write(GUEST_RIP, rip + insn.len);
 	/* END SOLUTION */
 }
 

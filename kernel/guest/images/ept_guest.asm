@@ -13,6 +13,7 @@
 ;   4 how many read-backs differed              5 the boot page's magic
 ;   8, 9, 10 (task bench) TSC ticks per EPT violation on a write-protected
 ;   page, per demand-paged page, per VMCALL round trip
+;   8-13 (task mmio) the registers its reads of the device left
 ; Every value it writes elsewhere is derived from the nonce with lcg_next
 ; (kernel/harness/lab8.c computes the same sequence).
 
@@ -63,6 +64,8 @@ entry:
 	je task_hole
 	cmp rax, EPT_TASK_BENCH
 	je task_bench
+	cmp rax, EPT_TASK_MMIO
+	je task_mmio
 	mov ebx, 0xEE                   ; no such task
 	jmp shutdown
 
@@ -176,6 +179,37 @@ task_dirty:
 	inc r14
 	cmp r14, EPT_GUEST_DIRTY_ROUNDS
 	jb .round
+	jmp done
+
+; MOVs to and from the emulated device (EPT_GUEST_MMIO): each size, registers
+; R8-R15 and the high-byte ones, immediates, absolute and base+displacement
+; addresses. Registers are preset to all ones so that what a read leaves of
+; their upper bits shows.
+mmio equ EPT_GUEST_MMIO
+task_mmio:
+	mov rax, -1
+	mov eax, [mmio]                 ; read 4 at 0: the identification
+	mov [mbox + 64], rax
+	mov rbx, -1
+	mov bl, [mmio + 1]              ; read 1 at 1
+	mov [mbox + 72], rbx
+	mov [mmio + 8], r15             ; write 8 at 8: the nonce
+	mov word [mmio + 16], 0x1234    ; write 2 at 16
+	mov rax, r15
+	mov [mmio + 24], ah             ; write 1 at 24: the nonce's byte 1
+	mov dword [mmio + 32], 0x89ABCDEF
+	mov qword [mmio + 40], -2       ; write 8 at 40: an immediate sign-extended
+	mov rcx, [mmio + 8]
+	mov [mbox + 80], rcx
+	mov rdx, -1
+	mov dx, [mmio + 16]
+	mov [mbox + 88], rdx
+	mov r9, -1
+	mov r9d, [mmio + 32]
+	mov [mbox + 96], r9
+	mov rsi, mmio
+	mov r10, [rsi + 40]
+	mov [mbox + 104], r10
 	jmp done
 
 ; r12 = the TSC (RDTSC does not exit: the lab's VMCS leaves "RDTSC exiting" 0).
