@@ -576,6 +576,15 @@ def vmcs_check_agrees_with_bochs():
     return figure[0].strip()
 
 
+@test(needs=[(8, SOL)], cost=5)
+def ept_explain_names_misconfigurations():
+    """Planted EPT misconfigurations stop the guest and the kernel names the entry (lab 8's hidden scenario)."""
+    serial, results = boot_reference(8, "explain")
+    bad = [f"{r.id}: {r.why}" for r in results if r.status != Status.PASS]
+    expect(results and not bad, "\n  ".join(bad) or "no results")
+    return f"{len(results)} misconfigurations named"
+
+
 @test(needs=[(5, SOL)], cost=5)
 def vmcs_check_explains_launch_failures():
     """After each VM-entry failure lab 5 provokes, the kernel's checker names the broken rule."""

@@ -850,6 +850,9 @@ static bool demo_task(const char *name, u64 task, u64 arg, bool map)
 		}
 		kprintf("\n");
 	}
+	for (size_t i = 0; i < r.vm.mmio.n; i++)
+		kprintf("     device: %s of %u bytes at offset %#lx: %#lx\n", r.vm.mmio.log[i].write ? "write" : "read",
+			r.vm.mmio.log[i].size, r.vm.mmio.log[i].offset, r.vm.mmio.log[i].value);
 	for (size_t i = 0; i < r.vm.rounds; i++)
 		kprintf("     dirty log, round %zu: pages %#lx\n", i, r.vm.dirty_rounds[i]);
 	if (r.vm.faulted)
@@ -888,7 +891,7 @@ void lab8_demo(struct prereq *p)
 	if (!secret)
 		return;
 	bool ok = demo_task("basic", EPT_TASK_BASIC, 0, true) && demo_task("demand", EPT_TASK_DEMAND, 0, false) &&
-		  demo_task("dirty", EPT_TASK_DIRTY, 0, false) &&
+		  demo_task("dirty", EPT_TASK_DIRTY, 0, false) && demo_task("mmio", EPT_TASK_MMIO, 0, false) &&
 		  demo_task("secret", EPT_TASK_SECRET, (u64)secret, false) &&
 		  demo_task("hole", EPT_TASK_HOLE, EPT_GUEST_HOLE + 0x238, false);
 	page_free(secret);

@@ -10,6 +10,7 @@
 #include "ept.h"
 #include "ept_vm.h"
 #include "errno.h"
+#include "mmio_decode.h"
 #include "page.h"
 #include "printf.h"
 #include "todo.h"
@@ -164,6 +165,23 @@ int ept_handle_violation(struct ept_vm *vm)
 {
 	todo(8, __func__, "decode the qualification and the GPA, then map on demand, log a dirty page, or stop the VM");
 	(void)vm;
+	return -HV_ENOSYS;
+}
+
+/*
+ * Exercise 6: an emulated device. Goal: the guest's MOVs to and from the device
+ * page do what they would do on a real device register, and the guest goes on
+ * at the next instruction. SDM Vol. 2B, MOV (what a MOV to a 32-bit, 16-bit or
+ * 8-bit register leaves of the rest); Vol. 3C, 28.2.5 "Information for VM Exits
+ * Due to Instruction Execution" (which exits report an instruction length).
+ * Hints: README, exercise 6.
+ */
+int ept_emulate_mmio(struct ept_vm *vm, u64 gpa, bool write)
+{
+	todo(8, __func__, "decode the MOV at the guest's RIP, do it on the device, update the register, move RIP");
+	(void)vm;
+	(void)gpa;
+	(void)write;
 	return -HV_ENOSYS;
 }
 
