@@ -629,7 +629,8 @@ MUTANTS = (
     Mutant("ept_no_exec_above_leaf", 8, "ept.c",
            (("\t\t\t*e = (u64)next | EPT_RWX;", "\t\t\t*e = (u64)next | EPT_READ | EPT_WRITE;"),),
            frozenset({"vmx/map", "vmx/protect", "vmx/run", "vmx/isolation", "vmx/outside", "vmx/demand",
-                      "vmx/demand_retry", "vmx/dirty", "vmx/dirty_invept"}), why="permissions"),
+                      "vmx/demand_retry", "vmx/dirty", "vmx/dirty_invept", "vmx/mmio", "vmx/mmio_regs"}),
+           why="permissions"),
     # demand paging for every GPA: the guest gets a fresh page where the host's secret is
     Mutant("ept_demand_everywhere", 8, "ept.c",
            (("\tcase EPT_REGION_DEMAND:\n", "\tcase EPT_REGION_NONE:\n\tcase EPT_REGION_DEMAND:\n"),),

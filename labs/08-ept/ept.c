@@ -5,7 +5,7 @@
  * at guest-physical address 0, and every address it uses goes through the EPT
  * that this file builds. The handout is labs/08-ept/README.md; the interface is
  * kernel/vmx/ept.h, the VM around it (memory map, loader, exit loop) is
- * kernel/vmx/ept_vm.h.
+ * kernel/guest/ept_vm.h.
  */
 #include "ept.h"
 #include "ept_vm.h"

@@ -1,6 +1,6 @@
 ; The lab 8 guest: an image of its own, assembled as a flat binary linked at its
 ; guest-physical address (EPT_GUEST_IMAGE) and copied into guest RAM by
-; kernel/vmx/ept_vm.c. It runs in 64-bit mode on its own page tables, GDT, IDT
+; kernel/guest/ept_vm.c. It runs in 64-bit mode on its own page tables, GDT, IDT
 ; and stack, all inside its RAM; it knows only guest-physical addresses (its
 ; paging maps linear = guest-physical for the first 1 GiB).
 ;
