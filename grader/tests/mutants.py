@@ -602,6 +602,17 @@ MUTANTS = (
     Mutant("ept_leaf_always_writable", 8, "ept.c",
            (("\t\t*e = hpa | flags | (large ? EPT_LARGE : 0);", "\t\t*e = hpa | flags | EPT_WRITE | (large ? EPT_LARGE : 0);"),),
            frozenset({"vmx/map", "vmx/protect", "vmx/dirty"}), why="permissions"),
+    # state left as it was: ept_init() on a struct ept whose eptp holds garbage, then
+    # ept_protect() invalidates with that "EPTP" (INVEPT fails: VMfailValid)
+    Mutant("ept_init_keeps_eptp", 8, "ept.c",
+           (("\tept->pml4 = page_alloc();\n\tept->eptp = 0;\n", "\tept->pml4 = page_alloc();\n"),),
+           frozenset({"vmx/protect"}), why="ept_protect"),
+    # a handler that "handles" a demand fault without mapping: the guest faults again and
+    # again; the kernel's exit loop stops a VM that makes no progress
+    Mutant("ept_demand_not_mapped", 8, "ept.c",
+           (("\t\t\treturn ept_map(&vm->ept, page, (u64)p, PAGE_SIZE, EPT_RWX | EPT_MT(VMX_MEM_TYPE_WB));",
+             "\t\t\treturn 0;"),),
+           frozenset({"vmx/demand", "vmx/demand_retry"}), why="ept_vm_run() returned"),
     Mutant("ept_never_large", 8, "ept.c",
            (("\t\tbool large = IS_ALIGNED(gpa | hpa, EPT_LARGE_SIZE) && size >= EPT_LARGE_SIZE;", "\t\tbool large = false;"),),
            frozenset({"vmx/large"}), why="one PDE that maps a 2 MiB page"),
