@@ -668,7 +668,7 @@ static struct {
 	const struct ept_vm *vm;
 	u64 perm[EPT_GUEST_DIRTY_PAGES];
 	u64 invepts;
-	char why[200];
+	char why[240];
 } tlb;
 
 static void tlb_snapshot(void)
@@ -687,8 +687,8 @@ static void tlb_watch(u64 entries)
 		hw_walk(tlb.vm->ept.pml4, EPT_GUEST_DIRTY + n * PAGE_SIZE, &perm, NULL);
 		if ((tlb.perm[n] & ~perm) && invepts == tlb.invepts)
 			why_not(tlb.why, sizeof(tlb.why), "page %lu of the dirty region (GPA %#lx) lost permissions "
-				"%#lx, and the guest ran again with no INVEPT of its EPTP in between: the processor "
-				"may still use the translation it cached, and miss the next write", n,
+				"%#lx and the guest ran again with no INVEPT of its EPTP: a processor may still "
+				"use its cached translation and miss the next write", n,
 				(u64)(EPT_GUEST_DIRTY + n * PAGE_SIZE), tlb.perm[n] & ~perm);
 	}
 	tlb_snapshot();
