@@ -110,8 +110,8 @@ int ept_emulate_mmio(struct ept_vm *vm, u64 gpa, bool write);
 
 /*
  * Exercise 5: the dirty log: *dirty = the pages of the dirty region written
- * since the last call (bit n: page n), and those pages read-only again, so
- * that the next write to each is seen. 0 or an error.
+ * since the last call (bit n: page n), with the log armed again for the next
+ * round. 0 or an error.
  */
 int ept_dirty_log(struct ept_vm *vm, u64 *dirty);
 
