@@ -132,26 +132,11 @@ static void check_caps(void)
 	check("caps_refuse", ok, "%s", why);
 }
 
-/*
- * The scenario is about core2_penryn_t9600, which has VMX without EPT or VPID. Run
- * on a model with EPT (make grade CPU=...), it shows the student's code this
- * model's capabilities as a processor without them reports them: the secondary
- * controls unable to set "enable EPT", "enable VPID" or "unrestricted guest", and
- * no IA32_VMX_EPT_VPID_CAP (lab 1 stores 0 then).
- */
+/* On core2_penryn_t9600 (VMX without EPT or VPID), the real processor must be refused. */
 void lab8_noept(struct prereq *p)
 {
 	char why[200] = "";
-	struct vmx_caps caps = p->caps;
-	const u32 ept_ctls = SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID |
-			     SECONDARY_EXEC_UNRESTRICTED_GUEST;
-	if (caps.procbased2.allowed1 & ept_ctls) {
-		kprintf("this model has EPT: ept_check_caps() gets its capabilities without EPT and VPID, "
-			"as core2_penryn_t9600 reports them\n");
-		caps.procbased2.allowed1 &= ~ept_ctls;
-		caps.ept_vpid = 0;
-	}
-	struct call c = { .caps = &caps };
+	struct call c = { .caps = &p->caps };
 	bool ok = call("ept_check_caps()", call_check_caps, &c, why, sizeof(why));
 	if (ok && c.ret != -HV_ENOEPT)
 		ok = why_not(why, sizeof(why), "ept_check_caps() returned %d (%s) on a processor without "

@@ -313,10 +313,10 @@ int ept_vmcs_setup(struct ept *ept, const struct vmx_caps *caps, u16 vpid)
 	const u32 want = SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID;
 	if (!vpid)
 		return -HV_EINVAL;
-	u32 proc = vmx_adjust_ctls((u32)vmcs_read(CPU_BASED_VM_EXEC_CONTROL) |
-				   CPU_BASED_ACTIVATE_SECONDARY_CONTROLS, &caps->procbased);
-	u32 proc2 = vmx_adjust_ctls(want, &caps->procbased2);
-	if (!(proc & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) || (proc2 & want) != want)
+	u32 proc, proc2;
+	if (vmx_adjust_ctls((u32)vmcs_read(CPU_BASED_VM_EXEC_CONTROL) | CPU_BASED_ACTIVATE_SECONDARY_CONTROLS,
+			    &caps->procbased, &proc) ||
+	    vmx_adjust_ctls(want, &caps->procbased2, &proc2))
 		return -HV_ENOEPT;
 	/* EPTP: write-back walks (bits 2:0 = 6), walk length 4 (bits 5:3 = 3), A/D flags where supported. */
 	u64 eptp = (u64)ept->pml4 | VMX_MEM_TYPE_WB | (3 << 3);
