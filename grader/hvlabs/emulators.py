@@ -32,6 +32,8 @@ BOCHS_MODELS = {
     "trinity_apu": False,
     "phenom_8650_toliman": False,
 }
+# The VMX models whose secondary controls cannot enable EPT (measured: lab 1 reads them).
+BOCHS_WITHOUT_EPT = {"core2_penryn_t9600"}
 BOCHS_DEFAULT_VMX = "corei7_sandy_bridge_2600k"
 BOCHS_DEFAULT_NOVMX = "ryzen"
 BOCHS_SHARE = Path("/usr/share/bochs")
@@ -103,6 +105,8 @@ class Bochs:
                 need = "with" if scenario.needs_vmx else "without"
                 raise Unsupported(f"CPU={self.cpu} {'has no' if scenario.needs_vmx else 'has'} VMX, "
                                   f"and this scenario needs a CPU {need} it")
+            if scenario.needs_ept and self.cpu in BOCHS_WITHOUT_EPT:
+                raise Unsupported(f"CPU={self.cpu} has no EPT, and this scenario needs it")
             return self.cpu
         return BOCHS_DEFAULT_VMX if scenario.needs_vmx else BOCHS_DEFAULT_NOVMX
 

@@ -30,6 +30,7 @@ KINDS = ("NUMBER", "NUMBERS", "CHOICE", "WORDS", "TEXT")
 class Scenario:
     name: str                 # passed to the kernel as scenario=<name>
     needs_vmx: bool           # True: a CPU with VMX; False: a CPU without
+    needs_ept: bool = False   # a CPU with VMX and EPT (checks.def: .vmx = VMX_EPT)
     firmware: str = "latest"  # Bochs BIOS: "latest" (IA32_FEATURE_CONTROL locked, enabled) or "legacy"
     cpu: str = ""             # Bochs CPU model this scenario is about ("": the backend's default)
     checks: tuple = ()
@@ -77,7 +78,7 @@ class DefError(Exception):
 
 
 TOKEN = re.compile(r'\s+|/\*.*?\*/|//[^\n]*|"(?:[^"\\\n]|\\.)*"|-?\d+|[A-Za-z_]\w*|[(){},.=]', re.S)
-VMX = {"VMX_REQUIRED": True, "VMX_ABSENT": False, "VMX_ANY": False}
+VMX = {"VMX_REQUIRED": True, "VMX_ABSENT": False, "VMX_ANY": False, "VMX_EPT": True}
 
 
 def tokens(text: str) -> list:
@@ -171,7 +172,8 @@ def load(path: Path = DEF) -> dict:
             if n not in labs or (n, name) in scenarios or name == ANSWERS:
                 raise DefError(f"{path.name}:{line}: scenario {name} of an unknown lab, twice, or reserved")
             scenarios[(n, name)] = dict(
-                needs_vmx=VMX[attrs["vmx"]], firmware=attrs.get("firmware", "latest"),
+                needs_vmx=VMX[attrs["vmx"]], needs_ept=attrs["vmx"] == "VMX_EPT",
+                firmware=attrs.get("firmware", "latest"),
                 cpu=attrs.get("cpu", ""), timeout=float(attrs.get("timeout", 20)),
                 hidden=attrs.get("hidden", False), provoked=tuple(attrs.get("provoked", ())))
             checks[(n, name)] = []

@@ -161,7 +161,13 @@ static const struct scenario_row *scenario_row(int n, const char *name)
 static bool processor_fits(const struct scenario_row *s)
 {
 	bool vmx = cpuid(1, 0).ecx & CPUID_1_ECX_VMX;
-	if (s->vmx == VMX_REQUIRED && !vmx)
+	/* "enable EPT" may be 1: allowed-1 bit 31 of the primary, bit 1 of the secondary controls (Vol. 3D, A.3). */
+	bool ept = vmx && (rdmsr(MSR_IA32_VMX_PROCBASED_CTLS) & BIT(32 + 31)) &&
+		   (rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2) & BIT(32 + 1));
+	if (s->vmx == VMX_EPT && !ept)
+		harness_abort("this CPU has no EPT, but the \"%s\" scenario needs it: run it on Bochs "
+			      "with a model that has EPT (every VMX model but core2_penryn_t9600)", s->name);
+	else if (s->vmx == VMX_REQUIRED && !vmx)
 		harness_abort("this CPU has no VMX, but the \"%s\" scenario needs it: run it on Bochs "
 			      "with a VMX CPU model, or on KVM with nested VMX", s->name);
 	else if (s->vmx == VMX_ABSENT && vmx)
@@ -194,7 +200,7 @@ void harness_main(const char *cmdline)
 		harness_abort("lab %d (%s) has no scenario \"%s\"", run.lab, lab->name, scenario);
 	else if (processor_fits(s) && prereq_labs(&p, 1, lab->after))
 		s->run(&p);
-	if (s && s->vmx == VMX_REQUIRED)
+	if (s && (s->vmx == VMX_REQUIRED || s->vmx == VMX_EPT))
 		vmxroot_leave();
 	kprintf("SUMMARY: lab%d [%s] %d passed, %d failed\n", run.lab, run.nonce, run.passed,
 		run.failed);

@@ -21,7 +21,8 @@
 #include "types.h"
 
 /* The processor a scenario needs (checks.def's .vmx). */
-enum scenario_vmx { VMX_ANY, VMX_REQUIRED, VMX_ABSENT };
+/* VMX_EPT: VMX with the secondary control "enable EPT" (lab 8 on). */
+enum scenario_vmx { VMX_ANY, VMX_REQUIRED, VMX_ABSENT, VMX_EPT };
 
 /* Each scenario of checks.def: void labN_<scenario>(struct prereq *p). */
 #define LAB(...)
