@@ -6,11 +6,14 @@
 #include "gdt.h"
 #include "harness.h"
 #include "boot_info.h"
+#include "cmdline.h"
 #include "page.h"
 #include "power.h"
 #include "printf.h"
 #include "serial.h"
+#include "string.h"
 #include "trap.h"
+#include "vga.h"
 
 extern char __kernel_end[];
 
@@ -19,12 +22,20 @@ static struct boot_info boot;
 /* Called by boot.asm in 64-bit mode with the Multiboot2 magic and boot-information address. */
 __noreturn void kmain(u32 magic, u64 info);
 
+/* True when the command line says vga=off: COM1 only (the screendump test's broken case). */
+static bool vga_off(const char *cmdline)
+{
+	char value[8];
+	return cmdline_get(cmdline, "vga", value, sizeof(value)) && strcmp(value, "off") == 0;
+}
+
 __noreturn void kmain(u32 magic, u64 info)
 {
 	serial_init();                          /* COM1 first: everything else may print */
 	gdt_init();                             /* 64-bit GDT and a loaded TSS */
 	idt_init();                             /* all 32 exceptions reported or caught */
 	boot_info_read(magic, info, &boot);     /* command line and memory map */
+	vga_init(!vga_off(boot.cmdline));       /* the screen mirrors COM1 from here on */
 	u64 first_free = (u64)__kernel_end > boot.info_end ? (u64)__kernel_end : boot.info_end;
 	page_init(first_free > boot.mem_base ? first_free : boot.mem_base, boot.mem_end);
 

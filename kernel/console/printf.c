@@ -1,6 +1,7 @@
-/* A small printf: one formatter writing through a sink, to COM1 or to a buffer. */
+/* A small printf: one formatter writing through a sink, to the console (COM1, the screen) or to a buffer. */
 #include "printf.h"
 #include "serial.h"
+#include "vga.h"
 
 struct sink {
 	void (*put)(struct sink *s, char c);
@@ -214,6 +215,7 @@ static void put_serial(struct sink *s, char c)
 	if (tee)
 		tee(c, tee_ctx);
 	serial_putc(c);
+	vga_putc(c);
 }
 
 static void put_buffer(struct sink *s, char c)

@@ -1,4 +1,4 @@
-/* Formatted output: kprintf to COM1, ksnprintf into a buffer. */
+/* Formatted output: kprintf to COM1 (and the VGA screen), ksnprintf into a buffer. */
 #ifndef HV_PRINTF_H
 #define HV_PRINTF_H
 

@@ -1,0 +1,28 @@
+/*
+ * The VGA text screen (80x25 cells at physical 0xB8000, inside the identity map):
+ * a mirror of COM1 for a PC without a serial port. Write-only for the kernel: it
+ * never changes what COM1 carries.
+ */
+#ifndef HV_VGA_H
+#define HV_VGA_H
+
+#include "types.h"
+
+#define VGA_COLS 80
+#define VGA_ROWS 25
+
+/*
+ * Starts the mirror: clears the screen and hides the cursor. Does nothing when on
+ * is false (command line vga=off) or when no text buffer answers at 0xB8000 (QEMU
+ * with -vga none), so that a machine without a screen pays nothing per character.
+ */
+void vga_init(bool on);
+
+/*
+ * Shows c at the cursor as a terminal would: '\n' starts a new row, '\r' returns
+ * to column 0, '\t' moves to the next multiple of 8, a character after column 80
+ * wraps; the screen scrolls up one row when the cursor leaves the bottom row.
+ */
+void vga_putc(char c);
+
+#endif
