@@ -3,6 +3,7 @@
 #   make run   [LAB=n] [SOL=1] [EMU=bochs|kvm|tcg] [CPU=model] [SCENARIO=s]
 #   make grade [LAB=n] [SOL=1] [EMU=...] [CPU=...] [PRIOR=sol]
 #   make debug [LAB=n] [SOL=1] [EMU=...]      Bochs debugger, or gdb on QEMU's stub
+#   make usb   [LAB=n] [SOL=1] [SCENARIO=s]   build/usb.img, to dd onto a USB stick (README)
 #   make test | check | bench | slides | slides-check | skel | handout | gradescope | deps | clean
 #
 # LAB defaults to the last lab. Stage n links the kernel, the harness of labs
@@ -129,7 +130,7 @@ GRADE_ARGS = $(if $(call given,LAB),--lab $(LAB)) $(if $(call given,SOL),--sol $
 	$(if $(filter sol,$(PRIOR)),--prior-sol) $(if $(EMU),--emu $(EMU)) $(if $(CPU),--cpu $(CPU)) \
 	$(if $(SCENARIO),--scenario $(SCENARIO))
 
-.PHONY: run debug grade
+.PHONY: run debug grade usb
 run: deps-check
 	@$(PYTHON) grader/run.py $(GRADE_ARGS)
 
@@ -138,6 +139,12 @@ debug: deps-check
 
 grade: deps-check
 	@$(PYTHON) grader/grade.py $(GRADE_ARGS) $(GRADE_FLAGS)
+
+# A real PC: the stage's ISO (a hybrid image: it boots from a CD or a disk) with
+# `make run`'s command line, to copy onto a USB stick with dd. Nothing is written to a device.
+USB_IMG ?= $(BUILD)/usb.img
+usb: deps-check
+	@$(PYTHON) grader/run.py --usb $(USB_IMG) $(GRADE_ARGS)
 
 # --- Maintainers ----------------------------------------------------------------
 .PHONY: test check bench skel skel-check

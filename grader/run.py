@@ -6,6 +6,8 @@
     run.py --lab 1 --sol 1     the reference, stage 1
     run.py --lab 1 --scenario novmx --emu tcg
     run.py --lab 1 --debug     Bochs' debugger (stops at `xchg bx,bx`), or QEMU waiting for gdb
+    run.py --usb FILE          no boot: writes the stage's ISO, with the run's command line,
+                               to FILE, for a USB stick (`make usb`; README, "On a real PC")
 """
 import argparse
 import shutil
@@ -15,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hvlabs import boot, emulators, grading, labs, protocol, stage  # noqa: E402
-from hvlabs.image import Image  # noqa: E402
+from hvlabs.image import Image, iso_with_cmdline  # noqa: E402
 from hvlabs.errors import main_exit  # noqa: E402
 from hvlabs.paths import BUILD, ROOT  # noqa: E402
 from hvlabs.states import Ended, Status  # noqa: E402
@@ -76,6 +78,7 @@ def main(argv=None) -> int:
     ap.add_argument("--nonce", default="00000000")
     ap.add_argument("--timeout", type=float, default=0)
     ap.add_argument("--debug", action="store_true")
+    ap.add_argument("--usb", type=Path, help="write the bootable image to this file instead of booting")
     args = ap.parse_args(argv)
 
     has_solutions = (ROOT / "solutions").is_dir()
@@ -83,7 +86,8 @@ def main(argv=None) -> int:
     sol = bool(args.sol) if args.sol is not None else (args.lab is None and has_solutions)
     lab = labs.get(number)
     stage.require_sources(number, sol, args.prior_sol)
-    backend = emulators.make(args.emu, args.cpu)
+    # A real PC has VMX, as Bochs does: --usb picks the scenario Bochs would run.
+    backend = emulators.make("bochs" if args.usb else args.emu, args.cpu)
     s = pick_scenario(lab, backend, args.scenario, demo=args.lab is None)
 
     who = ("the reference solution (solutions/)" if sol else
@@ -97,6 +101,13 @@ def main(argv=None) -> int:
         return 1
 
     cmd_line = grading.cmdline(number, s.name, args.nonce)
+    if args.usb:
+        args.usb.parent.mkdir(parents=True, exist_ok=True)
+        iso_with_cmdline(built.iso, cmd_line, args.usb)
+        print(f"hvlabs: {shown(args.usb)} boots stage {number} with: {cmd_line}\n"
+              f"hvlabs: copy it to a USB stick (this erases the stick; check the device with lsblk):\n"
+              f"    sudo dd if={shown(args.usb)} of=/dev/sdX bs=4M conv=fsync status=progress")
+        return 0
     workdir = BUILD / f"run-lab{number}-{s.name}"
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)

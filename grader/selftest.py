@@ -42,7 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hvlabs.paths import BUILD, GRADER, ROOT  # noqa: E402
 sys.path.insert(0, str(GRADER / "tests"))
-from hvlabs import answers, batch, boot, classroom, emulators, grading, labs, protocol, report, screen, stage  # noqa: E402
+from hvlabs import answers, batch, boot, classroom, emulators, grading, image, labs, protocol, report, screen, stage  # noqa: E402
 from hvlabs.errors import UsageError, main_exit  # noqa: E402
 from hvlabs.states import Status  # noqa: E402
 import mutants  # noqa: E402
@@ -130,31 +130,38 @@ def kernel_selftest_tcg():
     expect(r.earned == r.possible, explain(r))
 
 
-@test(needs=[(0, SOL)], cost=2)
+@test(needs=[(0, SOL)], cost=3)
 def screen_mirrors_the_serial_port():
     """Lab 0's reference on QEMU TCG with a VGA card: at power-off, the text screen
-    (0xB8000) shows what a terminal shows after the serial bytes, scrolled; with
-    vga=off on the command line (the kernel does not mirror) the same comparison fails."""
-    elf = stage.directory(0, sol=True) / "kernel.elf"
+    (0xB8000) shows what a terminal shows after the serial bytes, scrolled; so it does
+    when the stage boots as `make usb` writes it (BIOS, GRUB, from a disk); and with
+    vga=off on the command line (the kernel does not mirror) the comparison fails."""
+    built = stage.directory(0, sol=True)
+    line = grading.cmdline(0, "default", "5c2ee400")
     shown = {}
     with tempfile.TemporaryDirectory() as d:
-        for flag in ("", " vga=off"):
+        disk = image.iso_with_cmdline(built / "hvlabs.iso", line, Path(d) / "usb.img")
+        for how, elf, cmdline, img in (("PVH", built / "kernel.elf", line, None),
+                                       ("disk", None, "", disk),
+                                       ("vga=off", built / "kernel.elf", line + " vga=off", None)):
             try:
-                shown[flag] = screen.boot_and_read(elf, grading.cmdline(0, "default", "5c2ee400") + flag,
-                                                   Path(d) / (flag.strip() or "on"))
+                shown[how] = screen.boot_and_read(elf, cmdline, Path(d) / how, disk=img)
             except TimeoutError as e:
-                raise Failed(f"QEMU{flag}: {e}")
-    serial, rows = shown[""]
+                raise Failed(f"QEMU ({how}): {e}")
+    serial, _ = shown["PVH"]
     expect("SUMMARY: lab0" in serial, "lab 0 did not finish:\n" + serial[-2000:])
     written = len(screen.expected_rows(serial, last=None))
     expect(written > screen.ROWS, f"{written} rows do not scroll the screen: the test would prove less")
-    wrong = screen.differences(rows, screen.expected_rows(serial))
-    expect(not wrong, "the screen is not the serial output's last rows:\n" + "\n".join(wrong))
-    serial_off, rows_off = shown[" vga=off"]
+    for how in ("PVH", "disk"):
+        out, rows = shown[how]
+        expect(out == serial, f"{how}: other serial bytes than the PVH boot")
+        wrong = screen.differences(rows, screen.expected_rows(out))
+        expect(not wrong, f"{how}: the screen is not the serial output's last rows:\n" + "\n".join(wrong))
+    serial_off, rows_off = shown["vga=off"]
     expect(serial_off.replace(" vga=off", "", 1) == serial,
            "vga=off changed the serial bytes beyond its own command line")
     expect(rows_off != screen.expected_rows(serial_off), "with vga=off the screen still matched: the test cannot fail")
-    return f"{written} rows written, the last {screen.ROWS} on the screen; vga=off caught"
+    return f"{written} rows written, the last {screen.ROWS} on the screen (PVH and disk); vga=off caught"
 
 
 def reference_full_marks(n):

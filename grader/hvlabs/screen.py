@@ -104,13 +104,16 @@ class Qmp:
         return reply["return"]
 
 
-def boot_and_read(elf: Path, cmdline: str, workdir: Path, timeout: float = 60) -> tuple:
-    """Boots elf with cmdline in QEMU TCG with a VGA card; returns (serial text, screen
-    rows) as they are when the kernel powers off. Raises TimeoutError if it never does."""
+def boot_and_read(elf: Path, cmdline: str, workdir: Path, timeout: float = 60, disk: Path = None) -> tuple:
+    """Boots elf with cmdline (QEMU's PVH entry), or else the raw disk image disk (the
+    USB stick's image: BIOS, GRUB, its own command line), in QEMU TCG with a VGA card;
+    returns (serial text, screen rows) as they are when the kernel powers off. Raises
+    TimeoutError if it never does."""
     workdir.mkdir(parents=True, exist_ok=True)
     serial, dump = workdir / "serial.txt", workdir / "screen.bin"
-    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "qemu64", "-m", "128",
-           "-kernel", str(Path(elf).resolve()), "-append", cmdline,
+    kernel = (["-drive", f"file={Path(disk).resolve()},format=raw,if=ide,snapshot=on"] if disk else
+              ["-kernel", str(Path(elf).resolve()), "-append", cmdline])
+    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "qemu64", "-m", "128", *kernel,
            "-display", "none", "-vga", "std", "-monitor", "none", "-no-reboot", "-no-shutdown",
            "-serial", f"file:{serial}", "-qmp", "stdio"]
     with emulator_slot():
