@@ -164,6 +164,19 @@ def screen_mirrors_the_serial_port():
     return f"{written} rows written, the last {screen.ROWS} on the screen (PVH and disk); vga=off caught"
 
 
+@test(needs=[(0, SOL)], cost=1)
+def kernel_boots_with_ram_above_4g():
+    """A PC with 8 GiB has its largest RAM range above 4 GiB, outside the kernel's 1 GiB
+    identity map: the kernel must take its pages below (lab 0's reference, QEMU TCG)."""
+    with tempfile.TemporaryDirectory() as d:
+        try:
+            serial, _ = screen.boot_and_read(stage.directory(0, sol=True) / "kernel.elf",
+                                             grading.cmdline(0, "default", "8a1b8a1b"), Path(d), memory="8G")
+        except TimeoutError as e:
+            raise Failed(f"QEMU: {e}")
+    expect(re.search(r"^SUMMARY: lab0 \[8a1b8a1b\] \d+ passed, 0 failed$", serial, re.M), serial[-1500:])
+
+
 def reference_full_marks(n):
     r = grading.grade_lab(n, sol=True, emu="bochs")
     expect(r.earned == r.possible and not any(x.id == "protocol" for x in r.results), explain(r))

@@ -104,16 +104,17 @@ class Qmp:
         return reply["return"]
 
 
-def boot_and_read(elf: Path, cmdline: str, workdir: Path, timeout: float = 60, disk: Path = None) -> tuple:
+def boot_and_read(elf: Path, cmdline: str, workdir: Path, timeout: float = 60, disk: Path = None,
+                  memory: str = "128") -> tuple:
     """Boots elf with cmdline (QEMU's PVH entry), or else the raw disk image disk (the
     USB stick's image: BIOS, GRUB, its own command line), in QEMU TCG with a VGA card;
     returns (serial text, screen rows) as they are when the kernel powers off. Raises
-    TimeoutError if it never does."""
+    TimeoutError if it never does. memory: the RAM, as QEMU's -m takes it."""
     workdir.mkdir(parents=True, exist_ok=True)
     serial, dump = workdir / "serial.txt", workdir / "screen.bin"
     kernel = (["-drive", f"file={Path(disk).resolve()},format=raw,if=ide,snapshot=on"] if disk else
               ["-kernel", str(Path(elf).resolve()), "-append", cmdline])
-    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "qemu64", "-m", "128", *kernel,
+    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "qemu64", "-m", memory, *kernel,
            "-display", "none", "-vga", "std", "-monitor", "none", "-no-reboot", "-no-shutdown",
            "-serial", f"file:{serial}", "-qmp", "stdio"]
     with emulator_slot():

@@ -7,10 +7,12 @@
 
 void boot_info_add_ram(struct boot_info *out, u64 base, u64 top)
 {
-	if (top <= ONE_MIB)
-		return;
 	if (base < ONE_MIB)
 		base = ONE_MIB;
+	if (top > IDENTITY_MAP_END)
+		top = IDENTITY_MAP_END;
+	if (top <= base)
+		return;
 	if (top - base > out->mem_end - out->mem_base) {
 		out->mem_base = base;
 		out->mem_end = top;

@@ -9,11 +9,12 @@
 
 #define MULTIBOOT2_LOADER_MAGIC 0x36D76289      /* EAX from a Multiboot2 loader */
 #define PVH_START_MAGIC 0x336EC578              /* hvm_start_info.magic; boot.asm's PVH entry puts it in EAX */
+#define IDENTITY_MAP_END 0x40000000ULL          /* boot.asm maps [0, 1 GiB): the kernel sees no RAM above */
 
 struct boot_info {
 	char cmdline[256];      /* "" when the loader passed none */
 	u64 info_end;           /* first byte after the boot information */
-	u64 mem_base, mem_end;  /* the largest usable RAM range at or above 1 MiB */
+	u64 mem_base, mem_end;  /* the largest usable RAM range in [1 MiB, IDENTITY_MAP_END) */
 };
 
 /* Multiboot2 boot information at physical address info; panics on a malformed one. */
@@ -22,7 +23,11 @@ void multiboot_parse(u64 info, struct boot_info *out);
 /* PVH start information (struct hvm_start_info) at physical address info; panics on a malformed one. */
 void pvh_parse(u64 info, struct boot_info *out);
 
-/* Takes usable RAM [base, top) into out if it is the largest range above 1 MiB so far. */
+/*
+ * Takes usable RAM [base, top), cut to [1 MiB, IDENTITY_MAP_END), into out if it is the
+ * largest such range so far (on a PC with 4 GiB or more, the largest range of the
+ * firmware's map usually lies above 4 GiB, where nothing is mapped).
+ */
 void boot_info_add_ram(struct boot_info *out, u64 base, u64 top);
 
 /* Copies the NUL-terminated command line s into out; panics if it does not fit. */
