@@ -3,7 +3,8 @@
 `boot_and_read()` boots a stage's kernel in QEMU (TCG, a standard VGA card, no exit
 port) and, once the kernel has asked to power off (the SHUTDOWN event on QEMU's
 machine protocol, QMP, with -no-shutdown keeping the machine for inspection), reads
-the 80x25 text buffer at 0xB8000 with the monitor's pmemsave. `expected_rows()` is
+the 32 KiB text buffer at 0xB8000 with the monitor's pmemsave and the CRTC's start
+address (the cell shown top left: the kernel scrolls by moving it) through its ports. `expected_rows()` is
 what a terminal of that size shows after the same serial bytes, by the rules of
 kernel/console/vga.c; the two must be equal.
 """
@@ -17,7 +18,8 @@ from pathlib import Path
 from .boot import emulator_slot, kill_group
 
 COLS, ROWS, TAB = 80, 25, 8
-TEXT_BUFFER = 0xB8000
+TEXT_BUFFER, TEXT_BYTES = 0xB8000, 0x8000
+CRTC_INDEX, CRTC_DATA, START_HI, START_LO = 0x3D4, 0x3D5, 0x0C, 0x0D
 
 
 def expected_rows(serial: str, last: int = ROWS) -> list:
@@ -57,9 +59,9 @@ def expected_rows(serial: str, last: int = ROWS) -> list:
     return ["".join(r) for r in shown]
 
 
-def rows_of(dump: bytes) -> list:
-    """The text of a text-mode buffer (character, attribute pairs), row by row."""
-    chars = dump[0:COLS * ROWS * 2:2]
+def rows_of(dump: bytes, start: int = 0) -> list:
+    """The ROWS rows a text-mode buffer (character, attribute pairs) shows from cell start."""
+    chars = dump[start * 2:(start + COLS * ROWS) * 2:2]
     return [chars[r * COLS:(r + 1) * COLS].decode("latin-1") for r in range(ROWS)]
 
 
@@ -126,8 +128,12 @@ def boot_and_read(elf: Path, cmdline: str, workdir: Path, timeout: float = 60, d
             qmp.wait_for(lambda m: "QMP" in m, deadline)
             qmp.execute("qmp_capabilities", deadline)
             qmp.wait_for(lambda m: m.get("event") == "SHUTDOWN", deadline)
-            qmp.execute("human-monitor-command", deadline,
-                        **{"command-line": f'pmemsave {TEXT_BUFFER:#x} {COLS * ROWS * 2} "{dump}"'})
+            hmp = lambda line: qmp.execute("human-monitor-command", deadline, **{"command-line": line})
+            hmp(f'pmemsave {TEXT_BUFFER:#x} {TEXT_BYTES} "{dump}"')
+            start = 0
+            for index in (START_HI, START_LO):
+                hmp(f"o /b {CRTC_INDEX:#x} {index:#x}")
+                start = start << 8 | int(hmp(f"i /b {CRTC_DATA:#x}").split("=")[1], 16)
         finally:
             kill_group(proc)
-    return serial.read_text(errors="replace"), rows_of(dump.read_bytes())
+    return serial.read_text(errors="replace"), rows_of(dump.read_bytes(), start)

@@ -1,53 +1,87 @@
 /*
- * The VGA text-mode mirror. Every cell is kept in a shadow copy in RAM and written
- * to the screen once; scrolling moves the shadow and writes the screen out again,
- * so the kernel never reads video memory (slow in emulators, uncached on a PC).
+ * The VGA text-mode mirror. The screen is a window of VGA_ROWS rows onto the 32 KiB
+ * text buffer, which starts at the CRTC's start address: scrolling moves the start
+ * address down a row and clears the row that comes into view (the way Linux's vgacon
+ * scrolls), so a line costs about one write per character. When the window reaches
+ * the end of the buffer, the rows on screen are written again at its start, from a
+ * copy in RAM (the kernel never reads video memory: slow in emulators, uncached on a
+ * PC). The copy is a ring of rows too, so that scrolling moves nothing in RAM either.
  */
 #include "vga.h"
 #include "io.h"
-#include "string.h"
 
 #define VGA_TEXT 0xB8000UL              /* colour text mode buffer (mode 3) */
+#define VGA_TEXT_CELLS (0x8000 / 2)     /* its 32 KiB, as 16-bit cells */
 #define VGA_ATTR 0x0700                 /* light grey on black */
 #define VGA_CRTC_INDEX 0x3D4
 #define VGA_CRTC_DATA 0x3D5
 #define VGA_CRTC_CURSOR_START 0x0A
+#define VGA_CRTC_START_HI 0x0C          /* start address: the cell shown top left */
+#define VGA_CRTC_START_LO 0x0D
 #define VGA_CURSOR_DISABLE 0x20         /* bit 5 of the Cursor Start register */
 #define VGA_TAB 8
+#define VGA_CELLS (VGA_ROWS * VGA_COLS)
 
-static volatile u16 *screen;            /* NULL: the mirror is off */
-static u16 shadow[VGA_ROWS * VGA_COLS];
-static int row, col;
+static volatile u16 *text;              /* NULL: the mirror is off */
+static u16 shown[VGA_CELLS];            /* what the screen shows, a ring of rows: */
+static int top;                         /* screen row r is ring row (top + r) % VGA_ROWS */
+static int origin;                      /* the cell of text[] shown top left */
+static int row, col;                    /* the cursor, on the screen */
 
 static u16 cell(char c)
 {
 	return (u16)(VGA_ATTR | (u8)c);
 }
 
-/* Writes the whole shadow to the screen. */
-static void flush(void)
+static void crtc_write(u8 index, u8 value)
 {
-	for (int i = 0; i < VGA_ROWS * VGA_COLS; i++)
-		screen[i] = shadow[i];
+	outb(VGA_CRTC_INDEX, index);
+	outb(VGA_CRTC_DATA, value);
+}
+
+static void set_origin(int cell_index)
+{
+	origin = cell_index;
+	crtc_write(VGA_CRTC_START_HI, (u8)(origin >> 8));
+	crtc_write(VGA_CRTC_START_LO, (u8)origin);
+}
+
+/* Where screen row r, column c is kept in RAM. */
+static u16 *kept(int r, int c)
+{
+	return &shown[(top + r) % VGA_ROWS * VGA_COLS + c];
+}
+
+/* Shows ch at screen row r, column c, and keeps it in RAM. */
+static void show(int r, int c, u16 ch)
+{
+	*kept(r, c) = ch;
+	text[origin + r * VGA_COLS + c] = ch;
+}
+
+/* Blanks screen row r. */
+static void clear_row(int r)
+{
+	for (int c = 0; c < VGA_COLS; c++)
+		show(r, c, cell(' '));
 }
 
 void vga_init(bool on)
 {
-	volatile u16 *text = (volatile u16 *)VGA_TEXT;
+	volatile u16 *buffer = (volatile u16 *)VGA_TEXT;
 	u16 probe = cell('#') | 0x1000;
 
 	if (!on)
 		return;
-	text[0] = probe;
-	if (text[0] != probe)
+	buffer[0] = probe;
+	if (buffer[0] != probe)
 		return;
-	screen = text;
-	for (int i = 0; i < VGA_ROWS * VGA_COLS; i++)
-		shadow[i] = cell(' ');
-	row = col = 0;
-	flush();
-	outb(VGA_CRTC_INDEX, VGA_CRTC_CURSOR_START);
-	outb(VGA_CRTC_DATA, VGA_CURSOR_DISABLE);
+	text = buffer;
+	top = row = col = 0;
+	set_origin(0);
+	for (int r = 0; r < VGA_ROWS; r++)
+		clear_row(r);
+	crtc_write(VGA_CRTC_CURSOR_START, VGA_CURSOR_DISABLE);
 }
 
 /* Moves the cursor to the start of the next row, scrolling at the bottom. */
@@ -58,10 +92,17 @@ static void newline(void)
 		row++;
 		return;
 	}
-	memmove(shadow, shadow + VGA_COLS, sizeof(shadow) - VGA_COLS * sizeof(shadow[0]));
-	for (int i = 0; i < VGA_COLS; i++)
-		shadow[(VGA_ROWS - 1) * VGA_COLS + i] = cell(' ');
-	flush();
+	top = (top + 1) % VGA_ROWS;
+	if (origin + VGA_COLS + VGA_CELLS <= VGA_TEXT_CELLS) {
+		origin += VGA_COLS;
+	} else {
+		origin = 0;
+		for (int r = 0; r < VGA_ROWS - 1; r++)
+			for (int c = 0; c < VGA_COLS; c++)
+				text[r * VGA_COLS + c] = *kept(r, c);
+	}
+	clear_row(VGA_ROWS - 1);
+	set_origin(origin);
 }
 
 /* Puts a visible character at the cursor, wrapping first if the row is full. */
@@ -69,14 +110,12 @@ static void put(char c)
 {
 	if (col == VGA_COLS)
 		newline();
-	int i = row * VGA_COLS + col++;
-	shadow[i] = cell(c);
-	screen[i] = shadow[i];
+	show(row, col++, cell(c));
 }
 
 void vga_putc(char c)
 {
-	if (!screen)
+	if (!text)
 		return;
 	switch (c) {
 	case '\n':

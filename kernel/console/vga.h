@@ -1,5 +1,6 @@
 /*
- * The VGA text screen (80x25 cells at physical 0xB8000, inside the identity map):
+ * The VGA text screen (80x25 cells in the 32 KiB buffer at physical 0xB8000, inside
+ * the identity map, scrolled with the CRTC start address):
  * a mirror of COM1 for a PC without a serial port. Write-only for the kernel: it
  * never changes what COM1 carries.
  */

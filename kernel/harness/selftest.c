@@ -134,3 +134,18 @@ void lab0_default(struct prereq *p)
 	check_printf();
 	check_cmdline();
 }
+
+/*
+ * Prints SCREEN_LINES numbered lines of varied lengths (some wrap, one has a tab), so
+ * that the VGA mirror scrolls more rows than its 32 KiB buffer holds.
+ */
+#define SCREEN_LINES 240
+
+void lab0_screen(struct prereq *p)
+{
+	(void)p;
+	for (int i = 1; i <= SCREEN_LINES; i++)
+		kprintf("screen line %3d of %d:%s%.*s\n", i, SCREEN_LINES, i % 60 == 0 ? "\t|" : " ",
+			(i * 7) % 97, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+}
