@@ -136,8 +136,9 @@ void lab0_default(struct prereq *p)
 }
 
 /*
- * Prints SCREEN_LINES numbered lines of varied lengths (some wrap, one has a tab), so
- * that the VGA mirror scrolls more rows than its 32 KiB buffer holds.
+ * Prints SCREEN_LINES numbered lines of varied lengths (some wrap, some have a tab), so
+ * that the VGA mirror scrolls more rows than its 32 KiB buffer holds; the last ones, on
+ * the final screen, are exactly one row wide, then a tab and a row and a half.
  */
 #define SCREEN_LINES 240
 
@@ -148,4 +149,6 @@ void lab0_screen(struct prereq *p)
 		kprintf("screen line %3d of %d:%s%.*s\n", i, SCREEN_LINES, i % 60 == 0 ? "\t|" : " ",
 			(i * 7) % 97, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+	kprintf("%-80s\n", "screen: this line is exactly 80 characters wide");
+	kprintf("screen:\ta tab, then %0120d\n", 0);
 }
