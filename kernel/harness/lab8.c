@@ -5,7 +5,9 @@
  * leaves in its own memory, which the harness finds at the host-physical
  * addresses the student's tables say. Each guest run is a fresh VM: the
  * student's lab-4 VMCS, the image's guest state, the student's EPT.
- * The "noept" scenario runs on core2_penryn_t9600, which has VMX but no EPT.
+ * The "noept" scenario runs on core2_penryn_t9600, which has VMX but no EPT; the
+ * "undefined" scenario on corei7_skylake_x, whose VM-exit information fields
+ * VMWRITE may write.
  */
 #include "capture.h"
 #include "ept.h"
@@ -714,11 +716,21 @@ static void check_dirty(void)
 	vm_free(&r);
 }
 
-/* Exercise 6: the device's log, and the registers the guest's reads left (mailbox 8-13). */
-static void check_mmio(void)
+/*
+ * What a run of the mmio task shows (run_mmio()): the device's log, the guest's
+ * registers, and whether the guest went on from MOV to MOV: every access came,
+ * in order, each at its offset with its size and direction, and the guest ended
+ * its task (values and registers aside).
+ */
+struct mmio_verdict {
+	bool log_ok, regs_ok, went_on;
+	char log_why[240], regs_why[240], went_on_why[240];
+};
+
+/* Exercise 6: runs the mmio task; the device's log, and the registers the guest's reads left (mailbox 8-13). */
+static void run_mmio(struct mmio_verdict *v)
 {
 	static struct vm_run r;
-	char why[240] = "";
 	u64 nonce = harness_nonce();
 	u32 id = EPT_MMIO_ID ^ (u32)nonce;
 	const struct ept_mmio_access want[] = {
@@ -735,9 +747,11 @@ static void check_mmio(void)
 		"R10 after MOV R10 from [RSI + 40]",
 	};
 
+	memset(v, 0, sizeof(*v));
 	if (!vm_build(&r, EPT_TASK_MMIO, 0, false)) {
-		check("mmio", false, "%s", r.why);
-		check("mmio_regs", false, "%s", r.why);
+		why_not(v->log_why, sizeof(v->log_why), "%s", r.why);
+		why_not(v->regs_why, sizeof(v->regs_why), "%s", r.why);
+		why_not(v->went_on_why, sizeof(v->went_on_why), "%s", r.why);
 		vm_free(&r);
 		return;
 	}
@@ -747,30 +761,58 @@ static void check_mmio(void)
 	for (size_t i = 0; ok && i < ARRAY_SIZE(want); i++) {
 		const struct ept_mmio_access *a = i < d->n ? &d->log[i] : NULL;
 		if (!a)
-			ok = why_not(why, sizeof(why), "the device saw %zu accesses, want %zu: access %zu (%s of %u "
-				     "bytes at offset %lu) never came%s", d->n, ARRAY_SIZE(want), i + 1,
+			ok = why_not(v->log_why, sizeof(v->log_why), "the device saw %zu accesses, want %zu: access "
+				     "%zu (%s of %u bytes at offset %lu) never came%s", d->n, ARRAY_SIZE(want), i + 1,
 				     want[i].write ? "a write" : "a read", want[i].size, want[i].offset,
 				     r.ret ? " (the VM stopped)" : "");
 		else if (a->offset != want[i].offset || a->size != want[i].size || a->write != want[i].write ||
 			 a->value != want[i].value)
-			ok = why_not(why, sizeof(why), "device access %zu was a %s of %u bytes at offset %lu, value "
-				     "%#lx; want a %s of %u bytes at offset %lu, value %#lx", i + 1,
+			ok = why_not(v->log_why, sizeof(v->log_why), "device access %zu was a %s of %u bytes at offset "
+				     "%lu, value %#lx; want a %s of %u bytes at offset %lu, value %#lx", i + 1,
 				     a->write ? "write" : "read", a->size, a->offset, a->value,
 				     want[i].write ? "write" : "read", want[i].size, want[i].offset, want[i].value);
 	}
 	if (ok && d->n != ARRAY_SIZE(want))
-		ok = why_not(why, sizeof(why), "the device saw %zu accesses, want %zu", d->n, ARRAY_SIZE(want));
-	check("mmio", ok, "%s", why);
+		ok = why_not(v->log_why, sizeof(v->log_why), "the device saw %zu accesses, want %zu", d->n,
+			     ARRAY_SIZE(want));
+	v->log_ok = ok;
 
-	ok = vm_ended_well(&r, why, sizeof(why));
+	ok = vm_ended_well(&r, v->went_on_why, sizeof(v->went_on_why));
+	if (ok && mailbox(&r, 0) != EPT_DONE)
+		ok = why_not(v->went_on_why, sizeof(v->went_on_why), "the guest did not reach the end of its task");
+	if (!ok)
+		why_not(v->went_on_why + strlen(v->went_on_why), sizeof(v->went_on_why) - strlen(v->went_on_why),
+			", after %zu of the %zu device accesses", d->n, ARRAY_SIZE(want));
+	for (size_t i = 0; ok && i < ARRAY_SIZE(want); i++) {
+		const struct ept_mmio_access *a = i < d->n ? &d->log[i] : NULL;
+		if (!a || a->offset != want[i].offset || a->size != want[i].size || a->write != want[i].write)
+			ok = why_not(v->went_on_why, sizeof(v->went_on_why), "device access %zu was %s; want a %s of "
+				     "%u bytes at offset %lu: the guest did not go on at the next MOV", i + 1,
+				     a ? (a->write ? "a write" : "a read") : "missing", want[i].write ? "write" : "read",
+				     want[i].size, want[i].offset);
+	}
+	if (ok && d->n != ARRAY_SIZE(want))
+		ok = why_not(v->went_on_why, sizeof(v->went_on_why), "the device saw %zu accesses, want %zu", d->n,
+			     ARRAY_SIZE(want));
+	v->went_on = ok;
+
+	ok = vm_ended_well(&r, v->regs_why, sizeof(v->regs_why));
 	for (size_t i = 0; ok && i < ARRAY_SIZE(regs); i++)
 		if (mailbox(&r, 8 + (unsigned)i) != regs[i])
-			ok = why_not(why, sizeof(why), "%s is %#lx, want %#lx", what[i], mailbox(&r, 8 + (unsigned)i),
-				     regs[i]);
+			ok = why_not(v->regs_why, sizeof(v->regs_why), "%s is %#lx, want %#lx", what[i],
+				     mailbox(&r, 8 + (unsigned)i), regs[i]);
 	if (ok && mailbox(&r, 0) != EPT_DONE)
-		ok = why_not(why, sizeof(why), "the guest did not reach the end of its task");
-	check("mmio_regs", ok, "%s", why);
+		ok = why_not(v->regs_why, sizeof(v->regs_why), "the guest did not reach the end of its task");
+	v->regs_ok = ok;
 	vm_free(&r);
+}
+
+static void check_mmio(void)
+{
+	static struct mmio_verdict v;
+	run_mmio(&v);
+	check("mmio", v.log_ok, "%s", v.log_why);
+	check("mmio_regs", v.regs_ok, "%s", v.regs_why);
 }
 
 void lab8_vmx(struct prereq *p)
@@ -783,6 +825,53 @@ void lab8_vmx(struct prereq *p)
 	check_demand();
 	check_dirty();
 	check_mmio();
+}
+
+/*
+ * The SDM leaves the instruction length and the instruction information of an
+ * EPT violation's exit undefined (SDM Vol. 3C, 28.2.5 "Information for VM Exits
+ * Due to Instruction Execution"); Bochs 2.7 fills them anyway. Where IA32_VMX_MISC
+ * bit 29 is 1, VMWRITE may write the VM-exit information fields (SDM Vol. 3D, A.6
+ * "Miscellaneous Data"): this exit hook writes UNDEFINED_FIELD, a length no
+ * instruction has, into both after each EPT violation, before the handler runs,
+ * and so plays a processor that leaves them as the SDM allows.
+ */
+#define UNDEFINED_FIELD 0xA5A5A5A5u
+#define VMX_MISC_VMWRITE_EXIT_INFO BIT(29)
+
+static char undefined_why[200];
+
+static void undefined_fields(u32 reason)
+{
+	if (reason != EXIT_REASON_EPT_VIOLATION || undefined_why[0])
+		return;
+	enum vmx_status s = vmx_vmwrite(VM_EXIT_INSTRUCTION_LEN, UNDEFINED_FIELD);
+	if (s == VMX_SUCCEED)
+		s = vmx_vmwrite(VMX_INSTRUCTION_INFO, UNDEFINED_FIELD);
+	if (s != VMX_SUCCEED)
+		why_not(undefined_why, sizeof(undefined_why), "the harness's VMWRITE of an exit information "
+			"field failed (status %d)", s);
+}
+
+/* On corei7_skylake_x: the device again, with the exit's instruction fields undefined. */
+void lab8_undefined(struct prereq *p)
+{
+	static struct mmio_verdict v;
+	lab_caps = &p->caps;
+	if (!(rdmsr(MSR_IA32_VMX_MISC) & VMX_MISC_VMWRITE_EXIT_INFO)) {
+		harness_abort("IA32_VMX_MISC bit 29 is 0 on this processor: VMWRITE cannot write the exit "
+			      "information fields this scenario needs (run it on corei7_skylake_x)");
+		return;
+	}
+	undefined_why[0] = 0;
+	vmx_set_exit_hook(undefined_fields);
+	run_mmio(&v);
+	vmx_set_exit_hook(NULL);
+	if (undefined_why[0]) {
+		harness_abort("%s", undefined_why);
+		return;
+	}
+	check("mmio_len", v.went_on, "%s", v.went_on_why);
 }
 
 /* ---- make run: the lab 8 guest, narrated ---- */

@@ -38,7 +38,8 @@ struct guest_regs {
  * and a VM exit brought the processor back (*regs then holds the guest's
  * registers; a VM-entry failure also comes back this way, with bit 31 of
  * VM_EXIT_REASON set), or the VMfail outcome of VMLAUNCH/VMRESUME. Counts
- * every entry and exit in vmx_exit_stats(), and calls the entry hook first.
+ * every entry and exit in vmx_exit_stats(), and calls the entry hook first and
+ * the exit hook after a VM exit.
  */
 enum vmx_status vmx_enter_guest(struct guest_regs *regs, bool launched);
 
@@ -72,6 +73,16 @@ typedef void vmx_entry_hook_fn(u64 entries);
 
 /* Installs hook (NULL: none) for the next calls of vmx_enter_guest(). */
 void vmx_set_entry_hook(vmx_entry_hook_fn *hook);
+
+/*
+ * A function vmx_enter_guest() calls after each VM exit (a VM-entry failure
+ * included), with the basic exit reason (bits 15:0 of VM_EXIT_REASON), before
+ * any exit handler of the caller runs: a harness may play a processor there.
+ */
+typedef void vmx_exit_hook_fn(u32 reason);
+
+/* Installs hook (NULL: none) for the next calls of vmx_enter_guest(). */
+void vmx_set_exit_hook(vmx_exit_hook_fn *hook);
 
 /*
  * One virtual CPU: what the exit handlers of lab 6 work on between VM exits.

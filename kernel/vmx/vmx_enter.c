@@ -1,7 +1,7 @@
 /*
  * vmx_enter_guest(): one VM entry and back through vmx_world_switch
- * (vmx_switch.asm), counted here on every trip, and the hook a caller may set
- * to watch the entries. The counts are the kernel's own evidence of what the
+ * (vmx_switch.asm), counted here on every trip, and the hooks a caller may set
+ * to watch the entries and exits. The counts are the kernel's own evidence of what the
  * guest did, whatever the exit handlers report.
  */
 #include "vcpu.h"
@@ -35,6 +35,7 @@ _Static_assert(VMX_SUCCEED == 0 && VMX_FAIL_INVALID == 1 && VMX_FAIL_VALID == 2,
 
 static struct vmx_exit_stats stats;
 static vmx_entry_hook_fn *entry_hook;
+static vmx_exit_hook_fn *exit_hook;
 
 enum vmx_status vmx_enter_guest(struct guest_regs *regs, bool launched)
 {
@@ -47,6 +48,8 @@ enum vmx_status vmx_enter_guest(struct guest_regs *regs, bool launched)
 		vmx_vmread(VM_EXIT_REASON, &reason);
 		reason &= 0xFFFF;               /* the basic exit reason: bits 15:0 */
 		stats.exits[reason < VMX_STATS_REASONS ? reason : VMX_STATS_REASONS - 1]++;
+		if (exit_hook)
+			exit_hook((u32)reason);
 	}
 	return s;
 }
@@ -64,4 +67,9 @@ void vmx_exit_stats_reset(void)
 void vmx_set_entry_hook(vmx_entry_hook_fn *hook)
 {
 	entry_hook = hook;
+}
+
+void vmx_set_exit_hook(vmx_exit_hook_fn *hook)
+{
+	exit_hook = hook;
 }
