@@ -61,6 +61,7 @@ def headers() -> list:
 
 def comment_text(c: str) -> str:
     """A /* ... */ comment's text, without the stars, as escaped Markdown."""
+    c = c.strip()
     lines = [re.sub(r"^\s*\*? ?", "", l) for l in c[2:-2].strip().splitlines()]
     text = "\n".join(l.rstrip() for l in lines).strip()
     return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
@@ -75,6 +76,45 @@ def declared_name(code: str) -> str:
     return ""
 
 
+def header_items(text: str) -> tuple:
+    """A header's first comment, and (comment, declaration) for each declaration after it:
+    a comment on lines of its own belongs to the declaration below it; comments at the end
+    of a code line stay in the code."""
+    lines = [l for l in text.splitlines()
+             if not re.match(r"\s*#\s*(ifndef|endif|include|define\s+HV_\w+_H\s*$)", l)]
+    intro, items, pending, i = "", [], "", 0
+    while i < len(lines):
+        line = lines[i].strip()
+        if not line:
+            i += 1
+        elif line.startswith("/*"):
+            comment = [lines[i]]
+            while "*/" not in lines[i]:
+                i += 1
+                comment.append(lines[i])
+            i += 1
+            if not intro and not items and not pending:
+                intro = comment_text("\n".join(comment))
+            else:
+                pending = comment_text("\n".join(comment))
+        else:
+            code, depth = [], 0
+            while i < len(lines):
+                l = lines[i]
+                code.append(l)
+                i += 1
+                bare = re.sub(r"/\*.*?\*/|//.*", "", l)
+                depth += bare.count("{") - bare.count("}")
+                if code[0].lstrip().startswith("#"):
+                    if not l.rstrip().endswith("\\"):
+                        break
+                elif depth <= 0 and ";" in bare:
+                    break
+            items.append((pending, "\n".join(code)))
+            pending = ""
+    return intro, items
+
+
 def reference_md() -> tuple:
     """The reference page in pandoc's Markdown, and {name: anchor} of what it declares."""
     parts = ["---", "title: \"Reference: the student interfaces\"", "---", "",
@@ -83,37 +123,17 @@ def reference_md() -> tuple:
              "lab says how to get there.", ""]
     names = {}
     for hdr, what in headers():
-        text = (ROOT / "kernel/vmx" / hdr).read_text()
+        intro, items = header_items((ROOT / "kernel/vmx" / hdr).read_text())
         anchor = "h-" + hdr.replace(".", "-")
-        parts += [f"## {hdr} {{#{anchor}}}", "", f"*{what}*", ""]
-        tokens = re.findall(r"/\*.*?\*/|[^/]+|/", text, re.S)
-        pending, first = None, True
-        code = ""
-        for tok in tokens + ["/**/"]:
-            if tok.startswith("/*") and tok.endswith("*/"):
-                decl = code.strip()
-                code = ""
-                decl = "\n".join(l for l in decl.splitlines()
-                                 if not re.match(r"\s*#\s*(ifndef|endif|include|define\s+HV_\w+_H\s*$)", l))
-                if decl.strip():
-                    name = declared_name(decl)
-                    if name and name not in names:
-                        names[name] = anchor + "-" + name
-                        parts += [f"### `{name}` {{#{names[name]}}}", ""]
-                    parts += ["```c", decl.strip(), "```", ""]
-                    if pending:
-                        parts += [pending, ""]
-                    pending = None
-                elif pending:
-                    parts += [pending, ""]
-                    pending = None
-                if first:
-                    parts += [comment_text(tok), ""] if tok != "/**/" else []
-                    first = False
-                elif tok != "/**/":
-                    pending = comment_text(tok)
-            else:
-                code += tok
+        parts += [f"## {hdr} {{#{anchor}}}", "", f"*{what}*", "", intro, ""]
+        for comment, code in items:
+            name = declared_name(code)
+            if name and name not in names:
+                names[name] = anchor + "-" + name
+                parts += [f"### `{name}` {{#{names[name]}}}", ""]
+            parts += ["```c", code.strip("\n"), "```", ""]
+            if comment:
+                parts += [comment, ""]
     return "\n".join(parts), names
 
 
@@ -166,7 +186,7 @@ class Pandoc:
                "--include-before-body", str(self.nav), "--output", str(self.out / dest),
                "--metadata", "lang=en"]
         if title:
-            cmd += ["--metadata", f"pagetitle={title}", "--metadata", f"title={title}"]
+            cmd += ["--metadata", f"pagetitle={title}"]
         if toc:
             cmd += ["--toc", "--toc-depth=3"]
         if link:
@@ -221,7 +241,9 @@ class Sections(HTMLParser):
         if tag in self.SKIP:
             self.skip += 1
         if self.marp and tag == "section" and a.get("id"):
-            self.sections.append([a["id"], f"slide {a['id']}", []])
+            self.sections.append([a["id"], "", []])
+        elif self.marp and tag in ("h1", "h2") and not self.sections[-1][1]:
+            self.heading = tag
         elif not self.marp and tag in ("h1", "h2", "h3") and a.get("id"):
             self.sections.append([a["id"], "", []])
             self.heading = tag
@@ -250,9 +272,8 @@ def index_page(path: Path, url: str, title: str, marp: bool = False) -> list:
         text = re.sub(r"\s+", " ", " ".join(parts)).strip()
         if not text:
             continue
-        if marp and heading:
-            words = text.split(" ")
-            heading = " ".join(words[:8])
+        if marp and not heading.strip():
+            heading = f"slide {anchor}"
         out.append({"p": title, "s": heading.strip(), "u": url + ("#" + anchor if anchor else ""), "x": text})
     return out
 

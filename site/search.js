@@ -49,8 +49,8 @@
     var s = (start > 0 ? '… ' : '') + text.slice(start, start + 220) + (start + 220 < text.length ? ' …' : '');
     var html = escapeHtml(s);
     words.forEach(function (w) {
-      var re = new RegExp('(' + w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + ')', 'ig');
-      html = html.replace(re, '<mark>$1</mark>');
+      var re = new RegExp('(^|[^A-Za-z0-9_])(' + w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + ')', 'ig');
+      html = html.replace(re, '$1<mark>$2</mark>');
     });
     return html;
   }
