@@ -223,13 +223,16 @@ def home_md(labs: list, deck_names: list) -> str:
 # --- Search index --------------------------------------------------------------------------
 
 class Sections(HTMLParser):
-    """Splits a page's <main> into sections at each h1-h3 with an id (or a Marp slide)."""
+    """Splits a page's <main> into sections at each h1-h3 with an id (or a Marp slide);
+    the text of the hints (<details> but their <summary>) is kept apart."""
     SKIP = {"script", "style", "nav", "header", "form"}
 
     def __init__(self, marp: bool):
         super().__init__()
         self.marp = marp
-        self.sections = [["", "", []]]   # [anchor, heading, text parts]
+        self.sections = [["", "", [], []]]   # [anchor, heading, text parts, hint text parts]
+        self.details = 0                     # inside a <details> hint, out of its <summary>
+        self.summary = False
         self.in_main = marp
         self.skip = 0
         self.heading = None
@@ -240,12 +243,16 @@ class Sections(HTMLParser):
             self.in_main = True
         if tag in self.SKIP:
             self.skip += 1
+        if tag == "details":
+            self.details += 1
+        if tag == "summary":
+            self.summary = True
         if self.marp and tag == "section" and a.get("id"):
-            self.sections.append([a["id"], "", []])
+            self.sections.append([a["id"], "", [], []])
         elif self.marp and tag in ("h1", "h2") and not self.sections[-1][1]:
             self.heading = tag
         elif not self.marp and tag in ("h1", "h2", "h3") and a.get("id"):
-            self.sections.append([a["id"], "", []])
+            self.sections.append([a["id"], "", [], []])
             self.heading = tag
 
     def handle_endtag(self, tag):
@@ -253,6 +260,10 @@ class Sections(HTMLParser):
             self.skip -= 1
         if tag == self.heading:
             self.heading = None
+        if tag == "details" and self.details:
+            self.details -= 1
+        if tag == "summary":
+            self.summary = False
         if tag == "main":
             self.in_main = False
 
@@ -261,20 +272,24 @@ class Sections(HTMLParser):
             return
         if self.heading:
             self.sections[-1][1] += data
-        self.sections[-1][2].append(data)
+        self.sections[-1][3 if self.details and not self.summary else 2].append(data)
 
 
 def index_page(path: Path, url: str, title: str, marp: bool = False) -> list:
     p = Sections(marp)
     p.feed(path.read_text())
     out = []
-    for anchor, heading, parts in p.sections:
+    for anchor, heading, parts, hints in p.sections:
         text = re.sub(r"\s+", " ", " ".join(parts)).strip()
-        if not text:
+        hint = re.sub(r"\s+", " ", " ".join(hints)).strip()
+        if not text and not hint:
             continue
         if marp and not heading.strip():
             heading = f"slide {anchor}"
-        out.append({"p": title, "s": heading.strip(), "u": url + ("#" + anchor if anchor else ""), "x": text})
+        entry = {"p": title, "s": heading.strip(), "u": url + ("#" + anchor if anchor else ""), "x": text}
+        if hint:
+            entry["h"] = hint   # searched, never shown: a result does not open a hint
+        out.append(entry)
     return out
 
 

@@ -8,6 +8,7 @@
 //
 //   node site/check.mjs [--shots DIR] SITE_DIR   check a built site (make site-check)
 //   node site/check.mjs --self-test              prove it catches a broken fixture site
+//   node site/check.mjs --shot PAGE PNG          a screenshot of PAGE (a path, may end in ?q= or #id)
 //
 // Prints one line per page and mode, one line per problem, then "N passed, M failed"
 // (pages). Uses Debian's /usr/bin/chromium ($SITE_CHROMIUM) through the puppeteer-core
@@ -254,12 +255,29 @@ async function selfTest() {
   }
 }
 
+// One screenshot of url (a page of the site, with ?q= or #anchor if wanted) into png.
+async function shot(url, png) {
+  const browser = await puppeteer.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+  try {
+    const tab = await browser.newPage();
+    await tab.setViewport({ width: 1280, height: 900 });
+    if (!/^[a-z]+:/.test(url)) url = pathToFileURL(resolve(url.split(/[?#]/)[0])).href + (url.match(/[?#].*$/)?.[0] || '');
+    await tab.goto(url, { waitUntil: 'load' });
+    await tab.screenshot({ path: png });
+    console.log(`site: ${png} shows ${url}`);
+  } finally {
+    await browser.close();
+  }
+  return 0;
+}
+
 async function main(argv) {
   if (argv[0] === '--self-test') return (await selfTest()) ? 0 : 1;
+  if (argv[0] === '--shot' && argv.length === 3) return shot(argv[1], argv[2]);
   let shots = null;
   if (argv[0] === '--shots') { shots = argv[1]; argv = argv.slice(2); }
   if (argv.length !== 1) {
-    console.error('usage: check.mjs [--shots DIR] SITE_DIR | --self-test');
+    console.error('usage: check.mjs [--shots DIR] SITE_DIR | --self-test | --shot PAGE PNG');
     return 2;
   }
   if (!existsSync(join(argv[0], 'index.html'))) {

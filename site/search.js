@@ -1,14 +1,15 @@
 // site/search.js: the course site's full-text search, in the browser and offline.
 // The index (assets/search-index.js) is a script that sets window.HVLABS_INDEX to a list
-// of sections {p: page, s: section, u: url, x: text}; a script, not a fetched file, so
+// of sections {p: page, s: section, u: url, x: text, h: text of its hints}; a script, not a fetched file, so
 // that it loads from file:// too. A section matches when each word of the query starts
-// a word of its text; results are ranked by where and how often the words occur.
+// a word of its text; results are ranked by where and how often the words occur. Text
+// from hints is searched but never shown, so that a result does not open a hint.
 (function () {
   'use strict';
   var INDEX = window.HVLABS_INDEX || [];
   var norm = function (s) { return ' ' + s.toLowerCase().replace(/[^a-z0-9_]+/g, ' ') + ' '; };
   var prepared = INDEX.map(function (e) {
-    return { e: e, text: norm(e.x), head: norm(e.s + ' ' + e.p) };
+    return { e: e, text: norm(e.x + ' ' + (e.h || '')), shown: norm(e.x), head: norm(e.s + ' ' + e.p) };
   });
 
   function count(hay, needle) {
@@ -31,7 +32,7 @@
         score += inText + (p.head.indexOf(w) >= 0 ? 20 : 0);
       }
       if (norm(query).trim().length && p.text.indexOf(norm(query).slice(0, -1)) >= 0 && words.length > 1) score += 30;
-      out.push({ e: p.e, score: score });
+      out.push({ e: p.e, shown: p.shown, score: score });
     });
     out.sort(function (a, b) { return b.score - a.score; });
     return out;
@@ -41,10 +42,14 @@
     return s.replace(/[&<>"]/g, function (c) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]; });
   }
 
-  // About 200 characters of text around the first word found, with the words marked.
-  function snippet(text, words) {
+  // About 200 characters of text around the first word found, with the words marked;
+  // where the words are only in the section's hints, says so without showing them.
+  function snippet(text, words, shown) {
+    if (!words.some(function (w) { return shown.indexOf(' ' + w) >= 0; })) {
+      return '<em>In a hint of this section: open the hints on the page.</em>';
+    }
     var low = text.toLowerCase(), at = -1;
-    for (var i = 0; i < words.length && at < 0; i++) at = low.indexOf(words[i]);
+    for (var i = 0; i < words.length && at < 0; i++) at = low.search(new RegExp('(^|[^a-z0-9_])' + words[i].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
     var start = Math.max(0, at - 80);
     var s = (start > 0 ? '… ' : '') + text.slice(start, start + 220) + (start + 220 < text.length ? ' …' : '');
     var html = escapeHtml(s);
@@ -71,7 +76,7 @@
     hits.slice(0, 100).forEach(function (h) {
       var li = document.createElement('li');
       li.innerHTML = '<a href="' + escapeHtml(h.e.u) + '">' + escapeHtml(h.e.p) +
-        (h.e.s && h.e.s !== h.e.p ? ' › ' + escapeHtml(h.e.s) : '') + '</a><p>' + snippet(h.e.x, words) + '</p>';
+        (h.e.s && h.e.s !== h.e.p ? ' › ' + escapeHtml(h.e.s) : '') + '</a><p>' + snippet(h.e.x, words, h.shown) + '</p>';
       list.appendChild(li);
     });
   }
