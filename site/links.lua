@@ -92,10 +92,7 @@ end
 
 local function walk_block(b)
   if b.t == "Header" then return b end
-  return pandoc.walk_block(b, {
-    Link = function(l) return l end,
-    Inlines = link_phrase,
-  })
+  return b:walk({ Inlines = link_phrase })
 end
 
 function Pandoc(doc)
