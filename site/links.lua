@@ -1,6 +1,7 @@
 -- site/links.lua: a pandoc filter for the handouts. Links the first use on a page of
 -- each glossary term to glossary.html, and each `function()` the reference documents to
--- reference.html. Headings and existing links are left alone. The table of terms and
+-- reference.html; headings and quotations ("SDM titles") are left alone. Points the
+-- handouts' links to diagrams and other handouts at their pages on the site. The table of terms and
 -- names comes from build.py (the file named by HVLABS_SITE_LINKS).
 
 local table_file = os.getenv("HVLABS_SITE_LINKS")
@@ -36,13 +37,25 @@ local function match_at(inlines, i, words)
   return j
 end
 
+-- Is the text before inlines[i] inside a "quotation" (an SDM title, say)? Counts quotes.
+local function quoted(inlines, i)
+  local n = 0
+  for k = 1, i - 1 do
+    if inlines[k].t == "Str" then
+      local _, c = inlines[k].text:gsub('"', "")
+      n = n + c
+    end
+  end
+  return n % 2 == 1 or inlines[i].text:sub(1, 1) == '"'
+end
+
 local function link_phrase(inlines)
   local out = pandoc.List()
   local i = 1
   while i <= #inlines do
     local el = inlines[i]
     local done = false
-    if el.t == "Str" then
+    if el.t == "Str" and not quoted(inlines, i) then
       for _, t in ipairs(T.terms) do
         if not seen[t.key] then
           local last = match_at(inlines, i, t.words)
@@ -90,9 +103,43 @@ local function link_phrase(inlines)
   return out
 end
 
+-- A handout's links into the repository, as the site has them: a diagram
+-- (slides/diagrams/NAME.svg, built by make slides) and another lab's handout
+-- (labs/NN-name/README.md). Any other relative path stays, and site-check reports it.
+local function site_target(t)
+  if t:match("^%a[%w+.-]*:") or t:match("^#") then return t end
+  local svg = t:match("slides/diagrams/([%w_.-]+)%.dot$") or t:match("slides/diagrams/([%w_.-]+)%.svg$")
+    or t:match("^diagrams/([%w_.-]+)%.svg$")
+  if svg then return "slides/diagrams/" .. svg .. ".svg" end
+  local lab, frag = t:match("(%d%d%-[%w_-]+)/README%.md(#?.*)$")
+  if lab then return "lab-" .. lab .. ".html" .. frag end
+  if t:match("^README%.md#") then return t:gsub("^README%.md", "") end
+  return t
+end
+
 local function walk_block(b)
+  b = b:walk({
+    Image = function(img) img.src = site_target(img.src); return img end,
+    Link = function(l) l.target = site_target(l.target); return l end,
+  })
   if b.t == "Header" then return b end
-  return b:walk({ Inlines = link_phrase })
+  -- The text of an existing link gets no link inside it: set aside while linking.
+  local aside = {}
+  b = b:walk({ Link = function(l)
+    aside[#aside + 1] = l.content
+    l.attributes["data-aside"] = tostring(#aside)
+    l.content = {}
+    return l
+  end })
+  b = b:walk({ Inlines = link_phrase })
+  return b:walk({ Link = function(l)
+    local k = l.attributes["data-aside"]
+    if k then
+      l.content = aside[tonumber(k)]
+      l.attributes["data-aside"] = nil
+    end
+    return l
+  end })
 end
 
 function Pandoc(doc)
