@@ -49,6 +49,13 @@ def decks(slides_dir: Path) -> list:
     return sorted(p.name for p in slides_dir.glob("*.html"))
 
 
+def deck_title(path: Path) -> str:
+    """A built deck's <title> (its front matter's title), without the course's name."""
+    m = re.search(r"<title>([^<]*)</title>", path.read_text(errors="replace"))
+    title = html.unescape(m.group(1)).strip() if m else path.stem
+    return re.sub(r"^hvlabs\s+", "", title) or path.stem
+
+
 # --- The reference: the student headers -------------------------------------------------
 
 def headers() -> list:
@@ -184,7 +191,7 @@ class Pandoc:
         cmd = ["pandoc", "--from", fmt, "--to", "html5", "--standalone",
                "--template", str(HERE / "template.html"), "--highlight-style", "pygments",
                "--include-before-body", str(self.nav), "--output", str(self.out / dest),
-               "--metadata", "lang=en"]
+               "--metadata", "lang=en", "--columns=10000"]
         if title:
             cmd += ["--metadata", f"pagetitle={title}"]
         if toc:
@@ -204,7 +211,7 @@ def nav_html(entries: list) -> str:
             '</form></header>\n')
 
 
-def home_md(labs: list, deck_names: list) -> str:
+def home_md(labs: list, deck_names: list, deck_titles: dict = None) -> str:
     md = (HERE / "home.md").read_text()
     rows = ["| Lab | Handout | Slides | Checks | Questions | Points |", "|---|---|---|---|---|---|"]
     total = 0
@@ -216,7 +223,8 @@ def home_md(labs: list, deck_names: list) -> str:
                     f"{len(lab.questions)} | {lab.max_points} |")
         total += lab.max_points
     rows.append(f"| | **All labs** | | | | **{total}** |")
-    deck_list = "\n".join(f"- [{d[:-5]}](slides/{d})" for d in deck_names)
+    titles = deck_titles or {}
+    deck_list = "\n".join(f"- [{titles.get(d, d[:-5])}](slides/{d})" for d in deck_names)
     return md.replace("{{LABS}}", "\n".join(rows)).replace("{{DECKS}}", deck_list)
 
 
@@ -324,7 +332,8 @@ def build(slides_dir: Path, out: Path) -> int:
         work = Path(tmp)
         write_links_table(work / "links-table.lua", terms, names)
         pd = Pandoc(out, work, nav, work / "links-table.lua")
-        (work / "index.md").write_text(home_md(labs, deck_names))
+        (work / "index.md").write_text(home_md(labs, deck_names,
+                                               {d: deck_title(slides_dir / d) for d in deck_names}))
         pd.render(work / "index.md", "index.html", "markdown", link=False)
         pages.append(("index.html", "hvlabs", False))
         for lab, title in labs:
@@ -343,7 +352,7 @@ def build(slides_dir: Path, out: Path) -> int:
     for f, title, marp in pages:
         index += index_page(out / f, f, title, marp)
     for d in deck_names:
-        index += index_page(out / "slides" / d, "slides/" + d, "Slides: " + d[:-5], marp=True)
+        index += index_page(out / "slides" / d, "slides/" + d, "Slides " + deck_title(out / "slides" / d), marp=True)
     (out / "assets" / "search-index.js").write_text(
         "window.HVLABS_INDEX = " + json.dumps(index, ensure_ascii=False, separators=(",", ":")) + ";\n")
     print(f"site: {len(pages) + 1} pages, {len(deck_names)} decks, {len(index)} search entries in {out}/")
