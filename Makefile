@@ -4,7 +4,7 @@
 #   make grade [LAB=n] [SOL=1] [EMU=...] [CPU=...] [PRIOR=sol]
 #   make debug [LAB=n] [SOL=1] [EMU=...]      Bochs debugger, or gdb on QEMU's stub
 #   make usb   [LAB=n] [SOL=1] [SCENARIO=s]   build/usb.img, to dd onto a USB stick (README)
-#   make test | check | bench | slides | slides-check | skel | handout | gradescope | deps | clean
+#   make test | check | bench | slides | slides-check | site | site-check | skel | handout | gradescope | deps | clean
 #
 # LAB defaults to the last lab. Stage n links the kernel, the harness of labs
 # 0..n and the step files of labs 1..n: from labs/ (your work), from solutions/
@@ -197,6 +197,7 @@ deps-check:
 	@grader/deps.sh check || grader/deps.sh install
 
 -include slides/slides.mk
+-include site/site.mk
 
 .PHONY: clean
 clean:

@@ -6,7 +6,7 @@ only serves maintainers: solutions/, the broken solutions and the test suites
 (grader/tests/, grader/selftest.py, grader/bench.py), the
 skeleton generator's files, CI and the maintainers' guide; its README.md is the
 students' own (grader/README-students.md). Everything a student runs — make run, make
-grade, make debug, make slides — works there on their own files in labs/. It gets
+grade, make debug, make slides, make site — works there on their own files in labs/. It gets
 a GitHub Classroom workflow (.github/workflows/classroom.yml, see
 grader/hvlabs/classroom.py), so it can serve as an assignment's template repository.
 
