@@ -1,0 +1,167 @@
+"""The HTML grade report: one self-contained page (inline CSS, no script, no network)
+of the labs graded: score, each check's result, reason and points, the notes, the
+free-form answers, and each scenario's serial log with its protocol lines (PASS, FAIL,
+ABORT) and the kernel's lines for the report (DIAG_TAG) marked.
+
+Every text that came from a student's kernel or build goes through report.clean_text()
+and then html.escape(); the page's Content-Security-Policy forbids every fetch, so a
+page that somehow held markup still could not load anything.
+"""
+import html
+import re
+from pathlib import Path
+
+from . import protocol
+from .report import LabReport, by_scenario, clean_text
+from .states import Status
+
+# A line of the run protocol (protocol.py), whatever its nonce: its kind is its mark.
+PROTOCOL_LINE = re.compile(r"^(PASS|FAIL|ABORT|BEGIN|SUMMARY): lab\d+")
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+STYLE = """
+body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 72rem; padding: 1rem 1.5rem;
+       color: #1d2330; background: #fff; }
+h1 { font-size: 1.5rem; margin: .2rem 0 1rem; }
+h2 { font-size: 1.25rem; margin: 2rem 0 .5rem; border-bottom: 2px solid #d0d5de; padding-bottom: .2rem; }
+h3 { font-size: 1.05rem; margin: 1.2rem 0 .4rem; }
+.score { font-weight: 700; font-size: 1.1rem; }
+.full { color: #176c2e; } .partial { color: #a23b00; }
+table { border-collapse: collapse; width: 100%; margin: .4rem 0; }
+th, td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid #e4e7ec; vertical-align: top; }
+th { background: #f3f5f8; }
+td.points, th.points { text-align: right; white-space: nowrap; }
+.status { font-weight: 700; font-family: ui-monospace, monospace; white-space: nowrap; }
+tr.PASS .status { color: #176c2e; } tr.FAIL .status { color: #b3121b; } tr.SKIP .status { color: #6b6f78; }
+tr.FAIL { background: #fff4f4; }
+.why { color: #5b2a2a; font-size: .93rem; }
+code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .85rem; }
+pre { background: #f7f8fa; border: 1px solid #e4e7ec; padding: .5rem .7rem; overflow-x: auto;
+      white-space: pre-wrap; word-break: break-all; margin: .3rem 0; }
+pre.serial { max-height: 36rem; overflow-y: auto; }
+pre.serial span { display: block; }
+.l-PASS { color: #176c2e; } .l-BEGIN, .l-SUMMARY { color: #1f4fa0; font-weight: 600; }
+.l-FAIL { color: #fff; background: #b3121b; } .l-ABORT { color: #fff; background: #7a2ab3; }
+.l-diag { background: #fff1c2; }
+.l-diag::before { content: "\\25B6  "; color: #a06a00; }
+details { margin: .3rem 0; } summary { cursor: pointer; font-weight: 600; }
+.ended { color: #b3121b; font-weight: 600; }
+.legend span { padding: 0 .4rem; margin-right: .3rem; }
+.answer { margin: .4rem 0 .8rem; }
+.muted { color: #6b6f78; }
+"""
+
+
+def esc(text) -> str:
+    """text (from anywhere, the kernel included) cleaned and escaped for HTML text and attributes."""
+    return html.escape(clean_text(str(text)), quote=True)
+
+
+def line_kind(line: str) -> str:
+    """The mark of one serial line: PASS, FAIL, ABORT, BEGIN, SUMMARY, diag (the kernel's
+    lines for the report, DIAG_TAG), or "" (an ordinary line)."""
+    if line.startswith(protocol.DIAG_TAG):
+        return "diag"
+    m = PROTOCOL_LINE.match(line)
+    return m.group(1) if m else ""
+
+
+def serial_html(serial: str) -> str:
+    """The serial log as one <pre>, one <span> per line, marked lines with their class."""
+    out = []
+    for line in clean_text(serial).split("\n"):
+        kind = line_kind(line)
+        out.append(f'<span class="l-{kind}" data-kind="{kind}">' if kind else "<span>")
+        out.append(html.escape(line) + "</span>")
+    if out and out[-2:] == ["<span>", "</span>"]:
+        out = out[:-2]                                  # the empty line after the last newline
+    return '<pre class="serial">' + "".join(out) + "</pre>"
+
+
+def score_class(earned: int, possible: int) -> str:
+    return "full" if earned == possible else "partial"
+
+
+def checks_html(r: LabReport) -> str:
+    rows = ['<table class="checks"><thead><tr><th>check</th><th>result</th><th>what it checks, '
+            'and why it failed</th><th class="points">points</th></tr></thead><tbody>']
+    for c in r.results:
+        why = c.why or ("" if r.build_ok else "the stage did not build")
+        rows.append(f'<tr class="check {esc(c.status)}" data-check="{esc(c.scenario)}/{esc(c.id)}">'
+                    f"<td><code>{esc(c.scenario)}/{esc(c.id)}</code></td>"
+                    f'<td class="status">{esc(c.status)}</td>'
+                    f"<td>{esc(c.what)}" + (f'<div class="why">{esc(why)}</div>' if why and
+                                             c.status != Status.PASS else "") + "</td>"
+                    f'<td class="points">{c.earned}/{c.points}</td></tr>')
+    rows.append("</tbody></table>")
+    return "\n".join(rows)
+
+
+def runs_html(r: LabReport) -> str:
+    """Each scenario's serial log, open where one of its checks failed."""
+    if not r.runs:
+        return ""
+    failed = {s for s, cs in by_scenario(r).items() if any(c.status == Status.FAIL for c in cs)}
+    out = ["<h3>Serial logs</h3>",
+           '<p class="legend muted">Marked: <span class="l-PASS">PASS</span><span class="l-FAIL">FAIL'
+           '</span><span class="l-ABORT">ABORT</span><span class="l-diag">the kernel\'s lines for '
+           "the report (<code>! </code>)</span></p>"]
+    for run in r.runs:
+        s = run["scenario"]
+        ended = "" if run["ended"] == "exited" else \
+            f' <span class="ended">{esc(run["ended"])}: {esc(run["detail"])}</span>'
+        out.append(f'<details class="run" data-scenario="{esc(s)}"{" open" if s in failed else ""}>'
+                   f'<summary>{esc(s)} <span class="muted">({esc(run["backend"])}, '
+                   f'{run["seconds"]:.1f} s)</span>{ended}</summary>'
+                   + serial_html(run["serial"]) + "</details>")
+    return "\n".join(out)
+
+
+def lab_html(r: LabReport) -> str:
+    out = [f'<section class="lab" id="lab{r.lab}" data-lab="{r.lab}">',
+           f'<h2>Lab {r.lab} &ldquo;{esc(r.name)}&rdquo; '
+           f'<span class="score lab-score {score_class(r.earned, r.possible)}">{r.earned}/{r.possible}</span></h2>',
+           f'<p class="muted">{esc(r.source)} on {esc(r.backend)}'
+           + (f"; {r.skipped} points skipped: not gradeable on this emulator" if r.skipped else "")
+           + "</p>"]
+    if not r.build_ok:
+        out.append('<div class="build-failed"><p><strong>The stage did not build, so every check '
+                   'fails.</strong> The compiler said:</p><pre class="build-errors">'
+                   + esc("\n".join(r.build_errors)) + "</pre></div>")
+    out.append(checks_html(r))
+    if r.notes:
+        out.append("<h3>Notes</h3>")
+        out += [f'<pre class="note">{esc(n)}</pre>' for n in r.notes]
+    if r.answers:
+        out.append(f"<h3>For your instructor (answers-lab{r.lab}.txt, not graded)</h3>")
+        for a in r.answers:
+            out.append(f'<div class="answer" data-question="{esc(a["id"])}"><strong>[{esc(a["id"])}]</strong> '
+                       f'{esc(a["what"])}<pre>{esc(a["answer"] or "(no answer yet)")}</pre></div>')
+    out.append(runs_html(r))
+    out.append("</section>")
+    return "\n".join(x for x in out if x)
+
+
+def render(reports: list, title: str = "") -> str:
+    """The page of a grade: reports (LabReports) of one student, one section per lab."""
+    earned, possible = sum(r.earned for r in reports), sum(r.possible for r in reports)
+    title = title or "hvlabs grade: " + ", ".join(f"lab {r.lab}" for r in reports)
+    toc = " · ".join(f'<a href="#lab{r.lab}">Lab {r.lab} {esc(r.name)}: {r.earned}/{r.possible}</a>'
+                     for r in reports)
+    return "\n".join([
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{esc(title)}</h1>",
+        f'<p>Score: <span class="score {score_class(earned, possible)}" id="score" '
+        f'data-earned="{earned}" data-possible="{possible}">{earned}/{possible}</span></p>',
+        f"<nav>{toc}</nav>" if len(reports) > 1 else "",
+        *[lab_html(r) for r in reports],
+        "</body></html>", ""])
+
+
+def write(reports: list, path: Path, title: str = "") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(reports, title), encoding="utf-8")

@@ -1,0 +1,109 @@
+"""Unit tests of the HTML grade report on made-up reports (no emulator, no browser):
+hostile kernel text stays text, a failed build and SKIPs are shown, serial lines are
+marked by kind, and the page loads nothing from anywhere."""
+import unittest
+
+from hvlabs import html_report, report
+from hvlabs.protocol import CheckResult
+from hvlabs.states import Status
+
+from .htmlpage import Page
+from .test_report import EVERY_BYTE, unsafe_chars
+
+HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)"></pre><a href="http://e.example/">'
+
+
+def lab_report(**kw) -> report.LabReport:
+    r = report.LabReport(4, "vmcs", "labs/", "bochs (corei7_sandy_bridge_2600k)", **kw)
+    return r
+
+
+def hostile() -> report.LabReport:
+    r = lab_report()
+    r.results = [
+        CheckResult("vmx", "setup", "check " + HOSTILE, 2, 2, Status.PASS, "", 1.0),
+        CheckResult("vmx", "launch", "launches", 3, 0, Status.FAIL, "got " + HOSTILE + EVERY_BYTE, 1.0),
+        CheckResult("ept", "ept", "EPT", 1, 0, Status.SKIP, "not gradeable on tcg", 0.0),
+    ]
+    r.notes = ["  -- vmx: what the kernel said --\n  | " + HOSTILE + "\x1b[31mred\x1b[0m"]
+    r.answers = [{"id": "q4", "what": "why", "answer": HOSTILE}]
+    r.runs = [{"scenario": "vmx", "ended": "exited", "detail": "", "backend": "bochs", "seconds": 1.0,
+               "serial": "hvlabs kernel: lab=4\n"
+                         "BEGIN: lab4 [00c0ffee] scenario=vmx\n"
+                         "PASS: lab4/setup [00c0ffee] sets up\n"
+                         "! VMLAUNCH failed " + HOSTILE + "\n"
+                         "FAIL: lab4/launch [00c0ffee] launches -- " + HOSTILE + "\n"
+                         "ABORT: lab4 [00c0ffee] cannot go on\n"
+                         "SUMMARY: lab4 [00c0ffee] 1 passed, 1 failed\n" + EVERY_BYTE + "\n"},
+              {"scenario": "ept", "ended": "timeout", "detail": "no power-off after 30 s <b>",
+               "backend": "bochs", "seconds": 30.0, "serial": ""}]
+    return r
+
+
+class HtmlReportTest(unittest.TestCase):
+    def test_hostile_kernel_text_stays_text(self):
+        text = html_report.render([hostile()])
+        page = Page(text)
+        self.assertEqual(page.tagged("script"), [])
+        self.assertEqual(page.tagged("img"), [])
+        self.assertEqual(page.tagged("a", href="http://e.example/"), [])
+        self.assertFalse(any(k.startswith("on") for _, a in page.elements for k in a))
+        self.assertIn(HOSTILE, page.all_text())          # shown as the characters it is made of
+        self.assertEqual(unsafe_chars(text), set())
+        self.assertNotIn("\x1b", text)
+        self.assertIn("red", page.all_text())
+
+    def test_the_page_loads_nothing(self):
+        text = html_report.render([hostile()])
+        page = Page(text)
+        csp = page.tagged("meta", **{"http-equiv": "Content-Security-Policy"})
+        self.assertEqual(len(csp), 1)
+        self.assertIn("default-src 'none'", csp[0]["content"])
+        for tag, attrs in page.elements:
+            for k in ("src", "href"):
+                self.assertFalse(attrs.get(k, "#").split("#")[0], f"<{tag} {k}=...> loads something")
+
+    def test_checks_scores_and_skips(self):
+        page = Page(html_report.render([hostile()]))
+        score = page.tagged("span", id="score")[0]
+        self.assertEqual((score["data-earned"], score["data-possible"]), ("2", "6"))
+        self.assertEqual(len(page.tagged("tr", **{"class": "check FAIL", "data-check": "vmx/launch"})), 1)
+        self.assertEqual(len(page.tagged("tr", **{"class": "check SKIP", "data-check": "ept/ept"})), 1)
+        self.assertIn("not gradeable on tcg", page.all_text())
+        self.assertIn("1 points skipped", page.all_text())
+        self.assertIn("no power-off after 30 s <b>", page.all_text())
+
+    def test_serial_lines_are_marked(self):
+        page = Page(html_report.render([hostile()]))
+        kinds = [a.get("data-kind") for a in page.tagged("span") if a.get("data-kind")]
+        self.assertEqual(kinds, ["BEGIN", "PASS", "diag", "FAIL", "ABORT", "SUMMARY"])
+        runs = page.tagged("details", **{"class": "run"})
+        self.assertEqual([r["data-scenario"] for r in runs], ["vmx", "ept"])
+        self.assertIn("open", runs[0])                    # a scenario with a failed check: open
+        self.assertNotIn("open", runs[1])
+
+    def test_line_kind(self):
+        self.assertEqual(html_report.line_kind("! unhandled VM exit"), "diag")
+        self.assertEqual(html_report.line_kind("FAIL: lab6/rip [12345678] x -- y"), "FAIL")
+        self.assertEqual(html_report.line_kind("guest| FAIL: lab6/rip"), "")
+        self.assertEqual(html_report.line_kind("PASSED"), "")
+
+    def test_failed_build(self):
+        r = lab_report(build_ok=False, build_errors=["labs/04-vmcs/vmcs.c:3:1: error: <expected> ';'"])
+        r.results = [CheckResult("vmx", "setup", "sets up", 2, 0, Status.FAIL, "the stage did not build")]
+        page = Page(html_report.render([r]))
+        self.assertEqual(len(page.tagged("pre", **{"class": "build-errors"})), 1)
+        self.assertIn("error: <expected> ';'", page.all_text())
+        self.assertIn("The stage did not build", page.all_text())
+        self.assertEqual(page.tagged("details"), [])      # nothing booted: no serial logs
+
+    def test_two_labs_have_a_table_of_contents(self):
+        a, b = lab_report(), lab_report()
+        b.lab, b.name = 6, "exits"
+        page = Page(html_report.render([a, b]))
+        self.assertEqual([x["href"] for x in page.tagged("a")], ["#lab4", "#lab6"])
+        self.assertEqual([x["id"] for x in page.tagged("section")], ["lab4", "lab6"])
+
+
+if __name__ == "__main__":
+    unittest.main()
