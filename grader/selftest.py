@@ -533,6 +533,11 @@ def batch_grades_a_class():
         expect("kernel/main.c" in hack and "labs/01-detect/detect.c" in hack, hack[:400])
         tamper = (d / "out/tamper/report.txt").read_text()
         expect("kernel/harness/harness.c" in tamper and "grader/hvlabs/labs.py" in tamper, tamper[:600])
+        index = (d / "out" / batch.OVERVIEW_HTML).read_text()
+        expect(all(f'href="{n.split(".")[0]}/{batch.REPORT_HTML}"' in index and
+                   (d / "out" / n.split(".")[0] / batch.REPORT_HTML).is_file() for n in names) and
+               index.count('<tr class="distribution"') == sum(len(s.checks) for s in labs.get(1).graded),
+               "the class overview does not link every submission's page or chart every check")
         empty = (d / "out/empty/report.txt").read_text()
         expect("none of the student files" in empty and "TODO(lab1)" in empty, empty[:600])
         again = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -1,7 +1,9 @@
 """The HTML grade report: one self-contained page (inline CSS, no script, no network)
 of the labs graded: score, each check's result, reason and points, the notes, the
 free-form answers, and each scenario's serial log with its protocol lines (PASS, FAIL,
-ABORT) and the kernel's lines for the report (DIAG_TAG) marked.
+ABORT) and the kernel's lines for the report (DIAG_TAG) marked. For a batch, a class
+overview: each submission's scores, linked to its page, and per check an inline SVG
+bar of how many submissions passed, failed or skipped it.
 
 Every text that came from a student's kernel or build goes through report.clean_text()
 and then html.escape(); the page's Content-Security-Policy forbids every fetch, so a
@@ -10,6 +12,7 @@ page that somehow held markup still could not load anything.
 import html
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 from . import protocol
 from .report import LabReport, by_scenario, clean_text
@@ -143,25 +146,94 @@ def lab_html(r: LabReport) -> str:
     return "\n".join(x for x in out if x)
 
 
-def render(reports: list, title: str = "") -> str:
-    """The page of a grade: reports (LabReports) of one student, one section per lab."""
-    earned, possible = sum(r.earned for r in reports), sum(r.possible for r in reports)
-    title = title or "hvlabs grade: " + ", ".join(f"lab {r.lab}" for r in reports)
-    toc = " · ".join(f'<a href="#lab{r.lab}">Lab {r.lab} {esc(r.name)}: {r.earned}/{r.possible}</a>'
-                     for r in reports)
+def page(title: str, body: list) -> str:
+    """A whole page: title and body (HTML, already escaped), the style, the CSP."""
     return "\n".join([
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>",
-        f"<h1>{esc(title)}</h1>",
+        f"<h1>{esc(title)}</h1>", *[b for b in body if b], "</body></html>", ""])
+
+
+def render(reports: list, title: str = "", preface: list = ()) -> str:
+    """The page of a grade: reports (LabReports) of one student, one section per lab;
+    preface: lines shown above them (a batch's notes on the submission's files)."""
+    earned, possible = sum(r.earned for r in reports), sum(r.possible for r in reports)
+    title = title or "hvlabs grade: " + ", ".join(f"lab {r.lab}" for r in reports)
+    toc = " · ".join(f'<a href="#lab{r.lab}">Lab {r.lab} {esc(r.name)}: {r.earned}/{r.possible}</a>'
+                     for r in reports)
+    return page(title, [
+        f'<pre class="preface">{esc(chr(10).join(preface))}</pre>' if preface else "",
         f'<p>Score: <span class="score {score_class(earned, possible)}" id="score" '
         f'data-earned="{earned}" data-possible="{possible}">{earned}/{possible}</span></p>',
         f"<nav>{toc}</nav>" if len(reports) > 1 else "",
-        *[lab_html(r) for r in reports],
-        "</body></html>", ""])
+        *[lab_html(r) for r in reports]])
 
 
-def write(reports: list, path: Path, title: str = "") -> None:
+def write(reports: list, path: Path, title: str = "", preface: list = ()) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(reports, title), encoding="utf-8")
+    path.write_text(render(reports, title, preface), encoding="utf-8")
+
+
+BAR_WIDTH, BAR_HEIGHT = 320, 14
+BAR_COLOURS = (("PASS", "#2e8b47"), ("FAIL", "#c8323b"), ("SKIP", "#a3a7b0"), ("none", "#e4e7ec"))
+
+
+def bar_svg(counts: dict, total: int) -> str:
+    """One inline SVG bar: the share of total submissions per outcome (counts: PASS,
+    FAIL, SKIP, none = not graded), each part titled with its count."""
+    out, x = [f'<svg class="bar" width="{BAR_WIDTH}" height="{BAR_HEIGHT}" role="img" '
+              f'viewBox="0 0 {BAR_WIDTH} {BAR_HEIGHT}">'], 0.0
+    for kind, colour in BAR_COLOURS:
+        n = counts.get(kind, 0)
+        if not n:
+            continue
+        w = BAR_WIDTH * n / max(total, 1)
+        out.append(f'<rect class="{kind}" data-count="{n}" x="{x:.1f}" y="0" width="{w:.1f}" '
+                   f'height="{BAR_HEIGHT}" fill="{colour}"><title>{kind}: {n}</title></rect>')
+        x += w
+    return "".join(out) + "</svg>"
+
+
+def overview(results: list, labs_: list, report_name: str = "report.html") -> str:
+    """The class overview of a batch: results are its entries (batch.grade_one's dicts:
+    name, error, grade as hvlabs-grade/1); each name links to name/report_name."""
+    from . import labs
+    total = len(results)
+    rows = ['<table class="submissions"><thead><tr><th>submission</th>'
+            + "".join(f'<th class="points">lab {n}</th>' for n in labs_)
+            + '<th class="points">total</th><th>not graded because</th></tr></thead><tbody>']
+    for r in results:
+        by_lab = {l["lab"]: l for l in (r["grade"] or {"labs": []})["labs"]}
+        scores = [by_lab[n]["score"] if n in by_lab else 0 for n in labs_]
+        possible = sum(labs.get(n).max_points for n in labs_)
+        rows.append(f'<tr class="submission" data-name="{esc(r["name"])}">'
+                    f'<td><a href="{quote(r["name"])}/{report_name}">{esc(r["name"])}</a></td>'
+                    + "".join(f'<td class="points">{s}</td>' for s in scores)
+                    + f'<td class="points">{sum(scores)}/{possible}</td><td class="why">{esc(r["error"])}</td></tr>')
+    rows.append("</tbody></table>")
+    charts = ['<h2>Checks across the class</h2><p class="legend muted">'
+              + "".join(f'<span style="background:{c};color:{"#1d2330" if k == "none" else "#fff"}">'
+                        f'{k if k != "none" else "not graded"}</span>' for k, c in BAR_COLOURS) + "</p>"]
+    for n in labs_:
+        lab = labs.get(n)
+        charts.append(f'<h3>Lab {n} &ldquo;{esc(lab.name)}&rdquo;</h3><table class="distribution">'
+                      '<thead><tr><th>check</th><th class="points">points</th><th>submissions</th>'
+                      '<th class="points">passed</th></tr></thead><tbody>')
+        for s in lab.graded:
+            for c in s.checks:
+                counts = {}
+                for r in results:
+                    lab_json = next((l for l in (r["grade"] or {"labs": []})["labs"] if l["lab"] == n), None)
+                    got = next((x["status"] for x in (lab_json or {}).get("checks", [])
+                                if x["scenario"] == s.name and x["id"] == c.id), "none")
+                    counts[got] = counts.get(got, 0) + 1
+                charts.append(f'<tr class="distribution" data-check="{esc(s.name)}/{esc(c.id)}" '
+                              f'data-pass="{counts.get("PASS", 0)}" data-fail="{counts.get("FAIL", 0)}">'
+                              f'<td><code>{esc(s.name)}/{esc(c.id)}</code><div class="muted">{esc(c.what)}</div></td>'
+                              f'<td class="points">{c.points}</td><td>{bar_svg(counts, total)}</td>'
+                              f'<td class="points">{counts.get("PASS", 0)}/{total}</td></tr>')
+        charts.append("</tbody></table>")
+    return page(f"hvlabs class overview: labs {', '.join(map(str, labs_))}, {total} submissions",
+                ["<h2>Submissions</h2>", *rows, *charts])

@@ -105,5 +105,51 @@ class HtmlReportTest(unittest.TestCase):
         self.assertEqual([x["id"] for x in page.tagged("section")], ["lab4", "lab6"])
 
 
+class BatchHtmlTest(unittest.TestCase):
+    def test_batch_writes_a_page_per_submission_and_an_overview(self):
+        import tempfile
+        from pathlib import Path
+        from unittest import mock
+        from hvlabs import batch, grading, labs
+
+        def fake_grade(n, **kw):
+            r = report.LabReport(n, labs.get(n).name, kw.get("source", ""), "bochs")
+            first = labs.get(n).graded[0]
+            ok = "alice" in kw["labs_dir"]
+            r.results = [CheckResult(first.name, c.id, c.what, c.points, c.points if ok else 0,
+                                     Status.PASS if ok else Status.FAIL, "" if ok else "wrong <b>", 1.0)
+                         for c in first.checks]
+            return r
+        names = ["alice", "eve<b>&", "bob.zip"]
+        with tempfile.TemporaryDirectory() as d, \
+                mock.patch.object(batch, "build_cache"), mock.patch.object(grading, "grade_lab", fake_grade):
+            d = Path(d)
+            for name in names[:2]:
+                (d / name / "labs/01-detect").mkdir(parents=True)
+                (d / name / "labs/01-detect/detect.c").write_text("int x;\n")
+            (d / "bob.zip").write_text("not an archive")
+            batch.run([d / n for n in names], [1], d / "out", 1, quiet=True)
+            pages = {n: Page((d / "out" / n.split(".")[0] / batch.REPORT_HTML).read_text()) for n in names}
+            index = (d / "out" / batch.OVERVIEW_HTML).read_text()
+        first = labs.get(1).graded[0]
+        eve = pages["eve<b>&"]
+        self.assertEqual(len(eve.tagged("tr", **{"class": "check FAIL"})), len(first.checks))
+        self.assertIn("wrong <b>", eve.all_text())
+        self.assertIn("not graded", pages["bob.zip"].all_text())
+        overview = Page(index)
+        self.assertEqual([a["href"] for a in overview.tagged("a")],
+                         ["alice/report.html", "eve%3Cb%3E%26/report.html", "bob/report.html"])
+        self.assertIn("eve<b>&", overview.all_text())
+        rows = overview.tagged("tr", **{"class": "distribution"})
+        self.assertEqual(len(rows), sum(len(s.checks) for s in labs.get(1).graded))
+        row = rows[0]
+        self.assertEqual((row["data-check"], row["data-pass"], row["data-fail"]),
+                         (f"{first.name}/{first.checks[0].id}", "1", "1"))
+        bars = overview.tagged("rect")
+        self.assertEqual({b["class"] for b in bars}, {"PASS", "FAIL", "none"})
+        self.assertEqual(overview.tagged("svg")[0]["width"], str(html_report.BAR_WIDTH))
+        self.assertEqual(overview.tagged("script"), [])
+
+
 if __name__ == "__main__":
     unittest.main()
