@@ -550,8 +550,11 @@ def batch_grades_a_class():
             "file graded alike, resume skips all")
 
 
-# The broken solutions whose HTML reports html_report_in_chromium renders, per lab.
+# The broken solutions whose HTML reports html_report_in_chromium renders, per lab, and
+# the VMCS fields their page must highlight (the entry checker's and a failed VM entry's).
 HTML_MUTANTS = {4: "control_not_adjusted", 6: "hlt_rip_not_advanced"}
+HTML_FLAGGED = {"control_not_adjusted": {"CPU_BASED_VM_EXEC_CONTROL", "VM_INSTRUCTION_ERROR"},
+                "hlt_rip_not_advanced": set()}
 FAIL_ROW = (0xff, 0xf4, 0xf4)          # a failed check's row (html_report.STYLE, tr.FAIL)
 
 
@@ -568,8 +571,9 @@ def chromium(page: Path, profile: Path, *args) -> subprocess.CompletedProcess:
 def html_report_in_chromium():
     """grade.py --html of the reference and of a broken solution of labs 4 and 6, rendered
     by headless Chromium: its DOM has the score, every check (a failing one with its
-    reason), and the serial logs with their PASS/FAIL and `! ` lines marked; its
-    screenshot shows the failed checks' highlight (only the broken solution's)."""
+    reason), the serial logs with their PASS/FAIL and `! ` lines marked, and the VMCS fields
+    the entry checker flagged highlighted; its screenshot shows the failed checks'
+    highlight (only the broken solution's)."""
     import htmlpage
     from hvlabs import html_report
     shots = []
@@ -613,6 +617,9 @@ def html_report_in_chromium():
                     expect(m.why in dom.all_text() and all(w in dom.all_text() for w in whys),
                            f"{page.name}: the failing checks' reasons are not on the page")
                     expect("FAIL" in kinds and "diag" in kinds, f"{page.name}: marked lines {kinds}")
+                flagged = {a["data-field"] for a in rows if "flagged" in a.get("class", "")}
+                expect(flagged == (HTML_FLAGGED[name] if report_ else set()),
+                       f"{page.name}: highlighted VMCS fields {sorted(flagged)}")
                 shot = page.with_suffix(".png")
                 p = chromium(page, d / "profile", f"--screenshot={shot}", "--window-size=1000,1400")
                 expect(p.returncode == 0 and shot.is_file(), f"{page.name}: no screenshot: {p.stderr[-1500:]}")

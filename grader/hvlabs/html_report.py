@@ -5,6 +5,14 @@ ABORT) and the kernel's lines for the report (DIAG_TAG) marked. For a batch, a c
 overview: each submission's scores, linked to its page, and per check an inline SVG
 bar of how many submissions passed, failed or skipped it.
 
+Where a run printed a VMCS dump (kernel/vmx/vmcs_dump.c: a failed VM entry, an
+unhandled exit) or the kernel's entry checker flagged rules (kernel/vmx/vmcs_check.c,
+`VMCS CHECK:` lines), the page shows that VMCS field by field with, next to each field
+the checker cites, what VM entry needs and the SDM rule. It compares with those
+reference-independent facts, not with the reference solution's values: the student
+distribution has no solutions/, and many fields (HOST_RIP, stack and table addresses)
+differ between any two correct builds, so a value diff would flag them all.
+
 Every text that came from a student's kernel or build goes through report.clean_text()
 and then html.escape(); the page's Content-Security-Policy forbids every fetch, so a
 page that somehow held markup still could not load anything.
@@ -53,6 +61,10 @@ details { margin: .3rem 0; } summary { cursor: pointer; font-weight: 600; }
 .legend span { padding: 0 .4rem; margin-right: .3rem; }
 .answer { margin: .4rem 0 .8rem; }
 .muted { color: #6b6f78; }
+table.vmcs-fields td, table.vmcs-fields th { padding: .1rem .5rem; font-size: .88rem; }
+tr.vmcs-group th { background: #e8ecf3; }
+tr.flagged { background: #ffe08a; } tr.flagged code { font-weight: 700; }
+.needs { color: #5b2a2a; } .rule { color: #6b6f78; }
 """
 
 
@@ -80,6 +92,94 @@ def serial_html(serial: str) -> str:
     if out and out[-2:] == ["<span>", "</span>"]:
         out = out[:-2]                                  # the empty line after the last newline
     return '<pre class="serial">' + "".join(out) + "</pre>"
+
+
+DUMP_START = re.compile(r"^VMCS dump \(current VMCS (\S+)\):$")
+DUMP_GROUP = re.compile(r"^ (\S.*)$")
+DUMP_FIELD = re.compile(r"^  ([A-Z0-9_]+) +(0x[0-9a-f]+|\(not on this CPU\))(?: \((.*)\))?$")
+VMCS_CHECK = re.compile(r"^VMCS CHECK: (?:field )?(\S+) is (0x[0-9a-f]+|0): VM entry needs (.*) "
+                        r'\((SDM Vol\. 3C, [0-9.]+ "[^"]*")\)$')
+
+
+def vmcs_dumps(serial: str) -> list:
+    """The VMCS dumps in serial, in order: {"current": address, "fields": [(group, name,
+    value or None when the CPU lacks it, note)]}."""
+    dumps, dump, group = [], None, ""
+    for line in serial.splitlines():
+        m = DUMP_START.match(line)
+        if m:
+            dump, group = {"current": m.group(1), "fields": []}, ""
+            dumps.append(dump)
+            continue
+        if dump is None:
+            continue
+        f = DUMP_FIELD.match(line)
+        g = DUMP_GROUP.match(line)
+        if f:
+            value = None if f.group(2).startswith("(") else int(f.group(2), 16)
+            dump["fields"].append((group, f.group(1), value, f.group(3) or ""))
+        elif g and not line.startswith("  "):
+            group = g.group(1)
+        else:
+            dump = None
+    return dumps
+
+
+def vmcs_checks(serial: str) -> list:
+    """The entry checker's flagged rules in serial: {"field", "value", "needs", "rule"}."""
+    out = []
+    for line in serial.splitlines():
+        m = VMCS_CHECK.match(protocol.untagged(line)) if line.startswith(protocol.DIAG_TAG) else None
+        if m:
+            out.append({"field": m.group(1), "value": int(m.group(2), 16), "needs": m.group(3),
+                        "rule": m.group(4)})
+    return out
+
+
+def vmcs_html(serial: str) -> str:
+    """Where the checker flagged rules or VM entry failed (VM_INSTRUCTION_ERROR set in the
+    run's last dump): the flagged fields with what VM entry needs and the rule, then
+    every field of the last dump with them highlighted; otherwise ""."""
+    dumps, checks = vmcs_dumps(serial), vmcs_checks(serial)
+    cited = {}
+    for c in checks:
+        cited.setdefault(c["field"], []).append(c)
+    out = ['<div class="vmcs">']
+    head = ('<table class="vmcs-fields"><thead><tr><th>field</th><th>value in your VMCS</th>'
+            "<th>what VM entry needs (the rule the checker cites)</th></tr></thead><tbody>")
+
+    def row(name, text, flagged):
+        needs = "".join(f'<div class="needs">{esc(c["needs"])} <span class="rule">({esc(c["rule"])})</span></div>'
+                        for c in cited.get(name, []))
+        return (f'<tr class="vmcs-field{" flagged" if flagged else ""}" data-field="{esc(name)}">'
+                f"<td><code>{esc(name)}</code></td><td><code>{esc(text)}</code></td><td>{needs}</td></tr>")
+
+    def shown(value, note):
+        return "(not on this CPU)" if value is None else f"0x{value:x}" + (f" ({note})" if note else "")
+    fields = dumps[-1]["fields"] if dumps else []
+    values = {name: (value, note) for _, name, value, note in fields}
+    flagged = list(cited) + [n for n in ("VM_INSTRUCTION_ERROR",) if values.get(n, (0,))[0]]
+    if not flagged:
+        return ""                   # a dump of a run whose VM entries worked (an unhandled exit)
+    out.append(f'<p class="vmcs-summary">The VM-entry checker flagged {len(checks)} rule(s)'
+               + (", and VM entry failed" if "VM_INSTRUCTION_ERROR" in flagged else "") + ":</p>")
+    out.append(head)
+    for name in flagged:
+        value, note = values.get(name, (cited[name][0]["value"] if name in cited else None, ""))
+        out.append(row(name, shown(value, note), True))
+    out.append("</tbody></table>")
+    if dumps:
+        dump, group = dumps[-1], None
+        out.append(f'<details class="vmcs-dump"><summary>Every field of the run\'s last VMCS dump '
+                   f'(current VMCS {esc(dump["current"])}; {len(dumps)} dump(s) in the run)</summary>{head}')
+        for g, name, value, note in fields:
+            if g != group:
+                group = g
+                out.append(f'<tr class="vmcs-group"><th colspan="3">{esc(g)}</th></tr>')
+            out.append(row(name, shown(value, note), name in flagged))
+        out.append("</tbody></table></details>")
+    out.append("</div>")
+    return "\n".join(out)
 
 
 def score_class(earned: int, possible: int) -> str:
@@ -121,6 +221,21 @@ def runs_html(r: LabReport) -> str:
     return "\n".join(out)
 
 
+def vmcs_sections_html(r: LabReport) -> str:
+    """For each scenario with a failed check whose run dumped a VMCS or flagged rules:
+    that VMCS, field by field (vmcs_html)."""
+    failed = {s for s, cs in by_scenario(r).items() if any(c.status == Status.FAIL for c in cs)}
+    out = []
+    for run in r.runs:
+        if run["scenario"] not in failed:
+            continue
+        table = vmcs_html(clean_text(run["serial"]))
+        if table:
+            out.append(f'<details class="vmcs-run" data-scenario="{esc(run["scenario"])}" open>'
+                       f'<summary>The VMCS of scenario {esc(run["scenario"])}</summary>{table}</details>')
+    return ("<h3>VMCS</h3>\n" + "\n".join(out)) if out else ""
+
+
 def lab_html(r: LabReport) -> str:
     out = [f'<section class="lab" id="lab{r.lab}" data-lab="{r.lab}">',
            f'<h2>Lab {r.lab} &ldquo;{esc(r.name)}&rdquo; '
@@ -141,6 +256,7 @@ def lab_html(r: LabReport) -> str:
         for a in r.answers:
             out.append(f'<div class="answer" data-question="{esc(a["id"])}"><strong>[{esc(a["id"])}]</strong> '
                        f'{esc(a["what"])}<pre>{esc(a["answer"] or "(no answer yet)")}</pre></div>')
+    out.append(vmcs_sections_html(r))
     out.append(runs_html(r))
     out.append("</section>")
     return "\n".join(x for x in out if x)

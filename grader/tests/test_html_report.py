@@ -105,6 +105,61 @@ class HtmlReportTest(unittest.TestCase):
         self.assertEqual([x["id"] for x in page.tagged("section")], ["lab4", "lab6"])
 
 
+DUMP = """VMCS dump (current VMCS 0x18c000):
+ Guest-state area
+  GUEST_ES_SELECTOR              0x0000000000000010
+  GUEST_INTR_STATUS              (not on this CPU)
+ VM-execution control fields
+  CPU_BASED_VM_EXEC_CONTROL      0x0000000000000080
+ VM-exit information fields
+  VM_INSTRUCTION_ERROR           0x0000000000000007 (VM entry with invalid control field(s))
+  VM_EXIT_REASON                 0x0000000000000000
+"""
+CHECK = ('! VMCS CHECK: CPU_BASED_VM_EXEC_CONTROL is 0x80: VM entry needs bits 0x4006172 set (the '
+         'allowed-0 settings in IA32_VMX_TRUE_PROCBASED_CTLS are 0x4006172) (SDM Vol. 3C, 27.2.1.1 '
+         '"VM-Execution Control Fields")\n'
+         '! VMCS CHECK: field 0x6c16 is 0x0: VM entry needs <a canonical address> (SDM Vol. 3C, 27.2.3 '
+         '"Checks on Host Segment and Descriptor-Table Registers")\n')
+
+
+class VmcsTest(unittest.TestCase):
+    def test_dump_and_checks_parse(self):
+        dumps = html_report.vmcs_dumps("noise\n" + DUMP + "guest| after\n" + DUMP.replace("0x18c000", "0x1"))
+        self.assertEqual([d["current"] for d in dumps], ["0x18c000", "0x1"])
+        self.assertEqual(dumps[0]["fields"], [
+            ("Guest-state area", "GUEST_ES_SELECTOR", 0x10, ""),
+            ("Guest-state area", "GUEST_INTR_STATUS", None, ""),
+            ("VM-execution control fields", "CPU_BASED_VM_EXEC_CONTROL", 0x80, ""),
+            ("VM-exit information fields", "VM_INSTRUCTION_ERROR", 7, "VM entry with invalid control field(s)"),
+            ("VM-exit information fields", "VM_EXIT_REASON", 0, "")])
+        checks = html_report.vmcs_checks(CHECK + "VMCS CHECK: untagged is 0x1: VM entry needs x (SDM Vol. 3C, 1 \"t\")\n")
+        self.assertEqual([(c["field"], c["value"], c["rule"]) for c in checks], [
+            ("CPU_BASED_VM_EXEC_CONTROL", 0x80, 'SDM Vol. 3C, 27.2.1.1 "VM-Execution Control Fields"'),
+            ("0x6c16", 0, 'SDM Vol. 3C, 27.2.3 "Checks on Host Segment and Descriptor-Table Registers"')])
+
+    def test_flagged_fields_are_highlighted_with_their_rule(self):
+        r = hostile()
+        r.results[1].scenario = "vmx"
+        r.runs[0]["serial"] += CHECK + DUMP
+        page = Page(html_report.render([r]))
+        flagged = [a["data-field"] for a in page.tagged("tr") if "flagged" in a.get("class", "")]
+        # the flagged table first, then the whole dump with the same fields marked
+        self.assertEqual(flagged, ["CPU_BASED_VM_EXEC_CONTROL", "0x6c16", "VM_INSTRUCTION_ERROR",
+                                   "CPU_BASED_VM_EXEC_CONTROL", "VM_INSTRUCTION_ERROR"])
+        self.assertIn('27.2.1.1 "VM-Execution Control Fields"', page.all_text())
+        self.assertIn("<a canonical address>", page.all_text())
+        self.assertEqual(len(page.tagged("details", **{"class": "vmcs-run", "data-scenario": "vmx"})), 1)
+
+    def test_no_vmcs_section_without_a_dump_or_a_failure(self):
+        self.assertEqual(html_report.vmcs_html("PASS: lab4/x [1] y\n"), "")
+        r = hostile()
+        r.results = [x for x in r.results if x.status == Status.PASS]
+        r.runs[0]["serial"] += DUMP                      # dumped, but nothing failed: not shown
+        self.assertEqual(Page(html_report.render([r])).tagged("details", **{"class": "vmcs-run"}), [])
+        self.assertEqual(html_report.vmcs_html(DUMP.replace("0x0000000000000007", "0x0000000000000000")), "")
+        self.assertIn("VM_INSTRUCTION_ERROR", html_report.vmcs_html(DUMP))
+
+
 class BatchHtmlTest(unittest.TestCase):
     def test_batch_writes_a_page_per_submission_and_an_overview(self):
         import tempfile
