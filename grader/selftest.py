@@ -571,12 +571,13 @@ def chromium(page: Path, profile: Path, *args) -> subprocess.CompletedProcess:
 def html_report_in_chromium():
     """grade.py --html of the reference and of a broken solution of labs 4 and 6, rendered
     by headless Chromium: its DOM has the score, every check (a failing one with its
-    reason), the serial logs with their PASS/FAIL and `! ` lines marked, and the VMCS fields
-    the entry checker flagged highlighted; its screenshot shows the failed checks'
+    reason), the serial logs with their PASS/FAIL and `! ` lines marked, the VMCS fields
+    the entry checker flagged highlighted, and lab 6's timeline of every guest (a stuck
+    HLT guest's longer); its screenshot shows the failed checks'
     highlight (only the broken solution's)."""
     import htmlpage
     from hvlabs import html_report
-    shots = []
+    shots, hlt_exits = [], {}
     with tempfile.TemporaryDirectory(prefix="hvlabs-html-") as d:
         d = Path(d)
         for lab, name in HTML_MUTANTS.items():
@@ -620,6 +621,12 @@ def html_report_in_chromium():
                 flagged = {a["data-field"] for a in rows if "flagged" in a.get("class", "")}
                 expect(flagged == (HTML_FLAGGED[name] if report_ else set()),
                        f"{page.name}: highlighted VMCS fields {sorted(flagged)}")
+                guests = {g["data-guest"]: int(g["data-exits"]) for g in dom.tagged("g") if "data-guest" in g}
+                if lab == 6:            # a timeline of every guest; the stuck HLT guest's is longer
+                    expect("hlt" in guests, f"{page.name}: the timeline's guests {guests}")
+                    hlt_exits[page.name] = guests["hlt"]
+                else:
+                    expect(not guests, f"{page.name}: a timeline in a lab without guests")
                 shot = page.with_suffix(".png")
                 p = chromium(page, d / "profile", f"--screenshot={shot}", "--window-size=1000,1400")
                 expect(p.returncode == 0 and shot.is_file(), f"{page.name}: no screenshot: {p.stderr[-1500:]}")
@@ -627,7 +634,9 @@ def html_report_in_chromium():
                 expect((highlighted > 2000) == (report_ is not None),
                        f"{shot.name}: {highlighted} pixels of a failed check's highlight")
                 shots.append(f"{shot.name} {highlighted}")
-    return "rendered and screenshot: " + ", ".join(shots)
+    ref, broken = hlt_exits["lab6-reference.html"], hlt_exits["lab6-hlt_rip_not_advanced.html"]
+    expect(broken > ref, f"the HLT guest's exits: reference {ref}, hlt_rip_not_advanced {broken}")
+    return "rendered and screenshot: " + ", ".join(shots) + f"; HLT guest exits {ref} vs {broken}"
 
 
 @test(cost=40)

@@ -13,6 +13,13 @@ reference-independent facts, not with the reference solution's values: the stude
 distribution has no solutions/, and many fields (HOST_RIP, stack and table addresses)
 differ between any two correct builds, so a value diff would flag them all.
 
+For labs with guests (6, 7) the harness prints each guest's exit trace after its run
+(kernel/harness/lab6_guest.c, guest_trace_print()); the page draws it as a timeline,
+one row per guest (per VM), one coloured segment per run of exits with the same
+basic reason, in the order they happened. The axis is the exit's number, not the
+guest's instruction count: the kernel cannot count guest instructions on Bochs (no
+performance counters) and the trace is what it can print deterministically.
+
 Every text that came from a student's kernel or build goes through report.clean_text()
 and then html.escape(); the page's Content-Security-Policy forbids every fetch, so a
 page that somehow held markup still could not load anything.
@@ -65,6 +72,9 @@ table.vmcs-fields td, table.vmcs-fields th { padding: .1rem .5rem; font-size: .8
 tr.vmcs-group th { background: #e8ecf3; }
 tr.flagged { background: #ffe08a; } tr.flagged code { font-weight: 700; }
 .needs { color: #5b2a2a; } .rule { color: #6b6f78; }
+svg.timeline { display: block; margin: .4rem 0; }
+.timeline-legend { font-size: .85rem; } .reason { margin-right: .9rem; white-space: nowrap; }
+.swatch { display: inline-block; width: .8rem; height: .8rem; margin-right: .25rem; vertical-align: middle; }
 """
 
 
@@ -182,6 +192,92 @@ def vmcs_html(serial: str) -> str:
     return "\n".join(out)
 
 
+EXIT_TRACE = re.compile(r'^exit trace of "([^"]*)"(?: \(VM (\d+)\))?: (\d+) exits:((?: \d+(?:\*\d+)?)*)( \.\.\.)?$')
+EXIT_REASON_ROW = re.compile(r'^EXIT_REASON\((\d+), (\w+),')
+# Distinct colours for the exit reasons of one page, in order of first appearance.
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+           "#bcbd22", "#17becf", "#393b79", "#ad494a", "#637939", "#7b4173", "#6baed6", "#fdae6b",
+           "#74c476", "#e7969c", "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d", "#9edae5", "#000000")
+
+
+def exit_reason_names() -> dict:
+    """{basic exit reason: Linux's name}, from kernel/vmx/exit_reasons.def."""
+    from .paths import ROOT
+    try:
+        text = (ROOT / "kernel/vmx/exit_reasons.def").read_text()
+    except OSError:
+        return {}
+    return {int(m.group(1)): m.group(2) for m in map(EXIT_REASON_ROW.match, text.splitlines()) if m}
+
+
+def exit_traces(serial: str) -> list:
+    """The guests' exit traces in serial: {"guest", "vm" (0: one VM), "exits" (the total),
+    "runs": [(reason, count)], "cut" (more exits than listed)}."""
+    out = []
+    for line in serial.splitlines():
+        m = EXIT_TRACE.match(line)
+        if m:
+            runs = []
+            for item in m.group(4).split():
+                reason, _, count = item.partition("*")
+                runs.append((int(reason), int(count or 1)))
+            out.append({"guest": m.group(1), "vm": int(m.group(2) or 0), "exits": int(m.group(3)),
+                        "runs": runs, "cut": bool(m.group(5))})
+    return out
+
+
+TIMELINE_WIDTH, ROW_HEIGHT, LABEL_WIDTH = 640, 18, 170
+
+
+def timeline_svg(traces: list, names: dict, colours: dict) -> str:
+    """The exit traces as one inline SVG: a row per guest, each run of exits with one
+    reason a segment of its colour (colours: reason -> colour, filled as reasons appear),
+    its width in proportion to the guest's exits; a legend of the reasons below."""
+    height = ROW_HEIGHT * (len(traces) + 1) + 6
+    out = [f'<svg class="timeline" width="{LABEL_WIDTH + TIMELINE_WIDTH + 60}" height="{height}" role="img" '
+           f'font-family="sans-serif" font-size="11">']
+    for i, t in enumerate(traces):
+        y = i * ROW_HEIGHT + 2
+        label = t["guest"] + (f" (VM {t['vm']})" if t["vm"] else "")
+        out.append(f'<g class="guest" data-guest="{esc(label)}" data-exits="{t["exits"]}">'
+                   f'<text x="0" y="{y + 12}">{esc(label)}</text>')
+        listed = sum(c for _, c in t["runs"]) or 1
+        x, first = float(LABEL_WIDTH), 1
+        for reason, count in t["runs"]:
+            colour = colours.setdefault(reason, PALETTE[len(colours) % len(PALETTE)])
+            w = TIMELINE_WIDTH * count / listed
+            name = names.get(reason, f"reason {reason}")
+            span = f"exit {first}" if count == 1 else f"exits {first}-{first + count - 1}"
+            out.append(f'<rect class="exit" data-reason="{reason}" x="{x:.2f}" y="{y}" width="{max(w, 1):.2f}" '
+                       f'height="{ROW_HEIGHT - 4}" fill="{colour}" stroke="#fff" stroke-width="0.5">'
+                       f"<title>{esc(name)}: {span}</title></rect>")
+            x, first = x + w, first + count
+        out.append(f'<text x="{LABEL_WIDTH + TIMELINE_WIDTH + 6}" y="{y + 12}">{t["exits"]}'
+                   + ("+" if t["cut"] else "") + "</text></g>")
+    out.append("</svg>")
+    legend = "".join(f'<span class="reason"><span class="swatch" style="background:{c}"></span>'
+                     f'{esc(names.get(r, f"reason {r}"))} ({r})</span>' for r, c in colours.items())
+    return "".join(out) + f'<p class="timeline-legend">{legend}</p>'
+
+
+def timelines_html(r: LabReport) -> str:
+    """Per scenario whose run printed exit traces: their timeline (timeline_svg)."""
+    names, out = exit_reason_names(), []
+    failed = {s for s, cs in by_scenario(r).items() if any(c.status == Status.FAIL for c in cs)}
+    for run in r.runs:
+        traces = exit_traces(clean_text(run["serial"]))
+        if traces:
+            out.append(f'<details class="timeline-run" data-scenario="{esc(run["scenario"])}"'
+                       f'{" open" if run["scenario"] in failed else ""}><summary>Scenario '
+                       f'{esc(run["scenario"])}: {len(traces)} guest runs</summary>'
+                       + timeline_svg(traces, names, {}) + "</details>")
+    if not out:
+        return ""
+    return ("<h3>VM exits, guest by guest</h3><p class=\"muted\">Each row is one guest's run, its VM "
+            "exits in the order they happened (the number at the end: how many), coloured by exit "
+            "reason; hover a segment for its reason and exit numbers.</p>\n" + "\n".join(out))
+
+
 def score_class(earned: int, possible: int) -> str:
     return "full" if earned == possible else "partial"
 
@@ -257,6 +353,7 @@ def lab_html(r: LabReport) -> str:
             out.append(f'<div class="answer" data-question="{esc(a["id"])}"><strong>[{esc(a["id"])}]</strong> '
                        f'{esc(a["what"])}<pre>{esc(a["answer"] or "(no answer yet)")}</pre></div>')
     out.append(vmcs_sections_html(r))
+    out.append(timelines_html(r))
     out.append(runs_html(r))
     out.append("</section>")
     return "\n".join(x for x in out if x)

@@ -160,6 +160,36 @@ class VmcsTest(unittest.TestCase):
         self.assertIn("VM_INSTRUCTION_ERROR", html_report.vmcs_html(DUMP))
 
 
+TRACES = ('exit trace of "hlt": 5 exits: 18 12*2 18*2\n'
+          'exit trace of "hypercall" (VM 2): 600 exits: 18*511 30 ...\n'
+          'guest| exit trace of "forged": 1 exits: 18\n')
+
+
+class TimelineTest(unittest.TestCase):
+    def test_traces_parse(self):
+        got = html_report.exit_traces(TRACES)
+        self.assertEqual(got, [
+            {"guest": "hlt", "vm": 0, "exits": 5, "runs": [(18, 1), (12, 2), (18, 2)], "cut": False},
+            {"guest": "hypercall", "vm": 2, "exits": 600, "runs": [(18, 511), (30, 1)], "cut": True}])
+
+    def test_timeline_rows_and_segments(self):
+        r = hostile()
+        r.runs[0]["serial"] += TRACES
+        page = Page(html_report.render([r]))
+        rows = page.tagged("g", **{"class": "guest"})
+        self.assertEqual([(g["data-guest"], g["data-exits"]) for g in rows], [("hlt", "5"), ("hypercall (VM 2)", "600")])
+        segments = [(x["data-reason"], round(float(x["width"]))) for x in page.tagged("rect", **{"class": "exit"})]
+        w = html_report.TIMELINE_WIDTH
+        self.assertEqual(segments, [("18", w // 5), ("12", 2 * w // 5), ("18", 2 * w // 5),
+                                    ("18", round(w * 511 / 512)), ("30", round(w / 512))])
+        self.assertIn("EXIT_REASON_HLT (12)", page.all_text())       # the legend, named from exit_reasons.def
+        self.assertIn("EXIT_REASON_HLT: exits 2-3", page.all_text())  # a segment's title
+        self.assertNotIn("forged", [g["data-guest"] for g in rows])
+
+    def test_no_timeline_without_traces(self):
+        self.assertEqual(Page(html_report.render([hostile()])).tagged("svg"), [])
+
+
 class BatchHtmlTest(unittest.TestCase):
     def test_batch_writes_a_page_per_submission_and_an_overview(self):
         import tempfile
