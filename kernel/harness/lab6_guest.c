@@ -52,7 +52,7 @@ static void trace_exit(void)
  * guest makes no progress, so this prints why and raises #UD, which ends the
  * student's vm_run() under harness_call().
  */
-static void on_entry(u64 entries)
+static void stop_stuck_guest(u64 entries)
 {
 	if (tracing && entries > 1)
 		trace_exit();
@@ -67,7 +67,7 @@ static void on_entry(u64 entries)
 void guest_watchdog(u64 limit)
 {
 	entry_limit = limit;
-	vmx_set_entry_hook(limit || tracing ? on_entry : NULL);
+	vmx_set_entry_hook(limit || tracing ? stop_stuck_guest : NULL);
 }
 
 void guest_trace_print(const char *name, int vm)
