@@ -6,8 +6,10 @@
     grade.py --lab 3 --prior-sol  lab 3 on top of the reference labs 1-2
     grade.py --lab 1 --sol 1      the reference solution
     grade.py --lab 1 --emu tcg --scenario novmx
+    grade.py --lab 6 --html build/grade.html   also the report as one web page
     grade.py batch SUBMISSION... --labs 1-5 --jobs 2 --out grades/ --csv grades.csv --json grades.json
-             (each SUBMISSION a directory, a git repository, or a tar/zip archive)
+             (each SUBMISSION a directory, a git repository, or a tar/zip archive; HTML
+             pages in OUT/<name>/report.html and the class overview in OUT/index.html)
 
 Exit status: 0 with full marks, 1 when points are missing, 2 on a usage error.
 """
