@@ -137,8 +137,9 @@ run: deps-check
 debug: deps-check
 	@$(PYTHON) grader/run.py --debug $(GRADE_ARGS)
 
+# The report as a web page too (grade.py --html): open $(BUILD)/grade.html in a browser.
 grade: deps-check
-	@$(PYTHON) grader/grade.py $(GRADE_ARGS) $(GRADE_FLAGS)
+	@$(PYTHON) grader/grade.py $(GRADE_ARGS) --html $(BUILD)/grade.html $(GRADE_FLAGS)
 
 # A real PC: the stage's ISO (a hybrid image: it boots from a CD or a disk) with
 # `make run`'s command line, to copy onto a USB stick with dd. Nothing is written to a device.

@@ -23,12 +23,13 @@ NEEDS=(
 	"unshare                          util-linux"
 )
 # make test reads the JUnit report with the consumers' own parsers: xmllint and Debian's
-# junitparser (for /usr/bin/python3). Only in the course repository (it has solutions/);
-# the student distribution has no make test.
+# junitparser (for /usr/bin/python3), and renders the HTML report in headless chromium.
+# Only in the course repository (it has solutions/); the student distribution has no make test.
 if [[ -d "$(dirname "$0")/../solutions" ]]; then
 	NEEDS+=(
 		"xmllint                          libxml2-utils"
 		"/usr/lib/python3/dist-packages/junitparser python3-junitparser"
+		"chromium                         chromium"
 	)
 fi
 # Alongside bochs: its lightest display plugin package (bochs needs one; hvlabs runs it headless).

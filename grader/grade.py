@@ -6,8 +6,10 @@
     grade.py --lab 3 --prior-sol  lab 3 on top of the reference labs 1-2
     grade.py --lab 1 --sol 1      the reference solution
     grade.py --lab 1 --emu tcg --scenario novmx
+    grade.py --lab 6 --html build/grade.html   also the report as one web page
     grade.py batch SUBMISSION... --labs 1-5 --jobs 2 --out grades/ --csv grades.csv --json grades.json
-             (each SUBMISSION a directory, a git repository, or a tar/zip archive)
+             (each SUBMISSION a directory, a git repository, or a tar/zip archive; HTML
+             pages in OUT/<name>/report.html and the class overview in OUT/index.html)
 
 Exit status: 0 with full marks, 1 when points are missing, 2 on a usage error.
 """
@@ -18,12 +20,12 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hvlabs import batch, grading, labs, report, submission  # noqa: E402
+from hvlabs import batch, grading, html_report, labs, report, submission  # noqa: E402
 from hvlabs.errors import UsageError, main_exit  # noqa: E402
 
 # Options of grading one lab that mean nothing to batch: given with it, they are an error.
 LAB_ONLY = ("lab", "sol", "cpu", "scenario", "nonce", "timeout", "junit", "classroom", "keep", "labs_dir",
-            "submission")
+            "submission", "html")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -42,6 +44,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--jobs", type=int, default=0, help="parallel boots (default: one per CPU)")
     ap.add_argument("--json", type=Path, help="also write the results as JSON")
     ap.add_argument("--junit", type=Path, help="also write the results as JUnit XML")
+    ap.add_argument("--html", type=Path, help="also write the report as one self-contained HTML page "
+                    "(checks, reasons, notes, serial logs)")
     ap.add_argument("--classroom", type=Path, metavar="GITHUB_OUTPUT",
                     help="append the GitHub Classroom result (result=<base64 JSON>) to this file, "
                          "and exit 0 whatever the score: the reporter step shows the points")
@@ -146,6 +150,9 @@ def grade_labs(args) -> int:
         report.write_json(reports, args.json)
     if args.junit:
         report.write_junit(reports, args.junit)
+    if args.html:
+        html_report.write(reports, args.html)
+        print(f"The report as a web page: {args.html}")
     if args.classroom:
         report.append_classroom_output(reports, args.classroom)
         return 0

@@ -314,19 +314,23 @@ def private_build(lab: int, workdir: Path) -> Path:
     return build
 
 
+def grade_mutant(m: mutants.Mutant, workdir: Path):
+    """m's lab graded in workdir from a copy of labs/ where it is m: the earlier labs are
+    the reference, built as PRIOR=sol; only the mutant's lab compiles (the reference's
+    objects are there already)."""
+    labs_dir = mutant_labs_dir(m, workdir)
+    build = workdir / "build"
+    answers_only = m.file == labs.get(m.lab).answers_file      # no build, no boot: the questions
+    if not answers_only:
+        stage.seed(stage.directory(m.lab, sol=True), stage.directory(m.lab, prior_sol=True, build_dir=build))
+    return grading.grade_lab(m.lab, emu="bochs", labs_dir=str(labs_dir), timeout=m.timeout,
+                             prior_sol=True, build_dir=build, only=labs.ANSWERS if answers_only else "")
+
+
 def run_mutant(m: mutants.Mutant):
-    """The earlier labs of the mutant's copy of labs/ are the reference: built as PRIOR=sol,
-    only the mutant's lab compiles (the reference's objects are there already)."""
     with tempfile.TemporaryDirectory(prefix=f"hvlabs-mutant-{m.name}-") as d:
-        labs_dir = mutant_labs_dir(m, Path(d))
-        build = Path(d) / "build"
-        answers_only = m.file == labs.get(m.lab).answers_file      # no build, no boot: the questions
-        if not answers_only:
-            stage.seed(stage.directory(m.lab, sol=True), stage.directory(m.lab, prior_sol=True, build_dir=build))
         start = time.monotonic()
-        r = grading.grade_lab(m.lab, emu="bochs", labs_dir=str(labs_dir), timeout=m.timeout,
-                              prior_sol=True, build_dir=build,
-                              only=labs.ANSWERS if answers_only else "")
+        r = grade_mutant(m, Path(d))
         took = time.monotonic() - start
     got = failed_checks(r)
     expect(got == set(m.fails),
@@ -529,6 +533,11 @@ def batch_grades_a_class():
         expect("kernel/main.c" in hack and "labs/01-detect/detect.c" in hack, hack[:400])
         tamper = (d / "out/tamper/report.txt").read_text()
         expect("kernel/harness/harness.c" in tamper and "grader/hvlabs/labs.py" in tamper, tamper[:600])
+        index = (d / "out" / batch.OVERVIEW_HTML).read_text()
+        expect(all(f'href="{n.split(".")[0]}/{batch.REPORT_HTML}"' in index and
+                   (d / "out" / n.split(".")[0] / batch.REPORT_HTML).is_file() for n in names) and
+               index.count('<tr class="distribution"') == sum(len(s.checks) for s in labs.get(1).graded),
+               "the class overview does not link every submission's page or chart every check")
         empty = (d / "out/empty/report.txt").read_text()
         expect("none of the student files" in empty and "TODO(lab1)" in empty, empty[:600])
         again = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -539,6 +548,95 @@ def batch_grades_a_class():
         expect(not leftover, f"temporary directories left behind: {leftover}")
     return (f"{len(names)} submissions graded, tampering ignored, hostile archive refused, helper "
             "file graded alike, resume skips all")
+
+
+# The broken solutions whose HTML reports html_report_in_chromium renders, per lab, and
+# the VMCS fields their page must highlight (the entry checker's and a failed VM entry's).
+HTML_MUTANTS = {4: "control_not_adjusted", 6: "hlt_rip_not_advanced"}
+HTML_FLAGGED = {"control_not_adjusted": {"CPU_BASED_VM_EXEC_CONTROL", "VM_INSTRUCTION_ERROR"},
+                "hlt_rip_not_advanced": set()}
+FAIL_ROW = (0xff, 0xf4, 0xf4)          # a failed check's row (html_report.STYLE, tr.FAIL)
+
+
+def chromium(page: Path, profile: Path, *args) -> subprocess.CompletedProcess:
+    """Debian's chromium, headless, on the page (make deps installs it where solutions/ is)."""
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    expect(exe, "no chromium: `make deps` installs Debian's chromium package")
+    return subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                           f"--user-data-dir={profile}", *args, page.as_uri()], cwd=profile.parent,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+
+
+@test(needs=[(4, SOL), (6, SOL)], cost=40)
+def html_report_in_chromium():
+    """grade.py --html of the reference and of a broken solution of labs 4 and 6, rendered
+    by headless Chromium: its DOM has the score, every check (a failing one with its
+    reason), the serial logs with their PASS/FAIL and `! ` lines marked, the VMCS fields
+    the entry checker flagged highlighted, and lab 6's timeline of every guest (a stuck
+    HLT guest's longer); its screenshot shows the failed checks'
+    highlight (only the broken solution's)."""
+    import htmlpage
+    from hvlabs import html_report
+    shots, hlt_exits = [], {}
+    with tempfile.TemporaryDirectory(prefix="hvlabs-html-") as d:
+        d = Path(d)
+        for lab, name in HTML_MUTANTS.items():
+            m = next(x for x in mutants.MUTANTS if x.lab == lab and x.name == name)
+            booted = sum(len(s.checks) for s in labs.get(lab).graded if s.name != labs.ANSWERS)
+            every = sum(len(s.checks) for s in labs.get(lab).graded)
+            ref = d / f"lab{lab}-reference.html"
+            p = subprocess.run([sys.executable, str(GRADER / "grade.py"), "--lab", str(lab), "--sol", "1",
+                                "--emu", "bochs", "--html", str(ref)],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            expect(p.returncode == 0 and f"The report as a web page: {ref}" in p.stdout, p.stdout[-2000:])
+            broken = d / f"lab{lab}-{name}.html"
+            r = grade_mutant(m, d / name)
+            expect(failed_checks(r) == set(m.fails), f"mutant {name}: failed {sorted(failed_checks(r))}")
+            html_report.write([r], broken)
+            for page, report_ in ((ref, None), (broken, r)):
+                p = chromium(page, d / "profile", "--dump-dom")
+                expect(p.returncode == 0 and "</html>" in p.stdout, f"{page.name}: {p.stderr[-1500:]}")
+                dom = htmlpage.Page(p.stdout)
+                score = dom.tagged("span", id="score")
+                expect(len(score) == 1, f"{page.name}: no score in the DOM")
+                rows = dom.tagged("tr")
+                checks = {a["data-check"]: a["class"] for a in rows if "data-check" in a}
+                expect(len(checks) == every, f"{page.name}: {len(checks)} checks shown, not {every}")
+                kinds = [a.get("data-kind") for a in dom.tagged("span") if a.get("data-kind")]
+                if report_ is None:
+                    expect(score[0]["data-earned"] == score[0]["data-possible"],
+                           f"{page.name}: the reference shows {score[0]['data-earned']} points")
+                    expect(set(checks.values()) == {"check PASS"} and "FAIL" not in kinds and
+                           kinds.count("PASS") == booted,
+                           f"{page.name}: checks {checks}, marked lines {kinds}")
+                else:
+                    expect(score[0]["data-earned"] == str(r.earned) and r.earned < r.possible,
+                           f"{page.name}: score {score[0]}")
+                    expect({c for c, k in checks.items() if k == "check FAIL"} == set(m.fails),
+                           f"{page.name}: failed rows {checks}")
+                    whys = [x.why for x in r.results if x.status == Status.FAIL]
+                    expect(m.why in dom.all_text() and all(w in dom.all_text() for w in whys),
+                           f"{page.name}: the failing checks' reasons are not on the page")
+                    expect("FAIL" in kinds and "diag" in kinds, f"{page.name}: marked lines {kinds}")
+                flagged = {a["data-field"] for a in rows if "flagged" in a.get("class", "")}
+                expect(flagged == (HTML_FLAGGED[name] if report_ else set()),
+                       f"{page.name}: highlighted VMCS fields {sorted(flagged)}")
+                guests = {g["data-guest"]: int(g["data-exits"]) for g in dom.tagged("g") if "data-guest" in g}
+                if lab == 6:            # a timeline of every guest; the stuck HLT guest's is longer
+                    expect("hlt" in guests, f"{page.name}: the timeline's guests {guests}")
+                    hlt_exits[page.name] = guests["hlt"]
+                else:
+                    expect(not guests, f"{page.name}: a timeline in a lab without guests")
+                shot = page.with_suffix(".png")
+                p = chromium(page, d / "profile", f"--screenshot={shot}", "--window-size=1000,1400")
+                expect(p.returncode == 0 and shot.is_file(), f"{page.name}: no screenshot: {p.stderr[-1500:]}")
+                highlighted = htmlpage.png_colours(shot.read_bytes()).get(FAIL_ROW, 0)
+                expect((highlighted > 2000) == (report_ is not None),
+                       f"{shot.name}: {highlighted} pixels of a failed check's highlight")
+                shots.append(f"{shot.name} {highlighted}")
+    ref, broken = hlt_exits["lab6-reference.html"], hlt_exits["lab6-hlt_rip_not_advanced.html"]
+    expect(broken > ref, f"the HLT guest's exits: reference {ref}, hlt_rip_not_advanced {broken}")
+    return "rendered and screenshot: " + ", ".join(shots) + f"; HLT guest exits {ref} vs {broken}"
 
 
 @test(cost=40)

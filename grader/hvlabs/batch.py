@@ -2,8 +2,9 @@
 
 Each submission is graded in a temporary directory of its own (unpacked files,
 build tree, emulator runs), against the course's kernel and harnesses; its report
-and result go to OUT/<name>/, and the class's free-form answers, question by question,
-to OUT/answers.txt. A submission whose OUT/<name>/result.json exists is not graded
+(text and HTML) and result go to OUT/<name>/, the class's free-form answers, question by
+question, to OUT/answers.txt, and an HTML overview of the class (scores, and per check
+a chart of how many passed) to OUT/index.html. A submission whose OUT/<name>/result.json exists is not graded
 again, so an interrupted batch resumes where it stopped.
 """
 import csv
@@ -15,7 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import grading, labs, report, stage, submission
+from . import grading, html_report, labs, report, stage, submission
 from .errors import UsageError
 
 
@@ -51,7 +52,7 @@ def grade_one(src: Path, labs_: list, out: Path, emu: str, prior_sol: bool,
     name = src.name.split(".")[0]
     work = Path(tempfile.mkdtemp(prefix=f"hvlabs-batch-{name}-"))
     result = {"name": name, "error": "", "notes": [], "grade": None}
-    text, reports = [], []
+    text, reports, preface = [], [], []
     try:
         sub = submission.prepare(src, work, name)
         text += submission.describe(sub)
@@ -63,21 +64,25 @@ def grade_one(src: Path, labs_: list, out: Path, emu: str, prior_sol: bool,
                                   source=f"submission {name}")
             text.append(report.console(r))
             reports.append(r)
-        result["notes"] = submission.describe(sub)
+        result["notes"] = preface = submission.describe(sub)
         result["grade"] = report.to_json(reports)
     except submission.SubmissionError as e:
         result["error"] = str(e)
         text.append(f"not graded: {e}")
+        preface = [f"not graded: {e}"]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     dest = out / name
     dest.mkdir(parents=True, exist_ok=True)
+    html_report.write(reports, dest / REPORT_HTML, f"hvlabs grade: {name}", preface)
     (dest / "report.txt").write_text(report.clean_text("\n".join(text)) + "\n")
     (dest / "result.json").write_text(json.dumps(report.clean(result), indent=2) + "\n")   # last: marks it done
     return result
 
 
 ANSWERS_FILE = "answers.txt"      # the class's free-form answers, question by question
+REPORT_HTML = "report.html"       # OUT/<name>/: a submission's HTML report
+OVERVIEW_HTML = "index.html"      # OUT/: the class overview, linking to them
 
 
 def write_answers(results: list, labs_: list, path: Path) -> None:
@@ -154,6 +159,9 @@ def run(sources: list, labs_: list, out: Path, jobs: int, emu: str = "bochs",
                 possible = sum(labs.get(n).max_points for n in labs_)
                 w.writerow([r["name"]] + scores + [sum(scores), possible, r["error"]])
     write_answers(results, labs_, out / ANSWERS_FILE)
+    (out / OVERVIEW_HTML).write_text(html_report.overview(results, labs_, REPORT_HTML), encoding="utf-8")
+    if not quiet:
+        print(f"batch: the class overview as a web page: {out / OVERVIEW_HTML}", flush=True)
     if json_path:
         json_path.write_text(json.dumps({"schema": report.BATCH_SCHEMA, "labs": labs_,
                                          "submissions": results}, indent=2) + "\n")

@@ -167,6 +167,9 @@ def boot_scenarios(lab, scenarios, report, backend, sol, prior_sol, labs_dir, bu
                 for r in scored:
                     r.why = locate(elf, r.why)
                 report.results += scored
+                report.runs.append({"scenario": s.name, "serial": result.serial,
+                                    "ended": str(result.ended), "detail": result.detail,
+                                    "backend": result.backend, "seconds": result.seconds})
                 note = note_for(s, result, any(r.status == Status.FAIL for r in scored))
                 if note:
                     report.notes.append(locate(elf, note))

@@ -21,6 +21,9 @@ class LabReport:
     build_errors: list = field(default_factory=list)
     notes: list = field(default_factory=list)       # per-scenario tails and hints, for failures
     answers: list = field(default_factory=list)     # free-form answers: {"id", "what", "answer"}
+    # Each scenario's run, for the HTML report (not in the JSON, whose keys are listed
+    # in CONTRIBUTING.md): {"scenario", "serial", "ended", "detail", "backend", "seconds"}.
+    runs: list = field(default_factory=list)
 
     @property
     def earned(self) -> int:

@@ -52,6 +52,7 @@ static bool run_guest(struct run *r, const struct guest_program *g, u64 limit)
 	capture_begin(r->said, sizeof(r->said));
 	guest_run(&r->g, lab_caps, g, harness_nonce(), limit);
 	capture_end();
+	guest_trace_print(g->name, 0);
 	r->cr0 = vmcs_read(GUEST_CR0);
 	r->cr0_shadow = vmcs_read(CR0_READ_SHADOW);
 	r->sysenter_esp = vmcs_read(GUEST_SYSENTER_ESP);

@@ -33,4 +33,12 @@ bool guest_run(struct guest_run *r, const struct vmx_caps *caps, const struct gu
  */
 void guest_watchdog(u64 limit);
 
+/*
+ * Prints the exit trace of the last guest_run(), for the HTML report's timeline:
+ *   exit trace of "<name>" [(VM <vm>)]: <N> exits: <reason>[*<count>] ...
+ * each basic exit reason in decimal, consecutive repeats counted (vm 0: not shown);
+ * nothing if the guest never exited.
+ */
+void guest_trace_print(const char *name, int vm);
+
 #endif

@@ -129,8 +129,9 @@ static bool life_cycle(struct cycle *c, int n)
 				   .guest_stack = vm.stack };
 	c->vmcs = c->cpu.vmcs;
 	struct guest_run *r = &c->run;
-	if (!guest_run(r, &c->caps, &guest_hypercall, harness_nonce() + (u64)n, 1000) || r->ret ||
-	    !r->v.shutdown) {
+	bool guest_ok = guest_run(r, &c->caps, &guest_hypercall, harness_nonce() + (u64)n, 1000);
+	guest_trace_print(guest_hypercall.name, n);
+	if (!guest_ok || r->ret || !r->v.shutdown) {
 		prereq_abort(6, "the guest did not run to its shutdown hypercall (%s)",
 			     !r->ran ? r->why : r->ret ? hv_strerror(r->ret) : "vm_run() returned before it");
 		return false;
