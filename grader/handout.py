@@ -25,7 +25,7 @@ from hvlabs.paths import ROOT  # noqa: E402
 
 STUDENT_README = "grader/README-students.md"   # the export's README.md
 LEFT_OUT = ("solutions/", ".ci/", "grader/tests/", "grader/__init__.py", "grader/selftest.py",
-            "grader/bench.py", "grader/skel.py", "grader/handout.py", "grader/gradescope.py",
+            "grader/bench.py", "grader/skel.py", "grader/vmcs_reference.py", "grader/handout.py", "grader/gradescope.py",
             "CONTRIBUTING.md", "README.md", STUDENT_README,
             "labs/.skel.sha256")
 

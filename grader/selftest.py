@@ -104,6 +104,16 @@ def skeleton_matches_solutions():
     expect(code == 0, out.getvalue().strip())
 
 
+@test(tiers=TIERS, cost=5)
+def vmcs_reference_is_current():
+    """The reference's VMCS the HTML report shows (grader/hvlabs/vmcs-reference.json) is
+    what the reference stage dumps today, in every compared field: else `make
+    vmcs-reference` and commit it."""
+    p = subprocess.run([sys.executable, str(GRADER / "vmcs_reference.py"), "--check"], cwd=ROOT,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    expect(p.returncode == 0, p.stdout[-3000:])
+
+
 @test(tiers=TIERS, cost=2)
 def grader_unit_tests():
     """grader/tests/test_*.py, as `python3 -m unittest` at the root finds them, in a
@@ -555,6 +565,8 @@ def batch_grades_a_class():
 HTML_MUTANTS = {4: "control_not_adjusted", 6: "hlt_rip_not_advanced"}
 HTML_FLAGGED = {"control_not_adjusted": {"CPU_BASED_VM_EXEC_CONTROL", "VM_INSTRUCTION_ERROR"},
                 "hlt_rip_not_advanced": set()}
+# The fields whose value differs from the reference's VMCS (hvlabs/vmcs-reference.json).
+HTML_DIFFERS = {"control_not_adjusted": {"CPU_BASED_VM_EXEC_CONTROL"}, "hlt_rip_not_advanced": set()}
 FAIL_ROW = (0xff, 0xf4, 0xf4)          # a failed check's row (html_report.STYLE, tr.FAIL)
 
 
@@ -572,7 +584,8 @@ def html_report_in_chromium():
     """grade.py --html of the reference and of a broken solution of labs 4 and 6, rendered
     by headless Chromium: its DOM has the score, every check (a failing one with its
     reason), the serial logs with their PASS/FAIL and `! ` lines marked, the VMCS fields
-    the entry checker flagged highlighted, and lab 6's timeline of every guest (a stuck
+    the entry checker flagged highlighted, lab 4's broken VMCS next to the reference's
+    with the differing field highlighted (none on the reference's page), and lab 6's timeline of every guest (a stuck
     HLT guest's longer); its screenshot shows the failed checks'
     highlight (only the broken solution's)."""
     import htmlpage
@@ -621,6 +634,11 @@ def html_report_in_chromium():
                 flagged = {a["data-field"] for a in rows if "flagged" in a.get("class", "")}
                 expect(flagged == (HTML_FLAGGED[name] if report_ else set()),
                        f"{page.name}: highlighted VMCS fields {sorted(flagged)}")
+                differs = {a["data-field"] for a in rows if "differs" in a.get("class", "")}
+                expect(differs == (HTML_DIFFERS[name] if report_ else set()),
+                       f"{page.name}: VMCS fields that differ from the reference's {sorted(differs)}")
+                expect((lab == 4 and report_ is not None) == ("the reference's value" in dom.all_text()),
+                       f"{page.name}: the reference's VMCS column is missing or out of place")
                 guests = {g["data-guest"]: int(g["data-exits"]) for g in dom.tagged("g") if "data-guest" in g}
                 if lab == 6:            # a timeline of every guest; the stuck HLT guest's is longer
                     expect("hlt" in guests, f"{page.name}: the timeline's guests {guests}")

@@ -29,7 +29,7 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
-from . import protocol
+from . import protocol, vmcs_reference
 from .report import LabReport, by_scenario, clean_text
 from .states import Status
 
@@ -71,6 +71,7 @@ details { margin: .3rem 0; } summary { cursor: pointer; font-weight: 600; }
 table.vmcs-fields td, table.vmcs-fields th { padding: .1rem .5rem; font-size: .88rem; }
 tr.vmcs-group th { background: #e8ecf3; }
 tr.flagged { background: #ffe08a; } tr.flagged code { font-weight: 700; }
+tr.differs td.ref { background: #ffc4a8; } .field-class { color: #6b6f78; font-size: .78rem; }
 .needs { color: #5b2a2a; } .rule { color: #6b6f78; }
 svg.timeline { display: block; margin: .4rem 0; }
 .timeline-legend { font-size: .85rem; } .reason { margin-right: .9rem; white-space: nowrap; }
@@ -146,47 +147,80 @@ def vmcs_checks(serial: str) -> list:
     return out
 
 
-def vmcs_html(serial: str) -> str:
-    """Where the checker flagged rules or VM entry failed (VM_INSTRUCTION_ERROR set in the
-    run's last dump): the flagged fields with what VM entry needs and the rule, then
-    every field of the last dump with them highlighted; otherwise ""."""
+def vmcs_html(serial: str, reference: dict = None, backend: str = "") -> str:
+    """Where the checker flagged rules, VM entry failed (VM_INSTRUCTION_ERROR set in the
+    run's last dump) or a compared field differs from reference (a vmcs_reference.load()
+    entry of the same scenario, or None): those fields with the reference's value, what
+    VM entry needs and the rule, then every field of the last dump, the same highlighted
+    and each with its class (vmcs_reference); otherwise ""."""
     dumps, checks = vmcs_dumps(serial), vmcs_checks(serial)
     cited = {}
     for c in checks:
         cited.setdefault(c["field"], []).append(c)
+    fields = dumps[-1]["fields"] if dumps else []
+    compared = vmcs_reference.compare(fields, reference, backend) if reference else {}
+    ref_col = "<th>the reference's value</th>" if reference else ""
     out = ['<div class="vmcs">']
-    head = ('<table class="vmcs-fields"><thead><tr><th>field</th><th>value in your VMCS</th>'
+    head = (f'<table class="vmcs-fields"><thead><tr><th>field</th><th>value in your VMCS</th>{ref_col}'
             "<th>what VM entry needs (the rule the checker cites)</th></tr></thead><tbody>")
+
+    def ref_cell(name):
+        if not reference:
+            return ""
+        if name not in compared:
+            return "<td></td>"
+        cls, value, _ = compared[name]
+        return (f'<td class="ref ref-{cls}"><code>{esc(shown(value, ""))}</code>'
+                f'<div class="field-class">{esc(vmcs_reference.CLASS_TEXT[cls])}</div></td>')
 
     def row(name, text, flagged):
         needs = "".join(f'<div class="needs">{esc(c["needs"])} <span class="rule">({esc(c["rule"])})</span></div>'
                         for c in cited.get(name, []))
-        return (f'<tr class="vmcs-field{" flagged" if flagged else ""}" data-field="{esc(name)}">'
-                f"<td><code>{esc(name)}</code></td><td><code>{esc(text)}</code></td><td>{needs}</td></tr>")
+        classes = " flagged" if flagged else ""
+        if name in compared and compared[name][2]:
+            classes += " differs"
+        cls = f' data-class="{compared[name][0]}"' if name in compared else ""
+        return (f'<tr class="vmcs-field{classes}" data-field="{esc(name)}"{cls}>'
+                f"<td><code>{esc(name)}</code></td><td><code>{esc(text)}</code></td>{ref_cell(name)}<td>{needs}</td></tr>")
 
     def shown(value, note):
         return "(not on this CPU)" if value is None else f"0x{value:x}" + (f" ({note})" if note else "")
-    fields = dumps[-1]["fields"] if dumps else []
     values = {name: (value, note) for _, name, value, note in fields}
+    differing = [n for n, (_, _, d) in compared.items() if d]
     flagged = list(cited) + [n for n in ("VM_INSTRUCTION_ERROR",) if values.get(n, (0,))[0]]
-    if not flagged:
+    if not flagged and not differing:
         return ""                   # a dump of a run whose VM entries worked (an unhandled exit)
     out.append(f'<p class="vmcs-summary">The VM-entry checker flagged {len(checks)} rule(s)'
-               + (", and VM entry failed" if "VM_INSTRUCTION_ERROR" in flagged else "") + ":</p>")
+               + (", and VM entry failed" if "VM_INSTRUCTION_ERROR" in flagged else "")
+               + (f"; {len(differing)} field(s) differ from the reference's VMCS of this scenario"
+                  if reference else "") + ":</p>")
+    if reference:
+        same = backend == reference["backend"]
+        out.append('<p class="vmcs-legend muted">The reference column is the reference solution\'s '
+                   f"VMCS at the same point of this scenario, dumped on {esc(reference['backend'])}. "
+                   "Only fields that must equal it are compared"
+                   + (", and the model-dependent ones (controls, CR0/CR4 and their fixed bits), as "
+                      "this run used the same model" if same else
+                      f"; this run used {esc(backend or 'another emulator')}, so the model-dependent "
+                      "fields (controls, CR0/CR4 and their fixed bits) are shown, not compared")
+                   + ". Addresses of code, stacks, tables and pages depend on the build, and the "
+                   "VM-exit information fields on the run: shown, never compared; so are fields the "
+                   "reference leaves unwritten.</p>")
     out.append(head)
-    for name in flagged:
+    for name in flagged + [n for n in differing if n not in flagged]:
         value, note = values.get(name, (cited[name][0]["value"] if name in cited else None, ""))
         out.append(row(name, shown(value, note), True))
     out.append("</tbody></table>")
     if dumps:
         dump, group = dumps[-1], None
+        cols = 4 if reference else 3
         out.append(f'<details class="vmcs-dump"><summary>Every field of the run\'s last VMCS dump '
                    f'(current VMCS {esc(dump["current"])}; {len(dumps)} dump(s) in the run)</summary>{head}')
         for g, name, value, note in fields:
             if g != group:
                 group = g
-                out.append(f'<tr class="vmcs-group"><th colspan="3">{esc(g)}</th></tr>')
-            out.append(row(name, shown(value, note), name in flagged))
+                out.append(f'<tr class="vmcs-group"><th colspan="{cols}">{esc(g)}</th></tr>')
+            out.append(row(name, shown(value, note), name in flagged or name in differing))
         out.append("</tbody></table></details>")
     out.append("</div>")
     return "\n".join(out)
@@ -319,13 +353,15 @@ def runs_html(r: LabReport) -> str:
 
 def vmcs_sections_html(r: LabReport) -> str:
     """For each scenario with a failed check whose run dumped a VMCS or flagged rules:
-    that VMCS, field by field (vmcs_html)."""
+    that VMCS, field by field, next to the reference's of that scenario where the course
+    ships one (vmcs_html, vmcs_reference)."""
     failed = {s for s, cs in by_scenario(r).items() if any(c.status == Status.FAIL for c in cs)}
-    out = []
+    out, references = [], vmcs_reference.load()
     for run in r.runs:
         if run["scenario"] not in failed:
             continue
-        table = vmcs_html(clean_text(run["serial"]))
+        table = vmcs_html(clean_text(run["serial"]), references.get((r.lab, run["scenario"])),
+                          run.get("backend", ""))
         if table:
             out.append(f'<details class="vmcs-run" data-scenario="{esc(run["scenario"])}" open>'
                        f'<summary>The VMCS of scenario {esc(run["scenario"])}</summary>{table}</details>')

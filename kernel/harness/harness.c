@@ -178,12 +178,15 @@ static bool processor_fits(const struct scenario_row *s)
 	return false;
 }
 
+bool harness_vmcs_dump;
+
 void harness_main(const char *cmdline)
 {
 	static char scenario[32] = "default";
 
 	run.lab = (int)cmdline_get_long(cmdline, "lab", -1);
 	run.scenario = scenario;
+	harness_vmcs_dump = cmdline_get_long(cmdline, "vmcs_dump", 0) == 1;
 	cmdline_get(cmdline, "scenario", scenario, sizeof(scenario));
 	if (!cmdline_get(cmdline, "nonce", run.nonce, sizeof(run.nonce)))
 		memcpy(run.nonce, "-", 2);

@@ -35,8 +35,15 @@ enum scenario_vmx { VMX_ANY, VMX_REQUIRED, VMX_ABSENT, VMX_EPT };
 #undef QUESTION
 #undef SCENARIO
 
-/* Parses lab=, scenario= and nonce= from cmdline and runs that scenario. */
+/* Parses lab=, scenario=, nonce= and vmcs_dump= from cmdline and runs that scenario. */
 void harness_main(const char *cmdline);
+
+/*
+ * True when the command line says vmcs_dump=1: the harness dumps the VMCS it is about
+ * to enter (lab 4's launch), for the maintainers' reference data of the HTML report
+ * (grader/vmcs_reference.py). The grader never sets it.
+ */
+extern bool harness_vmcs_dump;
 
 /*
  * Reports check id of the running scenario (its text comes from checks.def):

@@ -442,10 +442,16 @@ static bool rules_ok(const struct call *c, char *why, size_t size)
 	return true;
 }
 
-/* The proof: the processor accepts the VMCS, and the guest's first instruction exits. */
+/*
+ * The proof: the processor accepts the VMCS, and the guest's first instruction exits.
+ * A failure dumps the VMCS; so does every launch with vmcs_dump=1, before VMLAUNCH
+ * (the reference's VMCS that the HTML report sets next to a student's).
+ */
 static bool launch_ok(const struct call *c, char *why, size_t size)
 {
 	struct guest_regs regs = { 0 };
+	if (harness_vmcs_dump)
+		vmcs_dump();
 	enum vmx_status s = vmx_enter_guest(&regs, false);
 	u64 reason = vmcs_read(VM_EXIT_REASON);
 	(void)c;
