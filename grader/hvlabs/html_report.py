@@ -7,11 +7,14 @@ bar of how many submissions passed, failed or skipped it.
 
 Where a run printed a VMCS dump (kernel/vmx/vmcs_dump.c: a failed VM entry, an
 unhandled exit) or the kernel's entry checker flagged rules (kernel/vmx/vmcs_check.c,
-`VMCS CHECK:` lines), the page shows that VMCS field by field with, next to each field
-the checker cites, what VM entry needs and the SDM rule. It compares with those
-reference-independent facts, not with the reference solution's values: the student
-distribution has no solutions/, and many fields (HOST_RIP, stack and table addresses)
-differ between any two correct builds, so a value diff would flag them all.
+`VMCS CHECK:` lines), the page shows that VMCS field by field with, next to each field,
+the reference's value for the same scenario where the course ships one
+(vmcs_reference.py: shipped data, as the student distribution has no solutions/) and,
+where the checker cites the field, what VM entry needs and the SDM rule. A field that
+differs from the reference is highlighted only if its class says the difference means
+something: addresses (build-dependent), the VM-exit information, and fields the
+reference leaves unwritten are never compared, the controls and CR0/CR4
+(model-dependent) only when the run's model is the reference's.
 
 For labs with guests (6, 7) the harness prints each guest's exit trace after its run
 (kernel/harness/lab6_guest.c, guest_trace_print()); the page draws it as a timeline,
