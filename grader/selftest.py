@@ -586,7 +586,7 @@ def html_report_in_chromium():
     reason), the serial logs with their PASS/FAIL and `! ` lines marked, the VMCS fields
     the entry checker flagged highlighted, lab 4's broken VMCS next to the reference's
     with the differing field highlighted (none on the reference's page), and lab 6's timeline of every guest (a stuck
-    HLT guest's longer); its screenshot shows the failed checks'
+    HLT guest's longer), along the guests' instructions; its screenshot shows the failed checks'
     highlight (only the broken solution's)."""
     import htmlpage
     from hvlabs import html_report
@@ -642,6 +642,11 @@ def html_report_in_chromium():
                 guests = {g["data-guest"]: int(g["data-exits"]) for g in dom.tagged("g") if "data-guest" in g}
                 if lab == 6:            # a timeline of every guest; the stuck HLT guest's is longer
                     expect("hlt" in guests, f"{page.name}: the timeline's guests {guests}")
+                    axes = {a.get("data-axis") for a in dom.tagged("svg") if "timeline" in a.get("class", "")}
+                    counted = [g for g in dom.tagged("g") if "data-guest" in g]
+                    expect(axes == {"instructions"} and all(int(g.get("data-instructions", 0)) > 0
+                                                           for g in counted),
+                           f"{page.name}: the timeline's axis {axes}, not the guests' instructions")
                     hlt_exits[page.name] = guests["hlt"]
                 else:
                     expect(not guests, f"{page.name}: a timeline in a lab without guests")

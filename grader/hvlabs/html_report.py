@@ -19,9 +19,10 @@ reference leaves unwritten are never compared, the controls and CR0/CR4
 For labs with guests (6, 7) the harness prints each guest's exit trace after its run
 (kernel/harness/lab6_guest.c, guest_trace_print()); the page draws it as a timeline,
 one row per guest (per VM), one coloured segment per run of exits with the same
-basic reason, in the order they happened. The axis is the exit's number, not the
-guest's instruction count: the kernel cannot count guest instructions on Bochs (no
-performance counters) and the trace is what it can print deterministically.
+basic reason, in the order they happened. On Bochs the axis is the guest's
+instruction count: the trace gives each run's TSC ticks from VM entry to VM exit
+(vmx_enter_guest()), and Bochs' TSC counts emulated instructions, deterministically;
+elsewhere (KVM: the TSC counts time) it is the exit's number.
 
 Every text that came from a student's kernel or build goes through report.clean_text()
 and then html.escape(); the page's Content-Security-Policy forbids every fetch, so a
@@ -229,7 +230,7 @@ def vmcs_html(serial: str, reference: dict = None, backend: str = "") -> str:
     return "\n".join(out)
 
 
-EXIT_TRACE = re.compile(r'^exit trace of "([^"]*)"(?: \(VM (\d+)\))?: (\d+) exits:((?: \d+(?:\*\d+)?)*)( \.\.\.)?$')
+EXIT_TRACE = re.compile(r'^exit trace of "([^"]*)"(?: \(VM (\d+)\))?: (\d+) exits:((?: \d+(?:\*\d+)?(?::\d+)?)*)( \.\.\.)?$')
 EXIT_REASON_ROW = re.compile(r'^EXIT_REASON\((\d+), (\w+),')
 # Distinct colours for the exit reasons of one page, in order of first appearance.
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -249,15 +250,17 @@ def exit_reason_names() -> dict:
 
 def exit_traces(serial: str) -> list:
     """The guests' exit traces in serial: {"guest", "vm" (0: one VM), "exits" (the total),
-    "runs": [(reason, count)], "cut" (more exits than listed)}."""
+    "runs": [(reason, count, guest ticks of their trips or None)], "cut" (more exits
+    than listed)}."""
     out = []
     for line in serial.splitlines():
         m = EXIT_TRACE.match(line)
         if m:
             runs = []
             for item in m.group(4).split():
+                item, _, ticks = item.partition(":")
                 reason, _, count = item.partition("*")
-                runs.append((int(reason), int(count or 1)))
+                runs.append((int(reason), int(count or 1), int(ticks) if ticks else None))
             out.append({"guest": m.group(1), "vm": int(m.group(2) or 0), "exits": int(m.group(3)),
                         "runs": runs, "cut": bool(m.group(5))})
     return out
@@ -266,31 +269,44 @@ def exit_traces(serial: str) -> list:
 TIMELINE_WIDTH, ROW_HEIGHT, LABEL_WIDTH = 640, 18, 170
 
 
-def timeline_svg(traces: list, names: dict, colours: dict) -> str:
+def by_instructions(traces: list, backend: str) -> bool:
+    """True when the traces' guest ticks count guest instructions: every run has them,
+    and the run was on Bochs, whose TSC counts emulated instructions (on KVM it counts
+    time)."""
+    return backend.startswith("bochs") and all(t[2] is not None for x in traces for t in x["runs"])
+
+
+def timeline_svg(traces: list, names: dict, colours: dict, instructions: bool = False) -> str:
     """The exit traces as one inline SVG: a row per guest, each run of exits with one
     reason a segment of its colour (colours: reason -> colour, filled as reasons appear),
-    its width in proportion to the guest's exits; a legend of the reasons below."""
+    its width in proportion to the guest's instructions up to those exits when
+    instructions (by_instructions()), else to the guest's exits; a legend of the
+    reasons below."""
     height = ROW_HEIGHT * (len(traces) + 1) + 6
-    out = [f'<svg class="timeline" width="{LABEL_WIDTH + TIMELINE_WIDTH + 60}" height="{height}" role="img" '
-           f'font-family="sans-serif" font-size="11">']
+    out = [f'<svg class="timeline" width="{LABEL_WIDTH + TIMELINE_WIDTH + 90}" height="{height}" role="img" '
+           f'font-family="sans-serif" font-size="11" data-axis="{"instructions" if instructions else "exits"}">']
     for i, t in enumerate(traces):
         y = i * ROW_HEIGHT + 2
         label = t["guest"] + (f" (VM {t['vm']})" if t["vm"] else "")
-        out.append(f'<g class="guest" data-guest="{esc(label)}" data-exits="{t["exits"]}">'
-                   f'<text x="0" y="{y + 12}">{esc(label)}</text>')
-        listed = sum(c for _, c in t["runs"]) or 1
+        ticks = sum(k or 0 for _, _, k in t["runs"])
+        out.append(f'<g class="guest" data-guest="{esc(label)}" data-exits="{t["exits"]}"'
+                   + (f' data-instructions="{ticks}"' if instructions else "")
+                   + f'><text x="0" y="{y + 12}">{esc(label)}</text>')
+        listed = (ticks if instructions else sum(c for _, c, _ in t["runs"])) or 1
         x, first = float(LABEL_WIDTH), 1
-        for reason, count in t["runs"]:
+        for reason, count, k in t["runs"]:
             colour = colours.setdefault(reason, PALETTE[len(colours) % len(PALETTE)])
-            w = TIMELINE_WIDTH * count / listed
+            w = TIMELINE_WIDTH * ((k or 0) if instructions else count) / listed
             name = names.get(reason, f"reason {reason}")
             span = f"exit {first}" if count == 1 else f"exits {first}-{first + count - 1}"
+            if k is not None:
+                span += f", {k} guest instructions from entry to exit"
             out.append(f'<rect class="exit" data-reason="{reason}" x="{x:.2f}" y="{y}" width="{max(w, 1):.2f}" '
                        f'height="{ROW_HEIGHT - 4}" fill="{colour}" stroke="#fff" stroke-width="0.5">'
                        f"<title>{esc(name)}: {span}</title></rect>")
             x, first = x + w, first + count
-        out.append(f'<text x="{LABEL_WIDTH + TIMELINE_WIDTH + 6}" y="{y + 12}">{t["exits"]}'
-                   + ("+" if t["cut"] else "") + "</text></g>")
+        end = f"{t['exits']}" + ("+" if t["cut"] else "") + (f" / {ticks}" if instructions else "")
+        out.append(f'<text x="{LABEL_WIDTH + TIMELINE_WIDTH + 6}" y="{y + 12}">{end}</text></g>')
     out.append("</svg>")
     legend = "".join(f'<span class="reason"><span class="swatch" style="background:{c}"></span>'
                      f'{esc(names.get(r, f"reason {r}"))} ({r})</span>' for r, c in colours.items())
@@ -299,20 +315,29 @@ def timeline_svg(traces: list, names: dict, colours: dict) -> str:
 
 def timelines_html(r: LabReport) -> str:
     """Per scenario whose run printed exit traces: their timeline (timeline_svg)."""
-    names, out = exit_reason_names(), []
+    names, out, axes = exit_reason_names(), [], set()
     failed = {s for s, cs in by_scenario(r).items() if any(c.status == Status.FAIL for c in cs)}
     for run in r.runs:
         traces = exit_traces(clean_text(run["serial"]))
         if traces:
+            instructions = by_instructions(traces, run.get("backend", ""))
+            axes.add(instructions)
             out.append(f'<details class="timeline-run" data-scenario="{esc(run["scenario"])}"'
                        f'{" open" if run["scenario"] in failed else ""}><summary>Scenario '
                        f'{esc(run["scenario"])}: {len(traces)} guest runs</summary>'
-                       + timeline_svg(traces, names, {}) + "</details>")
+                       + timeline_svg(traces, names, {}, instructions) + "</details>")
     if not out:
         return ""
+    along = ("Along each row, the guest's instructions: a segment's width is the number of "
+             "instructions the guest ran from its VM entries to those exits (Bochs' TSC, which "
+             "counts emulated instructions; each trip also counts the world switch's own few "
+             "dozen), and the numbers at the end are its exits / its instructions. "
+             if True in axes else "")
+    along += ("Along a row of a run not on Bochs, the exits in order, each the same width. "
+              if False in axes else "")
     return ("<h3>VM exits, guest by guest</h3><p class=\"muted\">Each row is one guest's run, its VM "
-            "exits in the order they happened (the number at the end: how many), coloured by exit "
-            "reason; hover a segment for its reason and exit numbers.</p>\n" + "\n".join(out))
+            "exits in the order they happened, coloured by exit reason. " + along +
+            "Hover a segment for its reason and exit numbers.</p>\n" + "\n".join(out))
 
 
 def score_class(earned: int, possible: int) -> str:

@@ -169,8 +169,9 @@ class TimelineTest(unittest.TestCase):
     def test_traces_parse(self):
         got = html_report.exit_traces(TRACES)
         self.assertEqual(got, [
-            {"guest": "hlt", "vm": 0, "exits": 5, "runs": [(18, 1), (12, 2), (18, 2)], "cut": False},
-            {"guest": "hypercall", "vm": 2, "exits": 600, "runs": [(18, 511), (30, 1)], "cut": True}])
+            {"guest": "hlt", "vm": 0, "exits": 5, "runs": [(18, 1, None), (12, 2, None), (18, 2, None)],
+             "cut": False},
+            {"guest": "hypercall", "vm": 2, "exits": 600, "runs": [(18, 511, None), (30, 1, None)], "cut": True}])
 
     def test_timeline_rows_and_segments(self):
         r = hostile()
@@ -185,6 +186,23 @@ class TimelineTest(unittest.TestCase):
         self.assertIn("EXIT_REASON_HLT (12)", page.all_text())       # the legend, named from exit_reasons.def
         self.assertIn("EXIT_REASON_HLT: exits 2-3", page.all_text())  # a segment's title
         self.assertNotIn("forged", [g["data-guest"] for g in rows])
+
+    def test_the_axis_is_the_guests_instructions_on_bochs(self):
+        ticked = 'exit trace of "hlt": 5 exits: 18:600 12*2:100 18*2:300\n'
+        self.assertEqual(html_report.exit_traces(ticked)[0]["runs"], [(18, 1, 600), (12, 2, 100), (18, 2, 300)])
+        r = hostile()
+        r.runs[0]["serial"] += ticked
+        page = Page(html_report.render([r]))
+        svg = page.tagged("svg", **{"class": "timeline"})
+        self.assertEqual(svg[0]["data-axis"], "instructions")
+        self.assertEqual(page.tagged("g", **{"class": "guest"})[0]["data-instructions"], "1000")
+        segments = [round(float(x["width"])) for x in page.tagged("rect", **{"class": "exit"})]
+        w = html_report.TIMELINE_WIDTH
+        self.assertEqual(segments, [round(w * .6), round(w * .1), round(w * .3)])
+        self.assertIn("EXIT_REASON_HLT: exits 2-3, 100 guest instructions", page.all_text())
+        r.runs[0]["backend"] = "qemu kvm"                # the TSC counts time there: by exits
+        page = Page(html_report.render([r]))
+        self.assertEqual(page.tagged("svg", **{"class": "timeline"})[0]["data-axis"], "exits")
 
     def test_no_timeline_without_traces(self):
         self.assertEqual(Page(html_report.render([hostile()])).tagged("svg"), [])

@@ -29,20 +29,26 @@ static u64 entry_limit;
 
 /*
  * The basic exit reasons of the current guest_run(), in order, for its exit trace
- * line; traced counts them all, the first TRACE_MAX are kept.
+ * line, each with the guest's TSC ticks of its trip (vmx_exit_stats()->guest_ticks:
+ * from its VM entry to this exit); traced counts them all, the first TRACE_MAX are
+ * kept. ticks_seen: guest_ticks when the last exit was traced.
  */
 #define TRACE_MAX 512
 static u16 trace[TRACE_MAX];
-static u64 traced;
+static u64 trace_ticks[TRACE_MAX];
+static u64 traced, ticks_seen;
 static bool tracing;
 
-/* Adds the basic reason of the VM exit that just happened to the trace. */
+/* Adds the VM exit that just happened to the trace. */
 static void trace_exit(void)
 {
-	u64 reason = 0;
+	u64 reason = 0, ticks = vmx_exit_stats()->guest_ticks;
 
-	if (vmcs_try_read(VM_EXIT_REASON, &reason) && traced < TRACE_MAX)
+	if (vmcs_try_read(VM_EXIT_REASON, &reason) && traced < TRACE_MAX) {
 		trace[traced] = (u16)(reason & 0xFFFF);
+		trace_ticks[traced] = ticks - ticks_seen;
+	}
+	ticks_seen = ticks;
 	traced++;
 }
 
@@ -80,10 +86,11 @@ void guest_trace_print(const char *name, int vm)
 	kprintf(": %lu exits:", traced);
 	u64 kept = traced < TRACE_MAX ? traced : TRACE_MAX;
 	for (u64 i = 0; i < kept;) {
-		u64 n = 1;
-		while (i + n < kept && trace[i + n] == trace[i])
-			n++;
+		u64 n = 1, ticks = trace_ticks[i];
+		for (; i + n < kept && trace[i + n] == trace[i]; n++)
+			ticks += trace_ticks[i + n];
 		kprintf(n > 1 ? " %u*%lu" : " %u", trace[i], n);
+		kprintf(":%lu", ticks);
 		i += n;
 	}
 	kprintf(kept < traced ? " ...\n" : "\n");
@@ -95,7 +102,7 @@ bool guest_run(struct guest_run *r, const struct vmx_caps *caps, const struct gu
 	struct setup_call setup = { .caps = caps };
 
 	memset(r, 0, sizeof(*r));
-	traced = 0;
+	traced = ticks_seen = 0;
 	if (!harness_call("vm_setup_exits()", call_setup_exits, &setup, r->why, sizeof(r->why)))
 		return false;
 	if (setup.ret)

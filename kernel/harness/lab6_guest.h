@@ -35,9 +35,10 @@ void guest_watchdog(u64 limit);
 
 /*
  * Prints the exit trace of the last guest_run(), for the HTML report's timeline:
- *   exit trace of "<name>" [(VM <vm>)]: <N> exits: <reason>[*<count>] ...
- * each basic exit reason in decimal, consecutive repeats counted (vm 0: not shown);
- * nothing if the guest never exited.
+ *   exit trace of "<name>" [(VM <vm>)]: <N> exits: <reason>[*<count>]:<ticks> ...
+ * each basic exit reason in decimal, consecutive repeats counted, with the guest's
+ * TSC ticks of their trips (vmx_exit_stats(); under Bochs, instructions) summed
+ * (vm 0: not shown); nothing if the guest never exited.
  */
 void guest_trace_print(const char *name, int vm);
 

@@ -50,12 +50,16 @@ void vmx_exit_stub(void);
  * vmx_enter_guest()'s own counters, like KVM's exit statistics: how many VM
  * entries it attempted, and how many VM exits came back for each basic exit
  * reason (bits 15:0 of VM_EXIT_REASON; reasons above VMX_STATS_REASONS - 1 are
- * counted in the last slot). Only vmx_enter_guest() writes them.
+ * counted in the last slot), and the TSC ticks spent inside the world switch
+ * (from just before VMLAUNCH/VMRESUME to just after the VM exit): under Bochs,
+ * whose TSC counts emulated instructions, the guest's instructions plus a constant
+ * per trip. Only vmx_enter_guest() writes them.
  */
 #define VMX_STATS_REASONS 80
 struct vmx_exit_stats {
 	u64 entries;
 	u64 exits[VMX_STATS_REASONS];
+	u64 guest_ticks;
 };
 
 /* The counters since the last vmx_exit_stats_reset(). */

@@ -6,6 +6,7 @@
  */
 #include "vcpu.h"
 #include "vmx.h"
+#include "x86.h"
 
 /* The assembly world switch: only vmx_enter_guest() calls it, so that no entry goes uncounted. */
 enum vmx_status vmx_world_switch(struct guest_regs *regs, bool launched);
@@ -42,7 +43,9 @@ enum vmx_status vmx_enter_guest(struct guest_regs *regs, bool launched)
 	stats.entries++;
 	if (entry_hook)
 		entry_hook(stats.entries);
+	u64 start = rdtsc();
 	enum vmx_status s = vmx_world_switch(regs, launched);
+	stats.guest_ticks += rdtsc() - start;
 	if (s == VMX_SUCCEED) {
 		u64 reason = 0;
 		vmx_vmread(VM_EXIT_REASON, &reason);
