@@ -4,7 +4,9 @@
 The export holds every file git tracks except what would give the labs away or
 only serves maintainers: solutions/, the broken solutions and the test suites
 (grader/tests/, grader/selftest.py, grader/bench.py), the
-skeleton generator's files, CI and the maintainers' guide; its README.md is the
+skeleton generator's files, the reference's VMCS values (grader/hvlabs/vmcs-reference.json:
+they would give lab 4 away; a student's HTML report shows no reference column), CI and the
+maintainers' guide; its README.md is the
 students' own (grader/README-students.md). Everything a student runs — make run, make
 grade, make debug, make slides, make site — works there on their own files in labs/. It gets
 a GitHub Classroom workflow (.github/workflows/classroom.yml, see
@@ -25,7 +27,8 @@ from hvlabs.paths import ROOT  # noqa: E402
 
 STUDENT_README = "grader/README-students.md"   # the export's README.md
 LEFT_OUT = ("solutions/", ".ci/", "grader/tests/", "grader/__init__.py", "grader/selftest.py",
-            "grader/bench.py", "grader/skel.py", "grader/vmcs_reference.py", "grader/handout.py", "grader/gradescope.py",
+            "grader/bench.py", "grader/skel.py", "grader/vmcs_reference.py",
+            "grader/hvlabs/vmcs-reference.json", "grader/handout.py", "grader/gradescope.py",
             "CONTRIBUTING.md", "README.md", STUDENT_README,
             "labs/.skel.sha256")
 
