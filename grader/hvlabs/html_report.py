@@ -9,7 +9,9 @@ Where a run printed a VMCS dump (kernel/vmx/vmcs_dump.c: a failed VM entry, an
 unhandled exit) or the kernel's entry checker flagged rules (kernel/vmx/vmcs_check.c,
 `VMCS CHECK:` lines), the page shows that VMCS field by field with, next to each field,
 the reference's value for the same scenario where the course ships one
-(vmcs_reference.py: shipped data, as the student distribution has no solutions/) and,
+(vmcs_reference.py: shipped data, as the student distribution has no solutions/; the
+student distribution's data holds digests, so there the column says only whether the
+value is the reference's) and,
 where the checker cites the field, what VM entry needs and the SDM rule. A field that
 differs from the reference is highlighted only if its class says the difference means
 something: addresses (build-dependent), the VM-exit information, and fields the
@@ -154,7 +156,8 @@ def vmcs_checks(serial: str) -> list:
 def vmcs_html(serial: str, reference: dict = None, backend: str = "") -> str:
     """Where the checker flagged rules, VM entry failed (VM_INSTRUCTION_ERROR set in the
     run's last dump) or a compared field differs from reference (a vmcs_reference.load()
-    entry of the same scenario, or None): those fields with the reference's value, what
+    entry of the same scenario, or None): those fields with the reference's value (in
+    the digest form, whether the field differs from it), what
     VM entry needs and the rule, then every field of the last dump, the same highlighted
     and each with its class (vmcs_reference); otherwise ""."""
     dumps, checks = vmcs_dumps(serial), vmcs_checks(serial)
@@ -163,7 +166,8 @@ def vmcs_html(serial: str, reference: dict = None, backend: str = "") -> str:
         cited.setdefault(c["field"], []).append(c)
     fields = dumps[-1]["fields"] if dumps else []
     compared = vmcs_reference.compare(fields, reference, backend) if reference else {}
-    ref_col = "<th>the reference's value</th>" if reference else ""
+    digests = bool(reference and reference.get("digests"))
+    ref_col = ("<th>the reference</th>" if digests else "<th>the reference's value</th>") if reference else ""
     out = ['<div class="vmcs">']
     head = (f'<table class="vmcs-fields"><thead><tr><th>field</th><th>value in your VMCS</th>{ref_col}'
             "<th>what VM entry needs (the rule the checker cites)</th></tr></thead><tbody>")
@@ -173,7 +177,11 @@ def vmcs_html(serial: str, reference: dict = None, backend: str = "") -> str:
             return ""
         if name not in compared:
             return "<td></td>"
-        cls, value, _ = compared[name]
+        cls, value, differs = compared[name]
+        if digests:
+            verdict = {True: "differs from the reference", False: "as the reference", None: ""}[differs]
+            return (f'<td class="ref ref-{cls}">{esc(verdict)}'
+                    f'<div class="field-class">{esc(vmcs_reference.CLASS_TEXT[cls])}</div></td>')
         return (f'<td class="ref ref-{cls}"><code>{esc(shown(value, ""))}</code>'
                 f'<div class="field-class">{esc(vmcs_reference.CLASS_TEXT[cls])}</div></td>')
 
@@ -209,7 +217,10 @@ def vmcs_html(serial: str, reference: dict = None, backend: str = "") -> str:
                       "fields (controls, CR0/CR4 and their fixed bits) are shown, not compared")
                    + ". Addresses of code, stacks, tables and pages depend on the build, and the "
                    "VM-exit information fields on the run: shown, never compared; so are fields the "
-                   "reference leaves unwritten.</p>")
+                   "reference leaves unwritten."
+                   + (" This copy of the course holds digests of the reference's values, not the "
+                      "values: the column says whether your value is the reference's, not what "
+                      "the reference's is." if digests else "") + "</p>")
     out.append(head)
     for name in flagged + [n for n in differing if n not in flagged]:
         value, note = values.get(name, (cited[name][0]["value"] if name in cited else None, ""))

@@ -19,12 +19,22 @@ something:
          emulator and model are the reference's;
   unset  the reference never writes it (it keeps the harness's filler, a5 bytes): a
          solution may write it or not, so it is shown and not compared.
+
+The student distribution (`make handout`) gets this file in its digest form
+(digested()): each compared value (classes equal and model) replaced by its digest
+(digest()), salted with the lab, scenario and field so that equal values of two fields
+do not show as equal digests, and every other value dropped. compare() then compares
+the student's value's digest, so the page tells which fields differ from the reference
+without showing the reference's values. Like the keys of the questions (answers.py),
+a digest hides a value from a reader, not from someone who tries candidate values.
 """
+import hashlib
 import json
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "vmcs-reference.json"
 SCHEMA = "hvlabs-vmcs-reference/1"
+DIGEST_SCHEMA = "hvlabs-vmcs-reference-digests/1"     # digested()'s form of the same data
 # The scenarios whose harness dumps the VMCS before its launch with vmcs_dump=1.
 SCENARIOS = ((4, "vmx"), (4, "older"))
 
@@ -58,18 +68,54 @@ def field_class(group: str, name: str, reference=0) -> str:
     return "model" if name in MODEL else "equal"
 
 
-def load(path: Path = DATA) -> dict:
-    """{(lab, scenario): {"backend", "fields": [(group, name, value or None, note)]}}; {} if
-    the data is missing or unreadable (the page then shows no reference column)."""
+def digest(lab: int, scenario: str, name: str, value) -> str:
+    """The digest form of value (None: the CPU lacks the field) of field name in lab's
+    scenario."""
+    canon = "absent" if value is None else f"0x{value:x}"
+    return hashlib.sha256(f"hvlabs/vmcs/lab{lab}/{scenario}/{name}/{canon}".encode()).hexdigest()[:24]
+
+
+def load(path: Path = None) -> dict:
+    """{(lab, scenario): {"lab", "scenario", "backend", "fields": [(group, name, value or
+    None, note)]}} of the data in either form; for the digest form "digests" is True,
+    each value is its digest (None: not compared, so not shipped), each note is empty and
+    "classes" is {name: class}. {} if the data is missing or unreadable (the page then
+    shows no reference column). path: DATA unless given."""
     try:
-        data = json.loads(path.read_text())
+        data = json.loads((path or DATA).read_text())
     except (OSError, ValueError):
         return {}
+    if data.get("schema") == SCHEMA:
+        return {(s["lab"], s["scenario"]): {"lab": s["lab"], "scenario": s["scenario"], "backend": s["backend"],
+                                            "fields": [tuple(f) for f in s["fields"]]}
+                for s in data["scenarios"]}
+    if data.get("schema") == DIGEST_SCHEMA:
+        return {(s["lab"], s["scenario"]): {"lab": s["lab"], "scenario": s["scenario"], "backend": s["backend"],
+                                            "digests": True,
+                                            "fields": [(g, n, d, "") for g, n, _, d in s["fields"]],
+                                            "classes": {n: c for _, n, c, _ in s["fields"]}}
+                for s in data["scenarios"]}
+    return {}
+
+
+def digested(text: str) -> str:
+    """The student distribution's form of the data file's text (SCHEMA): each field
+    [group, name, class, digest of the value], the digest only for a compared class
+    (equal, model), else null; notes dropped (they decode values)."""
+    data = json.loads(text)
     if data.get("schema") != SCHEMA:
-        return {}
-    return {(s["lab"], s["scenario"]): {"backend": s["backend"],
-                                        "fields": [tuple(f) for f in s["fields"]]}
-            for s in data["scenarios"]}
+        raise ValueError(f"vmcs_reference: the data's schema is {data.get('schema')!r}, not {SCHEMA!r}")
+    scenarios = []
+    for s in data["scenarios"]:
+        fields = []
+        for group, name, value, _ in s["fields"]:
+            cls = field_class(group, name, value)
+            fields.append([group, name, cls,
+                           digest(s["lab"], s["scenario"], name, value) if cls in ("equal", "model") else None])
+        scenarios.append({"lab": s["lab"], "scenario": s["scenario"], "backend": s["backend"], "fields": fields})
+    return json.dumps({"schema": DIGEST_SCHEMA, "note": "written by `make handout` from the course's "
+                       "vmcs-reference.json: digests of the compared values; do not edit",
+                       "scenarios": scenarios}, indent=1) + "\n"
 
 
 def dumps(entries: list) -> str:
@@ -80,17 +126,24 @@ def dumps(entries: list) -> str:
 
 def compare(fields: list, reference: dict, backend: str) -> dict:
     """For a student's dump fields [(group, name, value, note)] and a reference entry
-    (load()'s values): {name: (class, reference value or None, differs)}; differs only
-    for compared fields (equal; model when backend is the reference's), and for a field
-    one of the two lacks ("not on this CPU") only on the same model."""
+    (load()'s values, either form): {name: (class, reference value (its digest in the
+    digest form) or None, differs)}; differs is None for a field not compared, else
+    whether it differs. Compared are the fields of class equal, and model when backend
+    is the reference's; a field one of the two lacks ("not on this CPU") only on the
+    same model."""
     ref = {name: value for _, name, value, _ in reference["fields"]}
+    digests = reference.get("digests", False)
     out = {}
     for group, name, value, _ in fields:
         if name not in ref:
             continue
-        cls = field_class(group, name, ref[name])
+        cls = reference["classes"][name] if digests else field_class(group, name, ref[name])
         same_model = backend == reference["backend"]
+        # in the digest form a compared field's None means the reference's CPU lacks it
+        ref_lacks = ref[name] is None or (digests and ref[name] == digest(
+            reference["lab"], reference["scenario"], name, None))
         compared = (cls == "equal" or (cls == "model" and same_model)) and \
-            (same_model or (value is not None and ref[name] is not None))
-        out[name] = (cls, ref[name], compared and value != ref[name])
+            (same_model or (value is not None and not ref_lacks))
+        mine = digest(reference["lab"], reference["scenario"], name, value) if digests else value
+        out[name] = (cls, ref[name], mine != ref[name] if compared else None)
     return out

@@ -1,9 +1,13 @@
 """Unit tests of the HTML grade report on made-up reports (no emulator, no browser):
 hostile kernel text stays text, a failed build and SKIPs are shown, serial lines are
 marked by kind, and the page loads nothing from anywhere."""
+import re
+import tempfile
 import unittest
+from pathlib import Path
+from unittest import mock
 
-from hvlabs import html_report, report
+from hvlabs import html_report, report, vmcs_reference
 from hvlabs.protocol import CheckResult
 from hvlabs.states import Status
 
@@ -158,6 +162,40 @@ class VmcsTest(unittest.TestCase):
         self.assertEqual(Page(html_report.render([r])).tagged("details", **{"class": "vmcs-run"}), [])
         self.assertEqual(html_report.vmcs_html(DUMP.replace("0x0000000000000007", "0x0000000000000000")), "")
         self.assertIn("VM_INSTRUCTION_ERROR", html_report.vmcs_html(DUMP))
+
+    def test_the_student_distributions_page_says_which_fields_differ_not_the_values(self):
+        """With the data in the form `make handout` ships (digests of the real reference's
+        values): CPU_BASED_VM_EXEC_CONTROL 0x80 differs and is highlighted with its rule,
+        GUEST_ES_SELECTOR 0x10 is the reference's, and no value of the reference that
+        this VMCS does not hold itself is anywhere in the page."""
+        full = vmcs_reference.load()[(4, "vmx")]
+        with tempfile.TemporaryDirectory() as d:
+            path = Path(d, "vmcs-reference.json")
+            path.write_text(vmcs_reference.digested(vmcs_reference.DATA.read_text()))
+            r = hostile()
+            r.results[1].scenario = "vmx"
+            r.runs[0]["serial"] += CHECK + DUMP
+            r.runs[0]["backend"] = full["backend"]
+            with mock.patch.object(vmcs_reference, "DATA", path):
+                text = html_report.render([r])
+        page = Page(text)
+        rows = {(a["data-field"], "differs" in a["class"]) for a in page.tagged("tr") if "data-field" in a}
+        self.assertIn(("CPU_BASED_VM_EXEC_CONTROL", True), rows)
+        self.assertIn(("GUEST_ES_SELECTOR", False), rows)
+        self.assertNotIn(("GUEST_ES_SELECTOR", True), rows)
+        cpu = re.search(r'<tr class="vmcs-field[^"]*" data-field="CPU_BASED_VM_EXEC_CONTROL".*?</tr>', text).group(0)
+        self.assertIn("differs from the reference", cpu)
+        self.assertIn("27.2.1.1", cpu)
+        es = re.search(r'<tr class="vmcs-field[^"]*" data-field="GUEST_ES_SELECTOR".*?</tr>', text).group(0)
+        self.assertIn("as the reference", es)
+        vmcs = text[text.index('<div class="vmcs">'):]
+        vmcs = vmcs[:vmcs.index("</details>\n</div>")]
+        mine = {v for _, _, v, _ in html_report.vmcs_dumps(DUMP)[0]["fields"]}
+        for _, name, value, _ in full["fields"]:
+            if value is not None and value not in mine:
+                self.assertNotRegex(vmcs.lower(), rf"0x0*{value:x}(?![0-9a-f])", name)
+                if value > 0xff:
+                    self.assertNotRegex(vmcs, rf"(?<![0-9a-fA-F]){value}(?![0-9a-f])", name)
 
 
 TRACES = ('exit trace of "hlt": 5 exits: 18 12*2 18*2\n'
