@@ -4,8 +4,10 @@
 The export holds every file git tracks except what would give the labs away or
 only serves maintainers: solutions/, the broken solutions and the test suites
 (grader/tests/, grader/selftest.py, grader/bench.py), the
-skeleton generator's files, the reference's VMCS values (grader/hvlabs/vmcs-reference.json:
-they would give lab 4 away; a student's HTML report shows no reference column), CI and the
+skeleton generator's files, the reference's VMCS values (they would give lab 4 away: the
+export's grader/hvlabs/vmcs-reference.json is written here from the course's in its digest
+form, hvlabs.vmcs_reference.digested(), so a student's HTML report says which fields
+differ from the reference's VMCS but not its values), CI and the
 maintainers' guide; its README.md is the
 students' own (grader/README-students.md). Everything a student runs — make run, make
 grade, make debug, make slides, make site — works there on their own files in labs/. It gets
@@ -21,14 +23,15 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hvlabs import classroom  # noqa: E402
+from hvlabs import classroom, vmcs_reference  # noqa: E402
 from hvlabs.errors import UsageError, main_exit  # noqa: E402
 from hvlabs.paths import ROOT  # noqa: E402
 
 STUDENT_README = "grader/README-students.md"   # the export's README.md
+VMCS_REFERENCE = "grader/hvlabs/vmcs-reference.json"  # left out, written in its digest form
 LEFT_OUT = ("solutions/", ".ci/", "grader/tests/", "grader/__init__.py", "grader/selftest.py",
             "grader/bench.py", "grader/skel.py", "grader/vmcs_reference.py",
-            "grader/hvlabs/vmcs-reference.json", "grader/handout.py", "grader/gradescope.py",
+            VMCS_REFERENCE, "grader/handout.py", "grader/gradescope.py",
             "CONTRIBUTING.md", "README.md", STUDENT_README,
             "labs/.skel.sha256")
 
@@ -53,6 +56,8 @@ def export(dest: Path) -> list:
         shutil.copy2(ROOT / f, dest / f)
     shutil.copy2(ROOT / STUDENT_README, dest / "README.md")
     files.append("README.md")
+    (dest / VMCS_REFERENCE).write_text(vmcs_reference.digested((ROOT / VMCS_REFERENCE).read_text()))
+    files.append(VMCS_REFERENCE)
     (dest / classroom.PATH).parent.mkdir(parents=True, exist_ok=True)
     # The course's grader the workflow checks out: HVLABS_COURSE_REPO=owner/name and
     # HVLABS_COURSE_REF=tag-or-commit (make handout passes them on), else left to fill in.

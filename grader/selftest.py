@@ -42,7 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hvlabs.paths import BUILD, GRADER, ROOT  # noqa: E402
 sys.path.insert(0, str(GRADER / "tests"))
-from hvlabs import answers, batch, boot, classroom, emulators, grading, image, labs, protocol, report, screen, stage  # noqa: E402
+from hvlabs import answers, batch, boot, classroom, emulators, grading, image, labs, protocol, report, screen, stage, vmcs_reference  # noqa: E402
 from hvlabs.errors import UsageError, main_exit  # noqa: E402
 from hvlabs.states import Status  # noqa: E402
 import mutants  # noqa: E402
@@ -449,12 +449,18 @@ def documented_commands(root: Path) -> list:
 def distribution_commands_work_as_documented():
     """Every make command that the student distribution's README and handouts name runs
     inside an export: no unknown target, no usage error, no reference it does not have
-    (make debug is fed the Bochs debugger's `c`)."""
+    (make debug is fed the Bochs debugger's `c`). The export's VMCS reference holds
+    digests, not lab 4's values."""
     with tempfile.TemporaryDirectory() as d:
         dest = Path(d) / "handout"
         p = subprocess.run(["make", "-s", "-C", str(ROOT), "handout", f"HANDOUT={dest}"],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         expect(p.returncode == 0, p.stdout)
+        shipped = dest / vmcs_reference.DATA.relative_to(ROOT)
+        expect(json.loads(shipped.read_text())["schema"] == vmcs_reference.DIGEST_SCHEMA and
+               all(e.get("digests") for e in vmcs_reference.load(shipped).values()) and
+               set(vmcs_reference.load(shipped)) == set(vmcs_reference.SCENARIOS),
+               f"the export's {shipped.relative_to(dest)} is not the digest form of the reference's VMCS")
         commands = documented_commands(dest)
 
         def run(cmd):
