@@ -124,18 +124,18 @@ def grade_lab(number: int, sol: bool = False, prior_sol: bool = False, emu: str 
     report = LabReport(number, lab.name, source, backend.name + (f" ({cpu})" if cpu else ""))
     scenarios = [lab.scenario(only)] if only else list(lab.graded)
     scenarios = [s for s in scenarios if s.name != labs.ANSWERS]
-    try:
-        if scenarios:
-            boot_scenarios(lab, scenarios, report, backend, sol, prior_sol, labs_dir, build_dir,
-                           nonce, jobs, keep, timeout)
-    finally:
-        if lab.questions and only in ("", labs.ANSWERS):     # scored without a boot, last
-            grade_answers(lab, report, ROOT / ("solutions" if sol else labs_dir))
+    if scenarios:
+        boot_scenarios(lab, scenarios, report, backend, sol=sol, prior_sol=prior_sol,
+                       labs_dir=labs_dir, build_dir=build_dir, nonce=nonce, jobs=jobs,
+                       keep=keep, timeout=timeout)
+    if lab.questions and only in ("", labs.ANSWERS):         # scored without a boot, last
+        grade_answers(lab, report, ROOT / ("solutions" if sol else labs_dir))
     return report
 
 
-def boot_scenarios(lab, scenarios, report, backend, sol, prior_sol, labs_dir, build_dir,
-                   nonce, jobs, keep, timeout) -> None:
+def boot_scenarios(lab: labs.Lab, scenarios: list, report: LabReport, backend, *, sol: bool,
+                   prior_sol: bool, labs_dir: str, build_dir: Path, nonce: str, jobs: int,
+                   keep: Path, timeout: float) -> None:
     """Builds lab's stage and boots each of scenarios, adding their results to report."""
     number = lab.number
     built = stage.build(number, sol=sol, prior_sol=prior_sol, labs_dir=labs_dir,
