@@ -304,7 +304,7 @@ def wrong_answers_fail_their_question():
 def mutant_labs_dir(m: mutants.Mutant, workdir: Path) -> Path:
     """A copy of labs/ where m's lab is the reference with m's edits (earlier labs: reference)."""
     labs_dir = workdir / "labs"
-    for n in range(1, m.lab + 1):
+    for n in (k for k in labs.STUDENT_LABS if k <= m.lab):
         d = labs.get(n).dir
         shutil.copytree(ROOT / "solutions" / d, labs_dir / d)
     path = labs_dir / labs.get(m.lab).dir / m.file

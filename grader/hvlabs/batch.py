@@ -36,11 +36,13 @@ def seed_build(cache: Path, build_dir: Path) -> None:
 
 
 def parse_labs(text: str) -> list:
-    """'1-5' or '1,3,4' -> [1, 2, 3, 4, 5] / [1, 3, 4]."""
+    """'1-5' or '1,3,4' -> [1, 2, 3, 4, 5] / [1, 3, 4]. A range keeps the labs that
+    exist (labs may be numbered with gaps); a single number is kept, to be refused by name."""
     out = []
     for part in text.split(","):
         lo, _, hi = part.partition("-")
-        out += list(range(int(lo), int(hi or lo) + 1))
+        out += ([int(lo)] if not hi else
+                [n for n in range(int(lo), int(hi) + 1) if n in labs.LABS])
     return out
 
 
