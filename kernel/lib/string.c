@@ -1,17 +1,23 @@
-/* Byte-at-a-time string and memory functions: small, obviously correct. */
+/*
+ * String and memory functions: small, obviously correct. memset and forward copies use
+ * REP STOSB / REP MOVSB (SDM Vol. 2B, 4.3 "Instructions (M-U)", REP/REPE/REPZ/REPNE/REPNZ): one instruction
+ * instead of a loop, which an emulator runs many times faster (zeroing a page with a byte
+ * loop cost Bochs ~16,000 emulated instructions). The kernel never sets RFLAGS.DF.
+ */
 #include "string.h"
 
 void *memset(void *dst, int c, size_t n)
 {
-	u8 *d = dst;
-	while (n--)
-		*d++ = (u8)c;
+	void *d = dst;
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
 	return dst;
 }
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
-	return memmove(dst, src, n);
+	void *d = dst;
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+	return dst;
 }
 
 void *memmove(void *dst, const void *src, size_t n)
@@ -19,8 +25,7 @@ void *memmove(void *dst, const void *src, size_t n)
 	u8 *d = dst;
 	const u8 *s = src;
 	if (d < s) {
-		while (n--)
-			*d++ = *s++;
+		return memcpy(dst, src, n);
 	} else {
 		while (n--)
 			d[n] = s[n];
