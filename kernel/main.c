@@ -17,8 +17,6 @@
 
 extern char __kernel_end[];
 
-static struct boot_info boot;
-
 /* Called by boot.asm in 64-bit mode with the Multiboot2 magic and boot-information address. */
 __noreturn void kmain(u32 magic, u64 info);
 
@@ -34,12 +32,12 @@ __noreturn void kmain(u32 magic, u64 info)
 	serial_init();                          /* COM1 first: everything else may print */
 	gdt_init();                             /* 64-bit GDT and a loaded TSS */
 	idt_init();                             /* all 32 exceptions reported or caught */
-	boot_info_read(magic, info, &boot);     /* command line and memory map */
-	vga_init(!vga_off(boot.cmdline));       /* the screen mirrors COM1 from here on */
-	u64 first_free = (u64)__kernel_end > boot.info_end ? (u64)__kernel_end : boot.info_end;
-	page_init(first_free > boot.mem_base ? first_free : boot.mem_base, boot.mem_end);
+	const struct boot_info *boot = boot_info_read(magic, info);    /* command line, memory, modules */
+	vga_init(!vga_off(boot->cmdline));      /* the screen mirrors COM1 from here on */
+	u64 first_free = boot_info_first_free(boot, (u64)__kernel_end);
+	page_init(first_free > boot->mem_base ? first_free : boot->mem_base, boot->mem_end);
 
-	kprintf("hvlabs kernel: %s\n", boot.cmdline);
-	harness_main(boot.cmdline);
+	kprintf("hvlabs kernel: %s\n", boot->cmdline);
+	harness_main(boot->cmdline);
 	power_off();
 }

@@ -22,7 +22,7 @@ PTE_WRITE        equ 1 << 1
 PTE_LARGE        equ 1 << 7            ; a 2 MiB page in a page-directory entry
 
 XEN_ELFNOTE_PHYS32_ENTRY equ 18       ; the ELF note that gives a PVH loader the 32-bit entry
-PVH_START_MAGIC  equ 0x336EC578        ; hvm_start_info.magic (kernel/boot/boot_info.h)
+PVH_START_MAGIC  equ 0x336EC578        ; hvm_start_info.magic (kernel/boot/hvm_start_info.h)
 
 SEL_CODE64       equ 0x08              ; the same selectors as kernel/arch/gdt.c
 SEL_DATA         equ 0x10

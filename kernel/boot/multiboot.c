@@ -9,8 +9,8 @@
 
 #define TAG_END 0
 #define TAG_CMDLINE 1
+#define TAG_MODULE 3
 #define TAG_MMAP 6
-#define MMAP_AVAILABLE 1
 
 struct tag {
 	u32 type;
@@ -32,8 +32,7 @@ static void parse_mmap(const struct tag *t, struct boot_info *out)
 
 	for (; p + entry_size <= end; p += entry_size) {
 		const struct mmap_entry *e = (const struct mmap_entry *)p;
-		if (e->type == MMAP_AVAILABLE)
-			boot_info_add_ram(out, e->base, e->base + e->length);
+		boot_info_add_range(out, e->base, e->length, e->type);
 	}
 }
 
@@ -49,5 +48,8 @@ void multiboot_parse(u64 info, struct boot_info *out)
 			boot_info_set_cmdline(out, (const char *)(t + 1));
 		else if (t->type == TAG_MMAP)
 			parse_mmap(t, out);
+		else if (t->type == TAG_MODULE) /* "Modules": mod_start, mod_end, then the string */
+			boot_info_add_module(out, ((const u32 *)t)[2], ((const u32 *)t)[3],
+					     (const char *)t + 16);
 	}
 }
