@@ -36,6 +36,8 @@ endif
 BUILD ?= build
 O ?= $(BUILD)/stage$(LAB)-$(VARIANT)
 ISO := $(O)/hvlabs.iso
+LINUX_ISO := $(O)/hvlabs-linux.iso
+LINUX_MODULES := $(BUILD)/linux/vmlinux $(BUILD)/linux/initramfs.cpio
 
 # --- Sources -----------------------------------------------------------------
 STAGE_LABS := $(foreach l,$(LAB_NAMES),$(if $(shell test $(call lab_number,$(l)) -le $(LAB) && echo y),$(l)))
@@ -78,7 +80,7 @@ all:
 	done
 	@echo "hvlabs: stages $(LAB_NUMBERS) built in $(BUILD)/; 'make run LAB=n' boots one, 'make grade' grades them"
 
-stage iso: $(ISO)
+stage iso: $(ISO) $(if $(shell test $(LAB) -ge 11 && echo y),$(LINUX_ISO))
 
 # V=1 shows the full commands.
 Q := $(if $(filter 1,$(V)),,@)
@@ -118,6 +120,26 @@ $(ISO): $(O)/kernel.elf kernel/boot/grub.cfg
 	$(Q)cp kernel/boot/grub.cfg $(O)/iso/boot/grub/grub.cfg
 	$(Q)grub-mkrescue --install-modules="$(GRUB_MODULES)" --locales="" --fonts="" --themes="" \
 		-o $@ $(O)/iso 2>$(O)/grub-mkrescue.log || { cat $(O)/grub-mkrescue.log; exit 1; }
+
+# Lab 11 on: a second ISO whose GRUB also loads Debian's Linux and the course's initramfs
+# as Multiboot2 modules (grader/linux.py makes them from Debian's packages, fetched once
+# into $(BUILD)/linux/); only the scenarios that boot Linux use it.
+
+$(LINUX_MODULES) &: grader/linux.py grader/hvlabs/linux_image.py kernel/guest/linux/init
+	@$(PYTHON) grader/linux.py build --build $(BUILD)
+
+$(LINUX_ISO): $(O)/kernel.elf kernel/boot/grub.cfg $(LINUX_MODULES)
+	@$(if $(Q),echo "  ISO     $@")
+	@rm -rf $(O)/iso-linux && mkdir -p $(O)/iso-linux/boot/grub
+	$(Q)cp $(O)/kernel.elf $(LINUX_MODULES) $(O)/iso-linux/boot/
+	$(Q)sed 's|^\(\s*\)boot$$|\1module2 /boot/vmlinux vmlinux\n\1module2 /boot/initramfs.cpio initramfs\n\1boot|' \
+		kernel/boot/grub.cfg > $(O)/iso-linux/boot/grub/grub.cfg
+	$(Q)grub-mkrescue --install-modules="$(GRUB_MODULES)" --locales="" --fonts="" --themes="" \
+		-o $@ $(O)/iso-linux 2>$(O)/grub-mkrescue.log || { cat $(O)/grub-mkrescue.log; exit 1; }
+
+.PHONY: deps-linux
+deps-linux:
+	@$(PYTHON) grader/linux.py fetch --build $(BUILD)
 
 FORCE:
 -include $(OBJS:.o=.d) $(GUEST_IMAGES:.bin=.d)

@@ -73,6 +73,8 @@ def boot(backend, iso: Path, workdir: Path, cmdline: str, scenario, timeout: flo
     scenario (a labs.Scenario) asks for.
     on_output(bytes), if given, sees the serial output as it comes."""
     timeout = (timeout or scenario.timeout) + getattr(backend, "boot_allowance", 0.0)
+    if getattr(scenario, "linux", False):      # the capstone's ISO, with Linux as modules
+        iso = iso.with_name("hvlabs-linux.iso")
     workdir.mkdir(parents=True, exist_ok=True)
     result = BootResult()
     try:

@@ -127,7 +127,8 @@ class Bochs:
         model = self.model_for(scenario)
         iso = image.iso_for_run(workdir / "run.iso")
         rc = workdir / "bochsrc"
-        rc.write_text(self.config(iso, workdir, model, scenario.firmware, debug))
+        rc.write_text(self.config(iso, workdir, model, scenario.firmware, debug, scenario.megs,
+                                  ips=50_000_000 if scenario.linux else 4_000_000))
         cont = workdir / "cont.rc"
         cont.write_text("c\n")
         cmd = ["bochs", "-q", "-f", str(rc)]
@@ -136,16 +137,17 @@ class Bochs:
         return [*netns_prefix(), *cmd]
 
     @staticmethod
-    def config(iso: Path, workdir: Path, model: str, firmware: str, debug: bool) -> str:
+    def config(iso: Path, workdir: Path, model: str, firmware: str, debug: bool, megs: int = 64,
+               ips: int = 4_000_000) -> str:
         # ips only sets how emulated time relates to instructions; with sync=none the run
         # is as fast as the host allows and deterministic.
         return "\n".join([
-            "megs: 64",
+            f"megs: {megs}",
             f"romimage: file={BOCHS_SHARE / BOCHS_BIOS[firmware]}",
             f"vgaromimage: file={BOCHS_SHARE / 'VGABIOS-lgpl-latest'}",
             f"ata0-master: type=cdrom, path={iso}, status=inserted",
             "boot: cdrom",
-            f"cpu: model={model}, count=1, ips=4000000, reset_on_triple_fault=0, ignore_bad_msrs=0",
+            f"cpu: model={model}, count=1, ips={ips}, reset_on_triple_fault=0, ignore_bad_msrs=0",
             "clock: sync=none, time0=946684800",
             f"com1: enabled=1, mode=file, dev={workdir / 'serial.txt'}",
             'display_library: rfb, options="timeout=0"',
@@ -212,7 +214,7 @@ class Qemu:
         else:
             accel = ["-accel", "tcg", "-cpu", "qemu64"]
         cmd = [
-            "qemu-system-x86_64", *accel, "-m", "128",
+            "qemu-system-x86_64", *accel, "-m", str(max(128, scenario.megs)),
             "-kernel", str(image.elf), "-append", image.cmdline,
             "-display", "none", "-vga", "none", "-monitor", "none", "-no-reboot",
             "-serial", f"file:{workdir / 'serial.txt'}",

@@ -35,6 +35,8 @@ class Scenario:
     cpu: str = ""             # Bochs CPU model this scenario is about ("": the backend's default)
     checks: tuple = ()
     timeout: float = 20.0     # seconds of wall time before the run is killed
+    megs: int = 64            # the emulated machine's RAM, MiB
+    linux: bool = False       # boots the stage's ISO with Linux and the initramfs as modules
     hidden: bool = False      # a maintainers' scenario: run only when named (--scenario), never graded
     provoked: tuple = ()      # emulator-log or kernel lines the harness causes on purpose: not shown as hints
 
@@ -175,6 +177,7 @@ def load(path: Path = DEF) -> dict:
                 needs_vmx=VMX[attrs["vmx"]], needs_ept=attrs["vmx"] == "VMX_EPT",
                 firmware=attrs.get("firmware", "latest"),
                 cpu=attrs.get("cpu", ""), timeout=float(attrs.get("timeout", 20)),
+                megs=int(attrs.get("megs", 64)), linux=attrs.get("linux", False),
                 hidden=attrs.get("hidden", False), provoked=tuple(attrs.get("provoked", ())))
             checks[(n, name)] = []
         elif kind == "QUESTION":

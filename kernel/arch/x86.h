@@ -68,6 +68,8 @@ DEFINE_CR_ACCESSORS(4)
 #define CR4_PAE BIT(5)
 #define CR4_VMXE BIT(13)
 #define CR4_SMXE BIT(14)
+#define CR4_OSXSAVE BIT(18)
+#define CR4_PKE BIT(22)
 
 /* RFLAGS bits (SDM Vol. 1, 3.4.3 "EFLAGS Register"). */
 #define RFLAGS_CF BIT(0)

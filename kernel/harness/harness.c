@@ -32,8 +32,8 @@ struct scenario_row {
 	enum scenario_vmx vmx;
 	/* for the grader only: */
 	const char *firmware, *cpu;
-	int timeout;
-	bool hidden;
+	int timeout, megs;
+	bool hidden, linux;
 	const char *provoked[8];
 };
 

@@ -26,6 +26,11 @@ void page_init(u64 base, u64 end)
 	memset(used, 0, sizeof(used));
 }
 
+u64 page_pool_end(void)
+{
+	return pool_base + pool_pages * PAGE_SIZE;
+}
+
 void *page_alloc(void)
 {
 	if (dry)

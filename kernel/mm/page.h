@@ -26,6 +26,9 @@ void page_free(void *p);
  */
 void page_set_dry(bool dry);
 
+/* The first byte after the allocator's range: nothing the kernel allocates lies above it. */
+u64 page_pool_end(void);
+
 /* How many pages page_alloc() can still hand out (labs check it for leaks). */
 size_t page_free_count(void);
 

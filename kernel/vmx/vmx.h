@@ -74,8 +74,11 @@
 
 /* Secondary processor-based controls (same section, Table "Definitions of Secondary Processor-Based VM-Execution Controls"). */
 #define SECONDARY_EXEC_ENABLE_EPT BIT(1)
+#define SECONDARY_EXEC_ENABLE_RDTSCP BIT(3)
 #define SECONDARY_EXEC_ENABLE_VPID BIT(5)
 #define SECONDARY_EXEC_UNRESTRICTED_GUEST BIT(7)
+#define SECONDARY_EXEC_ENABLE_INVPCID BIT(12)
+#define SECONDARY_EXEC_XSAVES BIT(20)
 
 /* VM-exit controls (SDM Vol. 3C, 25.7.1 "VM-Exit Controls"). */
 #define VM_EXIT_SAVE_DEBUG_CONTROLS BIT(2)
