@@ -77,6 +77,7 @@ struct linux_vm {
 	u64 initrd, initrd_size;        /* exercise 3: where the initramfs is (GPA) */
 	bool powered_off;               /* exercise 5: the guest switched the machine off */
 	u64 refused;                    /* exercise 5: accesses outside its memory refused */
+	u64 refused_gpa;                /* ... the first one's guest-physical address */
 };
 
 /*

@@ -54,7 +54,8 @@ int linux_vmcs_setup(struct linux_vm *vm);
  * Exercise 5: the VM exit that just happened (the current VMCS's exit reason): do
  * for Linux what it needs and the machine must not let it do itself, then let it
  * go on. A guest that powers the machine off sets vm->powered_off. An access outside
- * its memory is refused: counted in vm->refused, reported, and never completed
+ * its memory is refused: counted in vm->refused (the first one's GPA in
+ * vm->refused_gpa; the hypervisor reports them once the VM stops), never completed
  * with host memory, and the guest goes on. Returns 0 to go on, or an error
  * (-HV_EEXIT for an exit it does not handle) that stops the VM.
  */

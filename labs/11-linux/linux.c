@@ -145,7 +145,7 @@ static int exit_io(struct linux_vm *vm)
 /* An EPT violation: the guest touched a GPA that is not its memory. */
 static int exit_ept_violation(struct linux_vm *vm)
 {
-	todo(11, __func__, "refuse the access (never complete it with host memory), count and report it, and let the guest go on");
+	todo(11, __func__, "refuse the access (never complete it with host memory), record it, and let the guest go on");
 	(void)vm;
 	return -HV_EEXIT;
 }

@@ -440,14 +440,13 @@ static int exit_io(struct linux_vm *vm)
 static int exit_ept_violation(struct linux_vm *vm)
 {
 	/* BEGIN SOLUTION
-	 * todo: refuse the access (never complete it with host memory), count and report it, and let the guest go on
+	 * todo: refuse the access (never complete it with host memory), record it, and let the guest go on
 	 * stub: (void)vm;
 	 * stub: return -HV_EEXIT;
 	 */
-	vm->refused++;
-	kdiag("linux: refused the guest's access to GPA %#lx (not its memory) at RIP %#lx: it gets #GP",
-	      vmcs_read(GUEST_PHYSICAL_ADDRESS), vmcs_read(GUEST_RIP));
-	vmx_inject_exception(13, true, 0);
+	if (!vm->refused++)
+		vm->refused_gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
+	vmx_inject_exception(13, true, 0);      /* as a processor does for an access it cannot make */
 	return 0;
 	/* END SOLUTION */
 }
