@@ -15,6 +15,7 @@ LAB1_NOEPT = {"noept/detect", "noept/secondary", "noept/ept_vpid"}
 LAB1_CAPS = {"vmx/detect", "vmx/basic", "vmx/controls", "vmx/secondary", "vmx/ept_vpid", "vmx/fixed"}
 LAB1_AFTER_DETECT = LAB1_CAPS | LAB1_NOEPT | {"novmx/novmx"}
 LAB1_ALL = LAB1_AFTER_DETECT | {"vmx/basic_decode"}
+LAB11_RUN = {"boot/kernel", "boot/userspace", "boot/cpu", "boot/memory_seen", "boot/isolation", "boot/poweroff"}
 
 
 @dataclass(frozen=True)
@@ -689,4 +690,57 @@ MUTANTS = (
            (("\t\tgpa += (*e & EPT_LARGE) ? EPT_LARGE_SIZE : PAGE_SIZE;\n\t}\n\treturn ept_flush(ept);",
              "\t\tgpa += (*e & EPT_LARGE) ? EPT_LARGE_SIZE : PAGE_SIZE;\n\t}\n\treturn 0;"),),
            frozenset({"vmx/dirty_invept"}), why="no INVEPT"),
+
+    # --- lab 11: the capstone (each boot loads Debian's Linux: the checks after "entry" need the run) ---
+    # the firmware's ranges "simplified" to everything between the guest's RAM and the devices,
+    # identity-mapped: host RAM above 256 MiB (the guest's own block among it) becomes the guest's
+    Mutant("linux_maps_the_gap", 11, "linux.c",
+           (("\tfor (u32 i = 0; linux_vm_firmware_range(vm, i, &base, &size, &type); i++)\n"
+             "\t\tif ((err = ept_map(&vm->ept, base, base, size, type == HVM_MEMMAP_TYPE_RESERVED ? uc : wb)))\n"
+             "\t\t\treturn err;\n",
+             "\t(void)base, (void)size, (void)type;\n"
+             "\tif ((err = ept_map(&vm->ept, LINUX_RAM_SIZE, LINUX_RAM_SIZE, LINUX_MMIO_BASE - LINUX_RAM_SIZE, uc)))\n"
+             "\t\treturn err;\n"),),
+           frozenset(LAB11_RUN | {"boot/memory", "boot/entry"}), why="is mapped"),
+    Mutant("linux_memmap_claims_the_gap", 11, "linux.c",
+           (("\tmap[n++] = (struct hvm_memmap_table_entry){ ONE_MIB, LINUX_RAM_SIZE - ONE_MIB, HVM_MEMMAP_TYPE_RAM, 0 };",
+             "\tmap[n++] = (struct hvm_memmap_table_entry){ ONE_MIB, 2 * LINUX_RAM_SIZE - ONE_MIB, HVM_MEMMAP_TYPE_RAM, 0 };"),),
+           frozenset(LAB11_RUN | {"boot/start_info"}), why="no RAM there"),
+    Mutant("linux_initramfs_missing", 11, "linux.c",
+           (("\t\t.magic = PVH_START_MAGIC, .version = 1, .nr_modules = 1,",
+             "\t\t.magic = PVH_START_MAGIC, .version = 1, .nr_modules = 0,"),),
+           frozenset(LAB11_RUN | {"boot/start_info"}), why="0 modules"),
+    Mutant("linux_entry_with_paging_on", 11, "linux.c",
+           (("\t\t{ GUEST_CR0, (cr0_shadow | (c->cr0_fixed0 & ~(u64)(CR0_PE | CR0_PG))) & c->cr0_fixed1 },",
+             "\t\t{ GUEST_CR0, (cr0_shadow | c->cr0_fixed0) & c->cr0_fixed1 },"),),
+           frozenset(LAB11_RUN | {"boot/entry"}), why="paging off"),
+    Mutant("linux_no_zero_fill", 11, "linux.c",
+           (("\t\tmemset(linux_vm_ram(vm, ph->paddr + ph->filesz), 0, ph->memsz - ph->filesz);\n", ""),),
+           frozenset(LAB11_RUN | {"boot/load"}), why="is not zero"),
+    Mutant("linux_entry_without_pvh_note", 11, "linux.c",
+           (("\tif (!vm->entry) {\n\t\tkdiag(\"linux: the kernel has no PVH entry",
+             "\tif (!vm->entry)\n\t\tvm->entry = *(const u64 *)(elf + 24);\n\tif (!vm->entry) {\n"
+             "\t\tkdiag(\"linux: the kernel has no PVH entry"),),
+           frozenset({"boot/load_refuse"}), why="without a PVH entry"),
+    Mutant("linux_xsetbv_not_handled", 11, "linux.c",
+           (("\t\treturn exit_xsetbv(vm);", "\t\t(void)exit_xsetbv;\n\t\treturn -HV_EEXIT;"),),
+           frozenset(LAB11_RUN - {"boot/kernel"}), why="unhandled"),
+    Mutant("linux_vmx_not_hidden", 11, "linux.c",
+           (("\t\tc.ecx &= ~(CPUID_1_ECX_VMX | CPUID_1_ECX_OSXSAVE);",
+             "\t\tc.ecx &= ~CPUID_1_ECX_OSXSAVE;"),),
+           frozenset({"boot/cpu"}), why="VMX"),
+    Mutant("linux_no_hypervisor_bit", 11, "linux.c",
+           (("\t\tc.ecx |= CPUID_1_ECX_HYPERVISOR;\n", ""),),
+           frozenset({"boot/cpu"}), why="no hypervisor flag"),
+    # "refused" by mapping the page on demand: the guest reads host memory
+    Mutant("linux_violation_maps_host_memory", 11, "linux.c",
+           (("\tvmx_inject_exception(13, true, 0);      /* as a processor does for an access it cannot make */",
+             "\tu64 page = vmcs_read(GUEST_PHYSICAL_ADDRESS) & ~(PAGE_SIZE - 1);\n"
+             "\treturn ept_map(&vm->ept, page, page, PAGE_SIZE, EPT_RWX | EPT_MT(VMX_MEM_TYPE_UC));"),),
+           frozenset({"boot/isolation"}), why="not refused"),
+    # SLP_EN passed on to the machine: the emulator switches off before the harness reports
+    Mutant("linux_poweroff_passed_on", 11, "linux.c",
+           (("\t\tif (pm && ((port == pm && size >= 2 && (v & ACPI_PM1_SLP_EN)) ||",
+             "\t\tif (!pm && ((port == pm && size >= 2 && (v & ACPI_PM1_SLP_EN)) ||"),),
+           frozenset(LAB11_RUN), why="without a SUMMARY"),
 )
