@@ -4,6 +4,7 @@
 #   make grade [LAB=n] [SOL=1] [EMU=...] [CPU=...] [PRIOR=sol]
 #   make debug [LAB=n] [SOL=1] [EMU=...]      Bochs debugger, or gdb on QEMU's stub
 #   make usb   [LAB=n] [SOL=1] [SCENARIO=s]   build/usb.img, to dd onto a USB stick (README)
+#   make linux [SOL=0] [EMU=...] [CPU=...]     Debian's Linux under lab 11's hypervisor, its console live
 #   make test | check | bench | slides | slides-check | site | site-check | skel | handout | gradescope | deps | clean
 #
 # LAB defaults to the last lab. Stage n links the kernel, the harness of labs
@@ -136,6 +137,14 @@ $(LINUX_ISO): $(O)/kernel.elf kernel/boot/grub.cfg $(LINUX_MODULES)
 		kernel/boot/grub.cfg > $(O)/iso-linux/boot/grub/grub.cfg
 	$(Q)grub-mkrescue --install-modules="$(GRUB_MODULES)" --locales="" --fonts="" --themes="" \
 		-o $@ $(O)/iso-linux 2>$(O)/grub-mkrescue.log || { cat $(O)/grub-mkrescue.log; exit 1; }
+
+# Debian's Linux booting under the hypervisor of lab 11, its whole console live: the
+# reference where solutions/ exists (SOL=0: yours).
+.PHONY: linux
+linux: deps-check
+	@$(PYTHON) grader/run.py --lab 11 --scenario demo \
+		--sol $(if $(call given,SOL),$(SOL),$(if $(wildcard $(SOL_DIR)),1,0)) \
+		$(if $(filter sol,$(PRIOR)),--prior-sol) $(if $(EMU),--emu $(EMU)) $(if $(CPU),--cpu $(CPU))
 
 .PHONY: deps-linux
 deps-linux:

@@ -34,7 +34,7 @@ const struct linux_msr_exit linux_msr_policy[] = {
 };
 const size_t linux_msr_policy_count = ARRAY_SIZE(linux_msr_policy);
 
-/* Whether n bytes at p sum to 0 (ACPI 6.5, 5.2.5.3 "Root System Description Pointer (RSDP) Structure"). */
+/* Whether n bytes at p sum to 0 (ACPI 6.0, 5.2.5.3 "Root System Description Pointer (RSDP) Structure"). */
 static bool acpi_checksum_ok(const u8 *p, size_t n)
 {
 	u8 sum = 0;
@@ -43,7 +43,7 @@ static bool acpi_checksum_ok(const u8 *p, size_t n)
 	return sum == 0;
 }
 
-/* The RSDP the BIOS left in [0xE0000, 0x100000) on a 16-byte boundary (ACPI 6.5, 5.2.5.1 "Finding the RSDP on IA-PC Systems"); 0 if none. */
+/* The RSDP the BIOS left in [0xE0000, 0x100000) on a 16-byte boundary (ACPI 6.0, 5.2.5.1 "Finding the RSDP on IA-PC Systems"); 0 if none. */
 static u64 acpi_find_rsdp(void)
 {
 	for (u64 a = 0xE0000; a < 0x100000; a += 16)
@@ -53,7 +53,7 @@ static u64 acpi_find_rsdp(void)
 }
 
 /*
- * The PM1a control block's port: the FADT's PM1a_CNT_BLK (ACPI 6.5, 5.2.9 "Fixed
+ * The PM1a control block's port: the FADT's PM1a_CNT_BLK (ACPI 6.0, 5.2.9 "Fixed
  * ACPI Description Table (FADT)", offset 64), found through the RSDT (5.2.7); 0 if none.
  */
 static u16 acpi_pm1a_cnt(u64 rsdp)

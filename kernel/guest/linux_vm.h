@@ -54,8 +54,9 @@ extern const size_t linux_msr_policy_count;
 #define LINUX_PORT_I8042 0x64
 #define LINUX_PORT_RESET 0xCF9
 #define LINUX_PORT_BOCHS_POWER 0x8900
+#define LINUX_PORT_QEMU_EXIT 0xF4
 
-/* SLP_EN in the PM1 control register (ACPI 6.5, 4.8.3.2.1 "PM1 Control Registers"): sleep, here S5 (off). */
+/* SLP_EN in the PM1 control register (ACPI 6.0, 4.8.3.2.1 "PM1 Control Registers"): sleep, here S5 (off). */
 #define ACPI_PM1_SLP_EN BIT(13)
 
 /* What the firmware left, found by linux_vm_create(). */

@@ -494,6 +494,28 @@ static bool check_entry(char *why, size_t size)
 
 /* ---- the run ---- */
 
+/* The kernel command line: the run's nonce for /init, and quiet unless verbose (make linux). */
+static void make_cmdline(bool verbose)
+{
+	ksnprintf(cmdline, sizeof(cmdline), "console=ttyS0 %smitigations=off nokaslr no_timer_check "
+		  "tsc=reliable rodata=off cryptomgr.notests nosmp panic=-1 hvlabs.nonce=%lx",
+		  verbose ? "" : "quiet ", harness_nonce());
+}
+
+/* The VM exits of the run, by reason (through kdiag() when stopped). */
+static void print_exits(bool diag)
+{
+	const struct vmx_exit_stats *st = vmx_exit_stats();
+	for (unsigned r = 0; r < VMX_STATS_REASONS; r++) {
+		if (!st->exits[r])
+			continue;
+		if (diag)
+			kdiag("  %6lu x %s", st->exits[r], vmx_exit_reason_name(r));
+		else
+			kprintf("linux:   %6lu x %s\n", st->exits[r], vmx_exit_reason_name(r));
+	}
+}
+
 /* The /init line "hvlabs-init: <word> <proof>" of this run is in the console (the terminal ends lines with CR LF). */
 static bool init_said(const char *word)
 {
@@ -522,9 +544,7 @@ static void explain_stop(void)
 		p += n + (nl ? 1 : 0);
 	}
 	kdiag("%lu VM entries; exits by reason:", st->entries);
-	for (unsigned r = 0; r < VMX_STATS_REASONS; r++)
-		if (st->exits[r])
-			kdiag("  %6lu x %s", st->exits[r], vmx_exit_reason_name(r));
+	print_exits(true);
 }
 
 /* Parses "hvlabs-init: ram A-B" lines: each inside the start information's RAM; returns the bytes they cover. */
@@ -560,8 +580,7 @@ void lab11_boot(struct prereq *p)
 					   "userspace", "cpu", "memory_seen", "isolation", "poweroff" };
 	struct prereq_vm pvm;
 	char why[300] = "";
-	ksnprintf(cmdline, sizeof(cmdline), "console=ttyS0 quiet mitigations=off nokaslr no_timer_check "
-		  "tsc=reliable rodata=off cryptomgr.notests nosmp panic=-1 hvlabs.nonce=%lx", harness_nonce());
+	make_cmdline(false);
 	if (!prereq_vm_new(&pvm, &p->caps, &guest_hello))
 		return;
 	int err = linux_vm_create(&vm, &p->caps, boot_info());
@@ -644,5 +663,58 @@ void lab11_boot(struct prereq *p)
 	check("isolation", ok, "%s", iwhy);
 	check("poweroff", clean && seen.slp_en, "%s", clean ? "the VM stopped without the guest's ACPI power-off" :
 	      why);
+	linux_vm_destroy(&vm);
+}
+
+/*
+ * `make linux`: Linux's whole boot log (no quiet) under the stage's hypervisor, then
+ * what the VM did. Nothing is graded: each of the student's steps only has to succeed.
+ */
+void lab11_demo(struct prereq *p)
+{
+	struct prereq_vm pvm;
+	struct call c = { 0 };
+	char why[240] = "";
+	make_cmdline(true);
+	kprintf("== lab 11, linux: Debian's kernel under this hypervisor\n");
+	if (!prereq_vm_new(&pvm, &p->caps, &guest_hello))
+		return;
+	int err = linux_vm_create(&vm, &p->caps, boot_info());
+	const struct vmx_caps *caps = &p->caps;
+	c.elf = vm.kernel_module ? (const u8 *)vm.kernel_module->start : NULL;
+	c.size = vm.kernel_module ? vm.kernel_module->end - vm.kernel_module->start : 0;
+	const char *step = "linux_vm_create()";
+	if (!err) {
+		step = "linux_load_kernel()";
+		if (harness_call(step, call_load, &c, why, sizeof(why)) && !(err = c.ret)) {
+			step = "linux_map_memory()";
+			if (harness_call(step, call_map, &c, why, sizeof(why)) && !(err = c.ret)) {
+				step = "ept_vmcs_setup()";
+				if (!(err = ept_vmcs_setup(&vm.ept, caps, 1))) {
+					step = "linux_start_info()";
+					if (harness_call(step, call_start_info, &c, why, sizeof(why)) && !(err = c.ret)) {
+						step = "linux_vmcs_setup()";
+						if (harness_call(step, call_vmcs, &c, why, sizeof(why)))
+							err = c.ret;
+					}
+				}
+			}
+		}
+	}
+	if (err || why[0]) {
+		kprintf("linux: %s failed: %s\n", step, why[0] ? why : hv_strerror(err));
+		return;
+	}
+	kprintf("linux: kernel entry %#lx, initramfs at GPA %#lx (%lu KiB), %llu MiB of RAM at HPA %#lx; "
+		"command line: %s\n", vm.entry, vm.initrd, vm.initrd_size >> 10, LINUX_RAM_SIZE >> 20,
+		vm.ram_hpa, cmdline);
+	vmx_exit_stats_reset();
+	u64 start = rdtsc();
+	bool ran = harness_call("linux_vm_run()", call_run, &c, why, sizeof(why));
+	u64 ticks = rdtsc() - start;
+	kprintf("linux: the guest %s after %lu VM entries and %lu M TSC ticks; %lu accesses outside its "
+		"memory refused\n", !ran ? why : c.ret ? hv_strerror(c.ret) : vm.powered_off ? "powered off" :
+		"stopped", vmx_exit_stats()->entries, ticks >> 20, vm.refused);
+	print_exits(false);
 	linux_vm_destroy(&vm);
 }

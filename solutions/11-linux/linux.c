@@ -424,7 +424,7 @@ static int exit_io(struct linux_vm *vm)
 			return 0;
 		}
 		if ((port == LINUX_PORT_RESET && (v & 4)) || (port == LINUX_PORT_I8042 && (u8)v == 0xFE) ||
-		    port == LINUX_PORT_BOCHS_POWER) {
+		    port == LINUX_PORT_BOCHS_POWER || port == LINUX_PORT_QEMU_EXIT) {
 			kdiag("linux: the guest tried to reset or switch off the machine (OUT %#x to port %#x): "
 			      "VM stopped", v, port);
 			return -HV_ECRASH;
