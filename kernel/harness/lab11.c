@@ -40,6 +40,8 @@ static struct {
 	bool slp_en;                    /* the guest wrote SLP_EN to the PM1a control port */
 	u64 probe;                      /* EPT violations at PROBE_GPA's page */
 	u64 outside;                    /* EPT violations anywhere */
+	size_t line;                    /* where the console's current line starts */
+	u64 start, init_tsc;            /* TSC at the first VM entry, and at /init's first line */
 	bool cpuid_1;                   /* the last exit was CPUID leaf 1: the next entry shows the answer */
 	u64 leaf1;                      /* answers to leaf 1 seen */
 	u64 leaf1_vmx, leaf1_no_hv;     /* ... with VMX (ECX bit 5) set, with the hypervisor bit (31) clear */
@@ -80,8 +82,14 @@ static void on_exit(u32 reason)
 	u32 v = (u32)vm.vcpu.regs.rax;
 	if (port == LINUX_PORT_COM1_LCR)
 		seen.lcr = (u8)v;
-	else if (port == LINUX_PORT_COM1_THR && !(seen.lcr & 0x80) && seen.len < sizeof(seen.console) - 1)
+	else if (port == LINUX_PORT_COM1_THR && !(seen.lcr & 0x80) && seen.len < sizeof(seen.console) - 1) {
 		seen.console[seen.len++] = (char)v;
+		if ((char)v == '\n') {
+			if (!seen.init_tsc && strncmp(seen.console + seen.line, "hvlabs-init: ", 13) == 0)
+				seen.init_tsc = rdtsc();
+			seen.line = seen.len;
+		}
+	}
 	else if (pm && ((port == pm && VMX_IO_SIZE(q) >= 2 && (v & ACPI_PM1_SLP_EN)) ||
 			(port == pm + 1 && (v & (ACPI_PM1_SLP_EN >> 8)))))
 		seen.slp_en = true;
@@ -614,7 +622,9 @@ void lab11_boot(struct prereq *p)
 	vmx_set_exit_hook(on_exit);
 	vmx_set_entry_hook(on_entry);
 	struct call c = { 0 };
+	seen.start = rdtsc();
 	bool ran = harness_call("linux_vm_run()", call_run, &c, why, sizeof(why));
+	u64 end = rdtsc();
 	vmx_set_exit_hook(NULL);
 	vmx_set_entry_hook(NULL);
 	const struct vmx_exit_stats *st = vmx_exit_stats();
@@ -623,6 +633,9 @@ void lab11_boot(struct prereq *p)
 	bool clean = ran && !c.ret && vm.powered_off;
 	kprintf("linux: the guest %s after %lu VM entries; %lu accesses outside its memory refused (the first at "
 		"GPA %#lx)\n", clean ? "powered off" : why, st->entries, vm.refused, vm.refused_gpa);
+	kprintf("linux: TSC ticks from VMLAUNCH: %lu M to /init's first line, %lu M to the end\n",
+		seen.init_tsc ? (seen.init_tsc - seen.start) >> 20 : 0, (end - seen.start) >> 20);
+	print_exits(false);
 	if (!clean)
 		explain_stop();
 
