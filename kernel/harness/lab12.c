@@ -292,7 +292,7 @@ static bool check_shadow_vmcs(struct nested_run *r)
 {
 	char why[240] = "";
 	struct call c = { .caps = lab_caps, .region = r->s.vmcs };
-	bool ok = harness_call("shadow_vmcs_init()", call_vmcs_init, &c, why, sizeof(why));
+	bool ran = harness_call("shadow_vmcs_init()", call_vmcs_init, &c, why, sizeof(why)), ok = ran;
 	u32 want = lab_caps->basic.revision_id | VMCS_SHADOW_INDICATOR, got = *(const u32 *)r->s.vmcs;
 	if (ok && c.ret)
 		ok = why_not(why, sizeof(why), "shadow_vmcs_init() returned %d (%s)", c.ret, hv_strerror(c.ret));
@@ -311,9 +311,10 @@ static bool check_shadow_vmcs(struct nested_run *r)
 	bool cleared = false;
 	for (size_t i = 0; i < PAGE_SIZE - 8; i++)
 		cleared |= data[i] != STALE_BYTE;
-	check("vmclear", ok && cleared, "%s", !ok ? why : "the region still holds what its earlier use left "
-	      "after its first 8 bytes: nothing initialized it for its first use as a VMCS");
-	return ok;
+	bool usable = ran && c.ret == 0;
+	check("vmclear", usable && cleared, "%s", !usable ? why : "the region still holds what its earlier use "
+	      "left after its first 8 bytes: nothing initialized it for its first use as a VMCS");
+	return usable;
 }
 
 /* What the bitmap at page should say for each of its bits, per shadow_fields.def. */
@@ -344,7 +345,7 @@ static bool check_setup(struct nested_run *r)
 	char why[240] = "";
 	struct call c = { .caps = lab_caps, .s = &r->s };
 	u64 proc_before = vmcs_read(CPU_BASED_VM_EXEC_CONTROL);
-	bool ok = harness_call("shadow_setup()", call_setup, &c, why, sizeof(why));
+	bool ran = harness_call("shadow_setup()", call_setup, &c, why, sizeof(why)), ok = ran;
 	u64 proc = vmcs_read(CPU_BASED_VM_EXEC_CONTROL), proc2 = vmcs_read(SECONDARY_VM_EXEC_CONTROL);
 	if (ok && c.ret)
 		ok = why_not(why, sizeof(why), "shadow_setup() returned %d (%s)", c.ret, hv_strerror(c.ret));
@@ -365,16 +366,19 @@ static bool check_setup(struct nested_run *r)
 			     "must fail with VMfailInvalid until its VMPTRLD", vmcs_read(VMCS_LINK_POINTER));
 	else if (ok && vmcs_check(false).violations)
 		ok = why_not(why, sizeof(why), "vmcs_check() finds a VM-entry rule broken (printed below)");
-	if (!ok && c.ret == 0)
+	bool usable = ran && c.ret == 0 && !vmcs_check(false).violations;
+	if (!ok && usable)
 		vmcs_check(true);
 	check("setup", ok, "%s", why);
-	bool maps = ok;
+	bool maps = ran && c.ret == 0;
+	if (!maps)
+		why_not(why, sizeof(why), "shadow_setup() did not complete (see the setup check)");
 	if (maps && !bitmap_is(r->s.read_bitmap, false, why, sizeof(why)))
 		maps = false;
 	else if (maps && !bitmap_is(r->s.write_bitmap, true, why, sizeof(why)))
 		maps = false;
 	check("bitmaps", maps, "%s", why);
-	return ok;
+	return usable;
 }
 
 /* ---- the shadowed run ---- */
