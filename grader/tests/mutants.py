@@ -745,4 +745,11 @@ MUTANTS = (
             ("\t\t/* not active any more: only the next VM entry makes it active again */\n\t\tenum vmx_status c = vmx_vmclear((u64)s->vmcs);\n",
              "\t\tenum vmx_status c = VMX_SUCCEED;\n")),
            frozenset({"vmx/host_read"}), why="the current VMCS is"),
+    # Wrong answers in answers-lab12.txt
+    Mutant("answer_high_half_shares_bit", 12, "answers-lab12.txt",
+           (("answer: 0x2807\n", "answer: 0x2806\n"),),
+           frozenset({"answers/q1"})),
+    Mutant("answer_shadow_entry_is_launch_state", 12, "answers-lab12.txt",
+           (("answer: b\n", "answer: c\n"),),
+           frozenset({"answers/q4"})),
 )
