@@ -596,3 +596,89 @@ void lab12_vmx(struct prereq *p)
 	check("saving", ok, "%s", why);
 	run_free(&plain);
 }
+
+/* ---- make run and make bench ---- */
+
+/*
+ * Builds a VM for L1 (with VMCS shadowing through your shadow_vmcs_init() and
+ * shadow_setup() if shadowed), runs it, and frees it; *ticks: the host's TSC
+ * across the run (under Bochs, every instruction L1 and this hypervisor
+ * executed). True if L1 finished; else why says why.
+ */
+static bool nested_once(struct nested_run *r, bool shadowed, u64 *ticks, char *why, size_t size)
+{
+	memset(r, 0, sizeof(*r));
+	r->s.current = SHADOW_NO_VMCS;
+	bool ok = prereq_vm_new(&r->pvm, lab_caps, &guest_nested);
+	if (!ok) {
+		why_not(why, size, "lab 4's vmcs_setup() failed");
+	} else if (shadowed) {
+		struct call c = { .caps = lab_caps, .s = &r->s };
+		ok = shadow_pages(&r->s);
+		c.region = r->s.vmcs;
+		if (!ok)
+			why_not(why, size, "no page left");
+		else if (!harness_call("shadow_vmcs_init()", call_vmcs_init, &c, why, size))
+			ok = false;
+		else if (c.ret || !harness_call("shadow_setup()", call_setup, &c, why, size) || c.ret)
+			ok = why_not(why, size, "exercise 2 or 3 failed: %s", hv_strerror(c.ret));
+	}
+	if (ok) {
+		kprintf("-- guest \"%s\": %s, %s VMCS shadowing\n", guest_nested.name, guest_nested.about,
+			shadowed ? "with" : "without");
+		u64 t0 = rdtsc();
+		ok = run_guest(r);
+		*ticks = rdtsc() - t0;
+		if (!ok)
+			why_not(why, size, "%s", r->why);
+	}
+	run_free(r);
+	return ok;
+}
+
+/*
+ * `make run`: lab 8's demo (the whole hypervisor of labs 1-8), then L1 without
+ * VMCS shadowing and, where the model has it, with.
+ */
+void lab12_demo(struct prereq *p)
+{
+	static struct nested_run r;
+	char why[240] = "";
+	u64 ticks[2] = { 0 }, exits[2] = { 0 };
+	lab8_demo(p);
+	lab_caps = &p->caps;
+	kprintf("== lab 12, shadow: a guest hypervisor (L1)\n");
+	struct call c = { .caps = lab_caps };
+	bool shadowing = harness_call("shadow_check_caps()", call_check_caps, &c, why, sizeof(why)) && !c.ret;
+	for (int shadowed = 0; shadowed <= shadowing; shadowed++) {
+		if (!nested_once(&r, shadowed, &ticks[shadowed], why, sizeof(why))) {
+			kprintf("   L1 %s VMCS shadowing did not finish: %s\n", shadowed ? "with" : "without", why);
+			return;
+		}
+		exits[shadowed] = r.vmread_exits + r.vmwrite_exits;
+		kprintf("   %lu VMREAD/VMWRITE exits, %lu instructions of L1 and this hypervisor\n",
+			exits[shadowed], ticks[shadowed]);
+	}
+	if (shadowing)
+		kprintf("== VMCS shadowing saved %lu exits\n", exits[0] - exits[1]);
+	else
+		kprintf("== this model has no VMCS shadowing: `make run LAB=12` runs lab 12 on a model with it\n");
+}
+
+/* make bench: L1's whole run, with and without VMCS shadowing, in host TSC ticks (Bochs: instructions). */
+void lab12_bench(struct prereq *p)
+{
+	static struct nested_run r;
+	static const char *const kind[2] = { "unshadowed", "shadowed" };
+	char why[240] = "";
+	lab_caps = &p->caps;
+	for (int shadowed = 0; shadowed <= 1; shadowed++) {
+		u64 ticks = 0;
+		if (!nested_once(&r, shadowed, &ticks, why, sizeof(why))) {
+			harness_abort("L1 %s VMCS shadowing did not finish: %s", shadowed ? "with" : "without", why);
+			return;
+		}
+		kprintf("BENCH: %s %lu ticks for L1's run (%lu VMREAD/VMWRITE exits)\n", kind[shadowed], ticks,
+			r.vmread_exits + r.vmwrite_exits);
+	}
+}
