@@ -80,21 +80,8 @@ int shadow_setup(struct shadow *s, const struct vmx_caps *caps)
 	return -HV_ENOSYS;
 }
 
-/*
- * Exercise 4: the VMX instructions L1 executes that exit. Goal: L1 sees what a
- * processor with VMX would do for it (README, "The VMX that L1 sees"): the
- * status flags, the error number in its VM_INSTRUCTION_ERROR, field values at
- * their width, #UD outside VMX operation.
- * SDM Vol. 3C: 31.2 "Conventions" (VMsucceed, VMfailInvalid, VMfailValid), 31.3
- * "VMX Instructions" (VMXON, VMPTRLD, VMREAD, VMWRITE, VMLAUNCH), 31.4 "VM
- * Instruction Error Numbers", 25.11.2 "VMREAD, VMWRITE, and Encodings of VMCS
- * Fields", 28.2.5 "Information for VM Exits Due to Instruction Execution".
- * Interface: returns 0 when L1 goes on, -HV_EEXIT (printed) for what this
- * hypervisor does not emulate. Given: vmx_operand_address() (a memory operand),
- * VMX_INSN_* (the instruction information, vmx.h), vcpu_gpr(), and your lab 6
- * vmx_skip_instruction() and vmx_inject_exception().
- * Hints: README, exercise 4.
- */
+/* Given for exercise 4: L1's VMCS as this hypervisor keeps it (the fields the bitmaps intercept). */
+
 /* The width in bits of field: its encoding's bits 14:13, and bit 0 (the high half of a 64-bit field) (25.11.2). */
 static unsigned field_bits(u32 field)
 {
@@ -145,6 +132,21 @@ static bool soft_write(struct shadow *s, u32 field, u64 value)
 	return true;
 }
 
+/*
+ * Exercise 4: the VMX instructions L1 executes that exit. Goal: L1 sees what a
+ * processor with VMX would do for it (README, "The VMX that L1 sees"): the
+ * status flags, the error number in its VM_INSTRUCTION_ERROR, field values at
+ * their width, #UD outside VMX operation.
+ * SDM Vol. 3C: 31.2 "Conventions" (VMsucceed, VMfailInvalid, VMfailValid), 31.3
+ * "VMX Instructions" (VMXON, VMPTRLD, VMREAD, VMWRITE, VMLAUNCH), 31.4 "VM
+ * Instruction Error Numbers", 25.11.2 "VMREAD, VMWRITE, and Encodings of VMCS
+ * Fields", 28.2.5 "Information for VM Exits Due to Instruction Execution".
+ * Interface: returns 0 when L1 goes on, -HV_EEXIT (printed) for what this
+ * hypervisor does not emulate. Given: vmx_operand_address() (a memory operand),
+ * VMX_INSN_* (the instruction information, vmx.h), vcpu_gpr(), and your lab 6
+ * vmx_skip_instruction() and vmx_inject_exception().
+ * Hints: README, exercise 4.
+ */
 /*
  * Ends L1's VMX instruction with outcome st, as the SDM's VMsucceed, VMfailInvalid
  * and VMfail(error) do (31.2): L1's RFLAGS, and for VMfailValid its
