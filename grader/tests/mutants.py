@@ -745,6 +745,12 @@ MUTANTS = (
             ("\t\t/* not active any more: only the next VM entry makes it active again */\n\t\tenum vmx_status c = vmx_vmclear((u64)s->vmcs);\n",
              "\t\tenum vmx_status c = VMX_SUCCEED;\n")),
            frozenset({"vmx/host_read"}), why="the current VMCS is"),
+    # state left as an earlier L1 left it: the harness hands shadow_setup() a struct whose L1
+    # is in VMX operation with a VMCS and a full set of fields
+    Mutant("shadow_setup_keeps_state", 12, "shadow.c",
+           (("\ts->vmxon = false;\n\ts->vmxon_ptr = 0;\n\ts->current = SHADOW_NO_VMCS;\n\ts->nsoft = 0;\n", ""),),
+           frozenset({"vmx/vmxon", "vmx/no_exit", "vmx/intercepted", "vmx/errors", "vmx/in_shadow",
+                      "vmx/host_read", "vmx/saving"}), why="L1 did not finish"),
     # Wrong answers in answers-lab12.txt
     Mutant("answer_high_half_shares_bit", 12, "answers-lab12.txt",
            (("answer: 0x2807\n", "answer: 0x2806\n"),),

@@ -551,6 +551,13 @@ void lab12_vmx(struct prereq *p)
 		run_free(&r);
 		return;
 	}
+	/* What an earlier L1 left in the state: shadow_setup() starts L1 afresh. */
+	r.s.vmxon = true;
+	r.s.vmxon_ptr = 0x5000;
+	r.s.current = 0x6000;
+	r.s.nsoft = SHADOW_SOFT_FIELDS;
+	for (size_t i = 0; i < SHADOW_SOFT_FIELDS; i++)
+		r.s.soft[i] = (struct shadow_soft_field){ VM_INSTRUCTION_ERROR, 0xA5A5A5A5A5A5A5A5ULL };
 	bool vmcs_ok = check_shadow_vmcs(&r);
 	built = check_setup(&r) && vmcs_ok;
 	if (!built) {
