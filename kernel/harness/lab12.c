@@ -304,8 +304,9 @@ static bool check_shadow_vmcs(struct nested_run *r)
 	/*
 	 * VMCLEAR initializes the implementation-specific data of the region (SDM
 	 * Vol. 3C, 25.11.3 "Initializing a VMCS"). Bochs keeps the launch state
-	 * there and writes it on VMCLEAR; a region nobody VMCLEARed still holds the
-	 * earlier use's bytes (measured on every Bochs model with VMCS shadowing).
+	 * there (4 bytes at offset 8) and writes it on VMCLEAR; a region nobody
+	 * VMCLEARed still holds the earlier use's bytes (measured on every Bochs
+	 * model with VMCS shadowing). README, "Known emulator deviations".
 	 */
 	const u8 *data = (const u8 *)r->s.vmcs + 8;
 	bool cleared = false;
