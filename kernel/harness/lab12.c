@@ -15,6 +15,7 @@
 #include "guest_nested.h"
 #include "harness.h"
 #include "hypercall.h"
+#include "launch.h"
 #include "page.h"
 #include "prereq.h"
 #include "printf.h"
@@ -185,7 +186,7 @@ static int nested_loop(struct nested_run *r)
 		}
 		v->launched = true;
 		u32 reason = (u32)vmcs_read(VM_EXIT_REASON);
-		if (reason & BIT(31)) {
+		if (reason & VMX_EXIT_REASON_FAILED_VMENTRY) {
 			kdiag("VM entry failed: %s", vmx_exit_reason_name(reason & 0xFFFF));
 			vmcs_check(true);
 			return -HV_EENTRY;
