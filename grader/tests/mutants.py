@@ -689,4 +689,73 @@ MUTANTS = (
            (("\t\tgpa += (*e & EPT_LARGE) ? EPT_LARGE_SIZE : PAGE_SIZE;\n\t}\n\treturn ept_flush(ept);",
              "\t\tgpa += (*e & EPT_LARGE) ? EPT_LARGE_SIZE : PAGE_SIZE;\n\t}\n\treturn 0;"),),
            frozenset({"vmx/dirty_invept"}), why="no INVEPT"),
+    # Lab 12 (shadow).
+    # enabled without asking: right on every model with VMCS shadowing, caught by a made-up
+    # processor and by corei7_ivy_bridge_3770k
+    Mutant("shadow_caps_unchecked", 12, "shadow.c",
+           (("\tif (!caps->has_procbased2) {", "\treturn 0;\n\tif (!caps->has_procbased2) {"),),
+           frozenset({"vmx/caps", "noshadow/refuse"}), why="without"),
+    # the secondary controls assumed: every Bochs model with VMX has them, a made-up one does not
+    Mutant("shadow_caps_assumes_secondary", 12, "shadow.c",
+           (("\tif (!caps->has_procbased2) {", "\tif (!caps) {"),),
+           frozenset({"vmx/caps"}), why="secondary controls"),
+    # the field's index (bits 9:1) taken for the bit: the guest's fields exit, and other bits pass
+    Mutant("shadow_bit_from_field_index", 12, "shadow.c",
+           (("\tu32 n = field & 0x7FFF;", "\tu32 n = (field >> 1) & 0x1FF;"),),
+           frozenset({"vmx/bitmap_bit", "vmx/bitmaps", "vmx/no_exit", "vmx/in_shadow", "vmx/host_read"}),
+           why="shadow_bitmap_pass(bitmap, 0x681e)"),
+    # the write bitmap passes the read-only fields too
+    Mutant("shadow_write_bitmap_passes_all", 12, "shadow.c",
+           (("\tif (write)                                              \\\n", "\tif (1)                                                  \\\n"),),
+           frozenset({"vmx/bitmaps", "vmx/no_exit", "vmx/intercepted"}), why="VMWRITE bitmap"),
+    # state left as the page was: bits nobody decided, some of which pass fields the
+    # emulation keeps (L1 then reads the shadow's stale bytes)
+    Mutant("shadow_bitmaps_not_filled", 12, "shadow.c",
+           (("\tmemset(s->read_bitmap, 0xFF, PAGE_SIZE);\n\tmemset(s->write_bitmap, 0xFF, PAGE_SIZE);\n", ""),),
+           frozenset({"vmx/bitmaps", "vmx/no_exit", "vmx/intercepted", "vmx/errors"}), why="must exit"),
+    # a link pointer to a VMCS without the shadow-VMCS indicator: the VM entry after L1's VMPTRLD fails
+    Mutant("shadow_indicator_missing", 12, "shadow.c",
+           (("caps->basic.revision_id | VMCS_SHADOW_INDICATOR;", "caps->basic.revision_id;"),),
+           frozenset({"vmx/shadow_vmcs", "vmx/vmxon", "vmx/no_exit", "vmx/intercepted", "vmx/errors",
+                      "vmx/in_shadow", "vmx/host_read", "vmx/saving"}), why="marked as a shadow VMCS"),
+    # Bochs reads a never-initialized region without complaint; the harness sees that VMCLEAR
+    # never wrote the region's data (Bochs keeps the launch state there)
+    Mutant("shadow_no_vmclear", 12, "shadow.c",
+           (("\tenum vmx_status s = vmx_vmclear((u64)region);", "\tenum vmx_status s = VMX_SUCCEED;"),),
+           frozenset({"vmx/vmclear"}), why="earlier use"),
+    # the link pointer set before L1 has a VMCS: its early VMREAD reads the shadow instead of failing
+    Mutant("shadow_link_at_setup", 12, "shadow.c",
+           (("\t\t{ VMCS_LINK_POINTER, ~0ULL },", "\t\t{ VMCS_LINK_POINTER, (u64)s->vmcs },"),),
+           frozenset({"vmx/setup", "vmx/no_exit"}), why="VMCS_LINK_POINTER"),
+    # a narrow operand: an intercepted VMREAD writes 32 bits of the 64-bit register
+    Mutant("shadow_vmread_low_half", 12, "shadow.c",
+           (("\t\t\t*operand = soft_read(s, (u32)*field);", "\t\t\t*(u32 *)operand = (u32)soft_read(s, (u32)*field);"),),
+           frozenset({"vmx/intercepted", "vmx/errors", "vmx/saving"}), why="PIN_BASED_VM_EXEC_CONTROL"),
+    # an error path never taken: VMX instructions outside L1's VMX operation emulated anyway
+    Mutant("shadow_no_ud_outside_vmx", 12, "shadow.c",
+           (("\tif (reason != EXIT_REASON_VMON && !s->vmxon) {", "\tif (reason != EXIT_REASON_VMON && !s) {"),),
+           frozenset({"vmx/vmxon", "vmx/no_exit"}), why="#UD"),
+    # VMfailValid where there is no current VMCS to hold the error: the SDM's VMfail gives VMfailInvalid
+    Mutant("shadow_vmfail_valid_without_vmcs", 12, "shadow.c",
+           (("\tif (st == VMX_FAIL_VALID && s->current == SHADOW_NO_VMCS)\n\t\tst = VMX_FAIL_INVALID;\n", ""),),
+           frozenset({"vmx/vmxon"}), why="VMLAUNCH with no current VMCS"),
+    # a missing cleanup: the shadow VMCS is left current, and the next VM entry would fail
+    Mutant("shadow_read_leaves_shadow_current", 12, "shadow.c",
+           (("\t\tenum vmx_status back = vmx_vmptrld(current);", "\t\tenum vmx_status back = VMX_SUCCEED;"),
+            ("\t\t/* not active any more: only the next VM entry makes it active again */\n\t\tenum vmx_status c = vmx_vmclear((u64)s->vmcs);\n",
+             "\t\tenum vmx_status c = VMX_SUCCEED;\n")),
+           frozenset({"vmx/host_read"}), why="the current VMCS is"),
+    # state left as an earlier L1 left it: the harness hands shadow_setup() a struct whose L1
+    # is in VMX operation with a VMCS and a full set of fields
+    Mutant("shadow_setup_keeps_state", 12, "shadow.c",
+           (("\ts->vmxon = false;\n\ts->vmxon_ptr = 0;\n\ts->current = SHADOW_NO_VMCS;\n\ts->nsoft = 0;\n", ""),),
+           frozenset({"vmx/vmxon", "vmx/no_exit", "vmx/intercepted", "vmx/errors", "vmx/in_shadow",
+                      "vmx/host_read", "vmx/saving"}), why="L1 did not finish"),
+    # Wrong answers in answers-lab12.txt
+    Mutant("answer_high_half_shares_bit", 12, "answers-lab12.txt",
+           (("answer: 0x2807\n", "answer: 0x2806\n"),),
+           frozenset({"answers/q1"})),
+    Mutant("answer_shadow_entry_is_launch_state", 12, "answers-lab12.txt",
+           (("answer: b\n", "answer: c\n"),),
+           frozenset({"answers/q4"})),
 )

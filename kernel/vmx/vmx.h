@@ -76,6 +76,15 @@
 #define SECONDARY_EXEC_ENABLE_EPT BIT(1)
 #define SECONDARY_EXEC_ENABLE_VPID BIT(5)
 #define SECONDARY_EXEC_UNRESTRICTED_GUEST BIT(7)
+/* "VMCS shadowing": VMREAD/VMWRITE in VMX non-root operation may access the VMCS the link pointer references. */
+#define SECONDARY_EXEC_SHADOW_VMCS BIT(14)
+
+/*
+ * Bit 31 of a VMCS region's first 4 bytes: the shadow-VMCS indicator, 1 in a
+ * shadow VMCS (SDM Vol. 3C, 25.2 "Format of the VMCS Region", 25.10 "VMCS Types:
+ * Ordinary and Shadow").
+ */
+#define VMCS_SHADOW_INDICATOR BIT(31)
 
 /* VM-exit controls (SDM Vol. 3C, 25.7.1 "VM-Exit Controls"). */
 #define VM_EXIT_SAVE_DEBUG_CONTROLS BIT(2)
@@ -210,6 +219,14 @@ enum vmx_status {
 	VMX_FAIL_VALID = 2,
 };
 
+/*
+ * The RFLAGS bits a VMX instruction's outcome sets or clears (same section):
+ * VMsucceed clears all six; VMfailInvalid sets CF and clears the others;
+ * VMfailValid sets ZF and clears the others. CF is bit 0, PF 2, AF 4, ZF 6,
+ * SF 7, OF 11 (SDM Vol. 1, 3.4.3.1 "Status Flags").
+ */
+#define VMX_RFLAGS_STATUS (BIT(0) | BIT(2) | BIT(4) | BIT(6) | BIT(7) | BIT(11))
+
 /* "VMsucceed", "VMfailInvalid" or "VMfailValid": the SDM's names. */
 const char *vmx_status_name(enum vmx_status s);
 
@@ -281,6 +298,24 @@ static inline enum vmx_status vmx_vmwrite(u64 field, u64 value)
 			 : "memory");
 	return VMX_STATUS(cf, zf);
 }
+
+/*
+ * The VM-exit instruction-information field of a VMX instruction's exit (SDM
+ * Vol. 3C, 28.2.5 "Information for VM Exits Due to Instruction Execution",
+ * Tables "Format of the VM-Exit Instruction-Information Field as Used for
+ * VMCLEAR, VMPTRLD, VMPTRST, VMXON, XRSTORS, and XSAVES" and "... as Used for
+ * VMREAD and VMWRITE"). Registers are numbered as in struct guest_regs.
+ */
+#define VMX_INSN_SCALE(i) ((unsigned)(i) & 3)                  /* bits 1:0: index scaled by 1 << this */
+#define VMX_INSN_REG1(i) (((unsigned)(i) >> 3) & 0xF)         /* bits 6:3: VMREAD's destination, VMWRITE's source, if bit 10 */
+#define VMX_INSN_ADDR_SIZE(i) (((unsigned)(i) >> 7) & 7)      /* bits 9:7: 0 16-bit, 1 32-bit, 2 64-bit */
+#define VMX_INSN_REG_OPERAND BIT(10)                          /* 1: a register operand, 0: memory */
+#define VMX_INSN_SEGMENT(i) (((unsigned)(i) >> 15) & 7)       /* bits 17:15: ES CS SS DS FS GS */
+#define VMX_INSN_INDEX(i) (((unsigned)(i) >> 18) & 0xF)       /* bits 21:18 */
+#define VMX_INSN_INDEX_INVALID BIT(22)
+#define VMX_INSN_BASE(i) (((unsigned)(i) >> 23) & 0xF)        /* bits 26:23 */
+#define VMX_INSN_BASE_INVALID BIT(27)
+#define VMX_INSN_REG2(i) (((unsigned)(i) >> 28) & 0xF)        /* bits 31:28: VMREAD/VMWRITE's field encoding */
 
 /*
  * IA32_VMX_EPT_VPID_CAP (SDM Vol. 3D, A.10 "VPID and EPT Capabilities"), Linux's
