@@ -176,12 +176,14 @@ struct watch_vm {
 	u32 last_reason;        /* of its last exit (0 before any) */
 	u32 outstanding;        /* IDT-vectoring information of its last exit (valid bit: pending) */
 	u64 outstanding_exit;
+	u64 injected_deadline;  /* the VM's next deadline when its last new tick went in */
 };
 
 static struct {
 	struct run *r;
 	struct watch_vm vm[SCHED_VMS];
 	int last;               /* the VM of the last entry (-1: none) */
+	u64 first_entry;        /* vmx_exit_stats()->entries when the run began */
 	u64 entry_tsc;
 	u64 switches;           /* entries of another VM than the last one */
 	/* the current stint: the consecutive trips of one VM */
@@ -236,9 +238,9 @@ static void steal_stack(int i)
 static void watch_entry(u64 entries)
 {
 	int i = vm_of_current();
-	if (entries > LAB10_MAX_ENTRIES) {
-		kprintf(DIAG_TAG "watchdog: %lu VM entries and the VMs have not finished: the scheduler makes "
-			"no progress (is the VMX-preemption timer armed again for each slice?)\n", entries - 1);
+	if (entries - w.first_entry > LAB10_MAX_ENTRIES) {
+		kprintf(DIAG_TAG "watchdog: %u VM entries and the VMs have not finished: the scheduler makes "
+			"no progress (is the VMX-preemption timer armed again for each slice?)\n", LAB10_MAX_ENTRIES);
 		__asm__ volatile("ud2");
 		__builtin_unreachable();
 	}
@@ -260,7 +262,16 @@ static void watch_entry(u64 entries)
 	bool valid = info & INTR_INFO_VALID_MASK;
 	if (m->outstanding & INTR_INFO_VALID_MASK) {
 		u32 want = m->outstanding & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK | INTR_INFO_VECTOR_MASK);
-		if ((info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK | INTR_INFO_VECTOR_MASK)) == want)
+		const struct sched_vm *v = &w.r->vms[i];
+		bool again = (info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK | INTR_INFO_VECTOR_MASK)) == want;
+		if (again && v->deadline != m->injected_deadline && !v->pending) {
+			/* a tick came due since (its deadline moved on), and it is not pending: it went in instead */
+			if (!w.redeliver_why[0])
+				why_not(w.redeliver_why, sizeof(w.redeliver_why), "exit %lu of VM %d (%s) interrupted the "
+					"delivery of vector %#x; a new tick came due before the VM's next entry, which "
+					"injected one tick and left none pending: the other one is lost",
+					m->outstanding_exit, i, vmx_exit_reason_name(m->last_reason), m->outstanding & 0xFF);
+		} else if (again)
 			m->redelivered++;
 		else if (!w.redeliver_why[0])
 			why_not(w.redeliver_why, sizeof(w.redeliver_why), "exit %lu of VM %d (%s) interrupted the "
@@ -270,6 +281,7 @@ static void watch_entry(u64 entries)
 		m->outstanding = 0;
 	} else if (valid) {
 		m->new_ticks++;
+		m->injected_deadline = w.r->vms[i].deadline;
 		if (m->new_ticks % 3 == 0)
 			steal_stack(i);
 	}
@@ -382,6 +394,7 @@ static void run_go(struct run *r)
 	w.r = r;
 	w.last = -1;
 	w.worst_vm = -1;
+	w.first_entry = vmx_exit_stats()->entries;
 	struct call c = { .s = &r->s };
 	vmx_set_entry_hook(watch_entry);
 	vmx_set_exit_hook(watch_exit);
@@ -537,7 +550,9 @@ static void check_fair(const struct run *r)
 	char why[300] = "";
 	u64 limit = r->s.slice + r->s.slice / 2;
 	bool ok = w.worst_stint <= limit && w.vm[0].entries && w.vm[1].entries;
-	if (!ok)
+	if (!w.vm[0].entries || !w.vm[1].entries)
+		why_not(why, sizeof(why), "VM %d never ran", w.vm[0].entries ? 1 : 0);
+	else if (!ok)
 		why_not(why, sizeof(why), "VM %d ran %lu TSC ticks of guest time in a row while VM %d could run; "
 			"a slice is %lu", w.worst_vm, w.worst_stint, 1 - w.worst_vm, r->s.slice);
 	check(cid("fair"), ok, "%s", why);
@@ -589,20 +604,21 @@ static void check_run(struct run *r, bool all)
 	}
 
 	/* isolation: each VM's checksum, in a register and in memory, is its own */
-	ok = ended;
-	if (!ok)
-		memcpy(why, ended_why, sizeof(why));
+	ok = true;
 	for (int i = 0; ok && i < SCHED_VMS; i++) {
 		u64 x = lcg_next(nonce + (u64)i);
 		for (unsigned k = 0; k < SCHED_STEPS_CALLS + SCHED_STEPS_CLI; k++)
 			x = lcg_next(x ^ (u64)i);
-		if (mailbox(r, i, SCHED_MB_MISMATCH) || mailbox(r, i, SCHED_MB_BADCALL) ||
-		    mailbox(r, i, SCHED_MB_SUM) != x)
+		u64 mismatch = mailbox(r, i, SCHED_MB_MISMATCH), badcall = mailbox(r, i, SCHED_MB_BADCALL);
+		if (mismatch || badcall)
 			ok = why_not(why, sizeof(why), "VM %d: its register and memory copies of its checksum "
-				     "differed %lu times, %lu hypercalls returned another nonce, final checksum "
-				     "%#lx (want %#lx): its state mixed with another's", i,
-				     mailbox(r, i, SCHED_MB_MISMATCH), mailbox(r, i, SCHED_MB_BADCALL),
-				     mailbox(r, i, SCHED_MB_SUM), x);
+				     "differed %lu times and %lu hypercalls returned another nonce: its state mixed "
+				     "with another's", i, mismatch, badcall);
+		else if (!ended)
+			ok = why_not(why, sizeof(why), "%s", ended_why);
+		else if (mailbox(r, i, SCHED_MB_SUM) != x)
+			ok = why_not(why, sizeof(why), "VM %d: final checksum %#lx, want %#lx: its state mixed with "
+				     "another's", i, mailbox(r, i, SCHED_MB_SUM), x);
 	}
 	check("isolation", ok, "%s", why);
 
@@ -683,8 +699,6 @@ static void trace_print(void)
 	for (size_t k = 0; k < w.traced; k++)
 		kprintf(" %lu/%lu:%lu", w.trace[0][k] >> 16, w.trace[0][k] & 0xFFFF, w.trace[1][k]);
 	kprintf("%s\n", w.traced == ARRAY_SIZE(w.trace[0]) ? " ..." : "");
-	for (int i = 0; i < SCHED_VMS; i++)
-		kprintf("DEBUG VM %d: entries %lu new %lu redelivered %lu interrupted %lu stolen %lu window %lu timer %lu hlt %lu ept %lu ticks(guest) %lu worst %lu\n", i, w.vm[i].entries, w.vm[i].new_ticks, w.vm[i].redelivered, w.vm[i].interrupted, w.vm[i].stolen, w.vm[i].exits[7], w.vm[i].exits[52], w.vm[i].exits[12], w.vm[i].exits[48], mailbox(w.r, i, SCHED_MB_TICKS), w.worst_stint);
 }
 
 /*
