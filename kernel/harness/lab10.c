@@ -625,7 +625,9 @@ static void check_run(struct run *r, bool all)
 	/* preempt: the spin with IF = 0 was interrupted by the timer */
 	ok = true;
 	for (int i = 0; ok && i < SCHED_VMS; i++)
-		if (!w.vm[i].preempted_if0)
+		if (!w.vm[i].preempted_if0 && !ended)
+			ok = why_not(why, sizeof(why), "%s", ended_why);
+		else if (!w.vm[i].preempted_if0)
 			ok = why_not(why, sizeof(why), "VM %d spun %u steps with RFLAGS.IF = 0 and never exited "
 				     "for the VMX-preemption timer there (%lu timer exits in all)", i,
 				     SCHED_STEPS_CLI, w.vm[i].exits[EXIT_REASON_PREEMPTION_TIMER]);
@@ -736,7 +738,6 @@ void lab10_vmx(struct prereq *p)
 	static struct run r;
 	static struct sched_timer t;
 	lab_caps = &p->caps;
-	kprintf("MEASURE misc %#lx pin may %#x exit may %#x\n", p->caps.misc, p->caps.pinbased.allowed1, p->caps.exit.allowed1);
 	check_timer(&t);
 	if (!timer_of(lab_caps, &t, r.why, sizeof(r.why))) {
 		harness_abort("sched_timer_init() does not accept this processor: %s", r.why);
@@ -765,7 +766,6 @@ void lab10_notimer(struct prereq *p)
 {
 	char why[200] = "";
 	struct sched_timer t = { 0 };
-	kprintf("MEASURE misc %#lx pin may %#x exit may %#x\n", p->caps.misc, p->caps.pinbased.allowed1, p->caps.exit.allowed1);
 	struct call c = { .caps = &p->caps, .timer = &t };
 	bool ok = harness_call("sched_timer_init()", call_timer_init, &c, why, sizeof(why));
 	if (ok && c.ret != -HV_ENOTIMER)
