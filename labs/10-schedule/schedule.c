@@ -48,8 +48,8 @@ u32 sched_timer_value(const struct sched_timer *t, u64 ticks)
 /*
  * Exercise 2: a VMCS whose guest can be preempted. Goal: the timer counts down
  * while the guest runs and a VM exit comes when it reaches 0. SDM Vol. 3C,
- * 25.6.1 "Pin-Based VM-Execution Controls", 25.7.1 "VM-Exit Controls", 28.2
- * (the timer's field saved at VM exit). Hints: README, exercise 2.
+ * 25.6.1 "Pin-Based VM-Execution Controls", 25.7.1 "VM-Exit Controls", 28.3.4
+ * "Saving Non-Register State" (the timer's value at VM exit). Hints: README, exercise 2.
  */
 int sched_vmcs_setup(const struct sched_timer *t, const struct vmx_caps *caps)
 {
@@ -69,10 +69,10 @@ static int sched_window(bool on)
 
 /*
  * Exercise 3: a virtual interrupt, delivered when the guest can take one.
- * SDM Vol. 3C, 26.3.1.5 "Checks on Guest Non-Register State", 25.4.2 "Guest
+ * SDM Vol. 3C, 27.3.1.5 "Checks on Guest Non-Register State", 25.4.2 "Guest
  * Non-Register State" (the interruptibility state), 25.8.3 "VM-Entry Controls
- * for Event Injection", 26.7.5 "Interrupt-Window Exiting and Virtual-Interrupt
- * Delivery". Hints: README, exercise 3.
+ * for Event Injection", 26.2 "Other Causes of VM Exits" (interrupt-window
+ * exiting). Hints: README, exercise 3.
  */
 int sched_inject(struct sched_vm *vm)
 {
@@ -98,7 +98,7 @@ int sched_redeliver(struct sched_vm *vm)
  * Exercise 5: the scheduler. Goal: both VMs make progress, neither keeps the CPU
  * longer than a slice while the other could run, each tick reaches its guest
  * once, a halted VM costs nothing until its tick. SDM Vol. 3C, 26.5.1
- * "VMX-Preemption Timer", 25.11.3 "Initializing a VMCS" and 26.1 "Basic VM-Entry
+ * "VMX-Preemption Timer", 25.11.3 "Initializing a VMCS" and 27.1 "Basic VM-Entry
  * Checks" (the launch state), 25.11.2 "VMREAD, VMWRITE, and Encodings of VMCS
  * Fields". Hints: README, exercise 5.
  */
