@@ -193,7 +193,7 @@ static struct {
 	int worst_vm;
 	u64 trips;
 	char inject_why[240], redeliver_why[240], halt_why[240], launch_why[240];
-	u64 trace[2][128];      /* make run: (VM << 16 | reason) per exit, and its guest ticks */
+	u64 trace[2][256];      /* make run: (VM << 16 | reason) per exit, and its guest ticks */
 	size_t traced;
 } w;
 
@@ -694,10 +694,36 @@ static void check_run(struct run *r, bool all)
 	check("halt", ok, "%s", why);
 }
 
-/* Prints the run's exits in order, for the HTML report's timeline and the slides. */
+/*
+ * The run's exits: per VM, an exit trace line (the run protocol's format, CONTRIBUTING.md:
+ * the HTML report draws a row per VM), then the interleaved order of the first
+ * ARRAY_SIZE(w.trace[0]) exits, "VM/reason:ticks" each (the slides' timeline).
+ */
 static void trace_print(void)
 {
-	kprintf("exit trace of \"schedule\": %zu exits:", w.traced);
+	for (int vm = 0; vm < SCHED_VMS; vm++) {
+		u64 total = 0;
+		for (int k = 0; k < VMX_STATS_REASONS; k++)
+			total += w.vm[vm].exits[k];
+		kprintf("exit trace of \"schedule\" (VM %d): %lu exits:", vm + 1, total);
+		u64 listed = 0;
+		for (size_t k = 0; k < w.traced;) {
+			if ((int)(w.trace[0][k] >> 16) != vm) {
+				k++;
+				continue;
+			}
+			u64 reason = w.trace[0][k] & 0xFFFF, n = 0, ticks = 0;
+			for (; k < w.traced && w.trace[0][k] == ((u64)vm << 16 | reason); k++, n++)
+				ticks += w.trace[1][k];
+			listed += n;
+			if (n > 1)
+				kprintf(" %lu*%lu:%lu", reason, n, ticks);
+			else
+				kprintf(" %lu:%lu", reason, ticks);
+		}
+		kprintf("%s\n", listed < total ? " ..." : "");
+	}
+	kprintf("switch trace of \"schedule\": %zu exits:", w.traced);
 	for (size_t k = 0; k < w.traced; k++)
 		kprintf(" %lu/%lu:%lu", w.trace[0][k] >> 16, w.trace[0][k] & 0xFFFF, w.trace[1][k]);
 	kprintf("%s\n", w.traced == ARRAY_SIZE(w.trace[0]) ? " ..." : "");
@@ -772,4 +798,121 @@ void lab10_notimer(struct prereq *p)
 		ok = why_not(why, sizeof(why), "sched_timer_init() returned %d (%s) on a processor without the "
 			     "VMX-preemption timer, want -HV_ENOTIMER", c.ret, hv_strerror(c.ret));
 	check("refuse", ok, "%s", why);
+}
+
+/* ---- make run: the two VMs, narrated ---- */
+
+/* Prints the run stint by stint: which VM ran, what its trips ended with, its guest ticks. */
+static void demo_stints(void)
+{
+	static const struct { u32 reason; const char *what; } names[] = {
+		{ EXIT_REASON_VMCALL, "hypercall" }, { EXIT_REASON_PREEMPTION_TIMER, "slice over" },
+		{ EXIT_REASON_HLT, "HLT" }, { EXIT_REASON_INTERRUPT_WINDOW, "window open" },
+		{ EXIT_REASON_EPT_VIOLATION, "EPT violation" },
+	};
+	size_t shown = 0;
+	for (size_t k = 0; k < w.traced && shown < 40; shown++) {
+		int vm = (int)(w.trace[0][k] >> 16);
+		u64 ticks = 0;
+		kprintf("   VM %d:", vm);
+		for (; k < w.traced && (int)(w.trace[0][k] >> 16) == vm; k++) {
+			u32 reason = (u32)(w.trace[0][k] & 0xFFFF);
+			const char *what = vmx_exit_reason_name(reason);
+			for (size_t n = 0; n < ARRAY_SIZE(names); n++)
+				if (names[n].reason == reason)
+					what = names[n].what;
+			ticks += w.trace[1][k];
+			kprintf(" %s", what);
+		}
+		kprintf(" (%lu ticks)\n", ticks);
+	}
+	if (shown == 40)
+		kprintf("   ...\n");
+}
+
+/*
+ * `make run`: the whole hypervisor up to lab 8 (lab 8's demo), then lab 10's two VMs
+ * sharing the CPU, stint by stint, and what each guest noted.
+ */
+void lab10_demo(struct prereq *p)
+{
+	static struct run r;
+	static struct sched_timer t;
+	lab8_demo(p);
+	lab_caps = &p->caps;
+	kprintf("== lab 10, schedule: two VMs on one CPU\n");
+	if (!timer_of(lab_caps, &t, r.why, sizeof(r.why))) {
+		kprintf("   %s\n", r.why);
+		return;
+	}
+	kprintf("   VMX-preemption timer: 1 unit = 2^%u TSC ticks, value saved at VM exit: %s; slice %u "
+		"ticks, each guest's tick every %u\n", t.rate, t.save ? "yes" : "no", LAB10_SLICE, LAB10_PERIOD);
+	if (!run_build(&r, &t)) {
+		kprintf("   %s\n", r.why);
+		run_free(&r);
+		return;
+	}
+	vmx_exit_stats_reset();
+	run_go(&r);
+	demo_stints();
+	char why[300] = "";
+	kprintf("   %s after %lu VM entries and %lu VMCS switches\n",
+		run_ended_well(&r, why, sizeof(why)) ? "both VMs shut down" : why, vmx_exit_stats()->entries,
+		w.switches);
+	for (int i = 0; i < SCHED_VMS; i++)
+		kprintf("   VM %d: vector %#lx, %lu ticks received (%lu injected, %lu delivered again after an "
+			"exit), %lu slices ended by the timer (%lu with IF = 0), %lu HLTs, checksum %#lx\n", i,
+			mailbox(&r, i, SCHED_MB_VECTOR), mailbox(&r, i, SCHED_MB_TICKS), w.vm[i].new_ticks,
+			w.vm[i].redelivered, w.vm[i].exits[EXIT_REASON_PREEMPTION_TIMER], w.vm[i].preempted_if0,
+			w.vm[i].exits[EXIT_REASON_HLT], mailbox(&r, i, SCHED_MB_SUM));
+	run_free(&r);
+}
+
+/* ---- make bench: what a VM switch costs ---- */
+
+#define LAB10_BENCH_TRIPS 256
+
+/*
+ * The mean TSC ticks (on Bochs: emulated instructions) of a VM entry to a guest that
+ * exits at once (its VMCALL, run again each time: RIP is left on it) and back, without
+ * and with a VMPTRLD of the other VM's VMCS before each entry.
+ */
+void lab10_bench(struct prereq *p)
+{
+	static struct run r;
+	static struct sched_timer t;
+	lab_caps = &p->caps;
+	if (!timer_of(lab_caps, &t, r.why, sizeof(r.why)) || !run_build(&r, &t)) {
+		harness_abort("the bench VMs could not be built: %s", r.why);
+		run_free(&r);
+		return;
+	}
+	pic_mask();
+	bool ok = true;
+	for (int i = 0; ok && i < SCHED_VMS; i++) {
+		struct sched_vm *v = &r.vms[i];
+		ok = vmx_vmptrld(v->vmcs) == VMX_SUCCEED && vmcs_write(VMX_PREEMPTION_TIMER_VALUE, 0xFFFFFFFF) == 0 &&
+		     vmx_enter_guest(&v->vm.vcpu.regs, false) == VMX_SUCCEED &&
+		     vmcs_read(VM_EXIT_REASON) == EXIT_REASON_VMCALL;
+	}
+	u64 same = 0, switched = 0;
+	for (unsigned k = 0; ok && k < LAB10_BENCH_TRIPS; k++) {
+		struct sched_vm *v = &r.vms[1];
+		u64 start = rdtsc();
+		ok = vmx_enter_guest(&v->vm.vcpu.regs, true) == VMX_SUCCEED;
+		same += rdtsc() - start;
+	}
+	for (unsigned k = 0; ok && k < LAB10_BENCH_TRIPS; k++) {
+		struct sched_vm *v = &r.vms[k & 1];
+		u64 start = rdtsc();
+		ok = vmx_vmptrld(v->vmcs) == VMX_SUCCEED && vmx_enter_guest(&v->vm.vcpu.regs, true) == VMX_SUCCEED;
+		switched += rdtsc() - start;
+	}
+	if (!ok) {
+		harness_abort("a bench VM entry failed");
+	} else {
+		kprintf("BENCH: same_vmcs %lu ticks per round trip\n", same / LAB10_BENCH_TRIPS);
+		kprintf("BENCH: vm_switch %lu ticks per round trip\n", switched / LAB10_BENCH_TRIPS);
+	}
+	run_free(&r);
 }
