@@ -754,7 +754,7 @@ MUTANTS += (
     # the tick stays pending after its injection: the guest gets it again and again
     Mutant("sched_pending_not_cleared", 10, "schedule.c",
            (("\tvm->pending = false;\n\treturn sched_window(false);", "\treturn sched_window(false);"),),
-           frozenset({"vmx/inject_rules", "vmx/ticks"}), why="before it was due"),
+           frozenset({"vmx/inject_rules", "vmx/ticks"}), why="before they were due"),
     # the timer's value written once per slice even where the processor cannot save it:
     # each entry starts the whole slice again
     Mutant("sched_nosave_not_rearmed", 10, "schedule.c",

@@ -765,16 +765,16 @@ void lab10_vmx(struct prereq *p)
 	static struct sched_timer t;
 	lab_caps = &p->caps;
 	check_timer(&t);
-	if (!timer_of(lab_caps, &t, r.why, sizeof(r.why))) {
-		harness_abort("sched_timer_init() does not accept this processor: %s", r.why);
-		return;
-	}
-	if (!run_build(&r, &t)) {
+	if (!timer_of(lab_caps, &t, r.why, sizeof(r.why)) || !run_build(&r, &t)) {
 		static const char *const ids[] = { "controls", "inject_rules" };
+		static const char *const nosave[] = { "nosave_controls", "nosave_progress", "nosave_launch",
+						      "nosave_fair" };
 		for (size_t i = 0; i < ARRAY_SIZE(ids); i++)
 			check(ids[i], false, "%s", r.why);
 		for (size_t i = 0; i < ARRAY_SIZE(run_ids); i++)
 			check(run_ids[i], false, "%s", r.why);
+		for (size_t i = 0; i < ARRAY_SIZE(nosave); i++)
+			check(nosave[i], false, "%s", r.why);
 		run_free(&r);
 		return;
 	}
