@@ -150,7 +150,7 @@ int sched_redeliver(struct sched_vm *vm)
 	 * stub: (void)vm;
 	 * stub: return -HV_ENOSYS;
 	 */
-	(void)vm;
+	(void)vm;       /* the current VMCS says all: what was interrupted, and where it goes */
 	u64 idt = vmcs_read(IDT_VECTORING_INFO_FIELD);
 	if (!(idt & INTR_INFO_VALID_MASK))
 		return 0;
