@@ -779,4 +779,8 @@ MUTANTS += (
             ("\tif (t->save)\n\t\twant_exit |= VM_EXIT_SAVE_VMX_PREEMPTION_TIMER;\n", "\t(void)t;\n")),
            frozenset({"vmx/controls", "vmx/preempt", "vmx/fair", "vmx/window", "vmx/nosave_controls", "vmx/nosave_fair"}),
            why="never exited for the VMX-preemption timer"),
+    # a narrow operand: the slice cut to 32 bits before the shift (a slice of 2^40 ticks becomes 0)
+    Mutant("sched_timer_value_truncates", 10, "schedule.c",
+           (("\tu64 v = ticks >> t->rate;", "\tu64 v = (u32)ticks >> t->rate;"),),
+           frozenset({"vmx/timer_value"}), why="sched_timer_value(1099511627776 TSC ticks)"),
 )
