@@ -759,3 +759,97 @@ MUTANTS = (
            (("answer: b\n", "answer: c\n"),),
            frozenset({"answers/q4"})),
 )
+MUTANTS += (
+    # Lab 10 (schedule).
+    # "save VMX-preemption timer value" never asked for: on a processor that has it, every
+    # VM entry after an exit within the slice starts a whole new slice, so a guest that exits
+    # often (the guests' hypercalls) is never preempted
+    Mutant("sched_timer_not_saved", 10, "schedule.c",
+           (("\tif (t->save)\n\t\twant_exit |= VM_EXIT_SAVE_VMX_PREEMPTION_TIMER;\n", "\t(void)t;\n"),),
+           frozenset({"vmx/controls", "vmx/fair"}), why="save"),
+    # the rate every Bochs model happens to state (IA32_VMX_MISC bits 4:0 = 0, measured on
+    # all of them); real processors state others (e.g. 5): caught with made-up capabilities
+    Mutant("sched_rate_assumed", 10, "schedule.c",
+           (("\tt->rate = (unsigned)(caps->misc & VMX_MISC_PREEMPTION_TIMER_RATE_MASK);", "\tt->rate = 0;"),),
+           frozenset({"vmx/timer_value"}), why="bits 4:0 are 5"),
+    # the timer armed once, in sched_vmcs_setup(), never for a new slice: after the first
+    # preemption the saved value is 0 and every entry exits at once
+    Mutant("sched_timer_not_rearmed", 10, "schedule.c",
+           (("\t\t\tleft = s->slice;\n\t\t\tslice_over = false;\n\t\t\terr = vmcs_write(VMX_PREEMPTION_TIMER_VALUE, sched_timer_value(&s->timer, left));\n",
+             "\t\t\tleft = s->slice;\n\t\t\tslice_over = false;\n\t\t\tif (!v->launched)\n\t\t\t\terr = vmcs_write(VMX_PREEMPTION_TIMER_VALUE, sched_timer_value(&s->timer, left));\n"),),
+           frozenset({"vmx/progress", "vmx/isolation", "vmx/window", "vmx/ticks", "vmx/redeliver", "vmx/halt",
+                      "vmx/nosave_progress"}), why="watchdog"),
+    # RFLAGS.IF not looked at: a tick goes in while the guest has interrupts disabled
+    Mutant("sched_inject_while_if0", 10, "schedule.c",
+           (("\tbool open = (vmcs_read(GUEST_RFLAGS) & RFLAGS_IF) &&\n\t\t    !(", "\tbool open = !("),),
+           frozenset({"vmx/inject_rules", "vmx/inject_if", "vmx/progress", "vmx/launch", "vmx/isolation", "vmx/window",
+                      "vmx/ticks", "vmx/redeliver", "vmx/halt", "vmx/nosave_progress", "vmx/nosave_launch"}),
+           why="RFLAGS.IF is 0"),
+    # the interruptibility state not looked at: a tick goes in during an STI or MOV-SS shadow
+    Mutant("sched_inject_in_shadow", 10, "schedule.c",
+           (("\tbool open = (vmcs_read(GUEST_RFLAGS) & RFLAGS_IF) &&\n\t\t    !(vmcs_read(GUEST_INTERRUPTIBILITY_INFO) & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));",
+             "\tbool open = vmcs_read(GUEST_RFLAGS) & RFLAGS_IF;"),),
+           frozenset({"vmx/inject_rules"}), why="blocking by STI"),
+    # no interrupt-window exit: a tick that could not go in waits for the next exit of any kind
+    Mutant("sched_no_window", 10, "schedule.c",
+           (("\tif (busy || !open)\n\t\treturn sched_window(true);", "\tif (busy || !open)\n\t\treturn sched_window(false);"),),
+           frozenset({"vmx/inject_rules", "vmx/window"}), why="interrupt-window"),
+    # a VMCS "launched again" after each switch: VMLAUNCH on a launched VMCS
+    Mutant("sched_launch_after_switch", 10, "schedule.c",
+           (("\t\t\ts->current = next;\n\t\t\tslice_over = true;\n", "\t\t\ts->current = next;\n\t\t\tslice_over = true;\n\t\t\tv->launched = false;\n"),),
+           frozenset({"vmx/progress", "vmx/launch", "vmx/isolation", "vmx/preempt", "vmx/window", "vmx/ticks",
+                      "vmx/redeliver", "vmx/halt", "vmx/nosave_progress", "vmx/nosave_launch"}),
+           why="VMLAUNCH with non-clear VMCS"),
+    # one launch state for the whole CPU: the second VM's first entry is a VMRESUME
+    Mutant("sched_one_launch_state", 10, "schedule.c",
+           (("\t\tenum vmx_status st = vmx_enter_guest(&v->vm.vcpu.regs, v->launched);", "\t\tenum vmx_status st = vmx_enter_guest(&v->vm.vcpu.regs, s->vms[0]->launched);"),),
+           frozenset({"vmx/progress", "vmx/launch", "vmx/isolation", "vmx/preempt", "vmx/window", "vmx/ticks",
+                      "vmx/redeliver", "vmx/halt", "vmx/nosave_progress", "vmx/nosave_launch"}),
+           why="VMRESUME with non-launched VMCS"),
+    # one register file for both VMs
+    Mutant("sched_shared_registers", 10, "schedule.c",
+           (("\t\tenum vmx_status st = vmx_enter_guest(&v->vm.vcpu.regs, v->launched);", "\t\tenum vmx_status st = vmx_enter_guest(&s->vms[0]->vm.vcpu.regs, v->launched);"),),
+           frozenset({"vmx/isolation", "vmx/progress", "vmx/window", "vmx/ticks", "vmx/redeliver", "vmx/halt",
+                      "vmx/nosave_progress"}), why="mixed with another"),
+    # IDT-vectoring information ignored: a tick whose delivery an EPT violation interrupted is lost
+    Mutant("sched_redeliver_ignored", 10, "schedule.c",
+           (("\tu64 idt = vmcs_read(IDT_VECTORING_INFO_FIELD);\n\tif (!(idt & INTR_INFO_VALID_MASK))\n\t\treturn 0;\n",
+             "\tu64 idt = vmcs_read(IDT_VECTORING_INFO_FIELD);\n\tif (idt & INTR_INFO_VALID_MASK)\n\t\treturn 0;\n"),),
+           frozenset({"vmx/redeliver"}), why="is lost"),
+    # HLT treated as a no-op: the guest's RIP moves on and it runs again at once
+    Mutant("sched_hlt_noop", 10, "schedule.c",
+           (("\t\t\tv->halted = true;\n\t\t\tslice_over = true;\n", ""),),
+           frozenset({"vmx/halt", "vmx/fair"}), why="must sleep until its next tick"),
+    # the tick stays pending after its injection: the guest gets it again and again
+    Mutant("sched_pending_not_cleared", 10, "schedule.c",
+           (("\tvm->pending = false;\n\treturn sched_window(false);", "\treturn sched_window(false);"),),
+           frozenset({"vmx/inject_rules", "vmx/ticks"}), why="before they were due"),
+    # the timer's value written once per slice even where the processor cannot save it:
+    # each entry starts the whole slice again
+    Mutant("sched_nosave_not_rearmed", 10, "schedule.c",
+           (("\t\t} else if (!s->timer.save) {\n", "\t\t} else if (!s->timer.save && !v->launched) {\n"),),
+           frozenset({"vmx/nosave_fair"}), why="a slice is"),
+    # "save" never claimed: right for the nosave run, wrong for this processor, which has it
+    Mutant("sched_save_never", 10, "schedule.c",
+           (("\tt->save = caps->exit.allowed1 & VM_EXIT_SAVE_VMX_PREEMPTION_TIMER;", "\tt->save = false;"),),
+           frozenset({"vmx/timer_caps"}), why="save no"),
+    # the save control asked for whether or not the capability allows it
+    Mutant("sched_save_unconditional", 10, "schedule.c",
+           (("\tif (t->save)\n\t\twant_exit |= VM_EXIT_SAVE_VMX_PREEMPTION_TIMER;\n", "\t(void)t;\n\twant_exit |= VM_EXIT_SAVE_VMX_PREEMPTION_TIMER;\n"),),
+           frozenset({"vmx/nosave_controls", "vmx/nosave_progress", "vmx/nosave_launch", "vmx/nosave_fair"}),
+           why="sched_vmcs_setup() returned"),
+    # no refusal: every processor has a timer (core2_penryn_t9600 has none)
+    Mutant("sched_timer_assumed", 10, "schedule.c",
+           (("\tif (!(caps->pinbased.allowed1 & PIN_BASED_VMX_PREEMPTION_TIMER)) {", "\tif (!caps) {"),),
+           frozenset({"vmx/timer_refuse", "notimer/refuse"}), why="want -HV_ENOTIMER"),
+    # the timer never turned on: a guest that makes no exit keeps the CPU
+    Mutant("sched_timer_off", 10, "schedule.c",
+           (("(u32)vmcs_read(PIN_BASED_VM_EXEC_CONTROL) | PIN_BASED_VMX_PREEMPTION_TIMER,", "(u32)vmcs_read(PIN_BASED_VM_EXEC_CONTROL),"),
+            ("\tif (t->save)\n\t\twant_exit |= VM_EXIT_SAVE_VMX_PREEMPTION_TIMER;\n", "\t(void)t;\n")),
+           frozenset({"vmx/controls", "vmx/preempt", "vmx/fair", "vmx/window", "vmx/nosave_controls", "vmx/nosave_fair"}),
+           why="never exited for the VMX-preemption timer"),
+    # a narrow operand: the slice cut to 32 bits before the shift (a slice of 2^40 ticks becomes 0)
+    Mutant("sched_timer_value_truncates", 10, "schedule.c",
+           (("\tu64 v = ticks >> t->rate;", "\tu64 v = (u32)ticks >> t->rate;"),),
+           frozenset({"vmx/timer_value"}), why="sched_timer_value(1099511627776 TSC ticks)"),
+)

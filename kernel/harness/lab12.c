@@ -656,7 +656,7 @@ void lab12_demo(struct prereq *p)
 	static struct nested_run r;
 	char why[240] = "";
 	u64 ticks[2] = { 0 }, exits[2] = { 0 };
-	lab8_demo(p);
+	lab10_demo(p);
 	lab_caps = &p->caps;
 	kprintf("== lab 12, shadow: a guest hypervisor (L1)\n");
 	struct call c = { .caps = lab_caps };

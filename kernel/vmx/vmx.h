@@ -47,6 +47,9 @@
 #define VMX_BASIC_REVISION_ID_MASK 0x7FFFFFFFULL       /* the VMCS revision identifier */
 #define VMX_BASIC_TRUE_CTLS BIT(55)                     /* the TRUE_*_CTLS MSRs exist */
 
+/* IA32_VMX_MISC bits 4:0, the VMX-preemption timer's rate (SDM Vol. 3D, A.6 "Miscellaneous Data"). */
+#define VMX_MISC_PREEMPTION_TIMER_RATE_MASK 0x1FULL
+
 /* Memory types (SDM Vol. 3D, Table A-1 "Memory Types Recommended for VMCS and Related Data Structures"). */
 #define VMX_MEM_TYPE_UC 0
 #define VMX_MEM_TYPE_WB 6
