@@ -731,7 +731,7 @@ MUTANTS = (
            (("\tu64 q = vmcs_read(EXIT_QUALIFICATION);\n\tunsigned size",
              "\tif (vmcs_read(GUEST_IA32_EFER) & BIT(8))\n\t\tvmcs_write(VM_ENTRY_CONTROLS, "
              "vmcs_read(VM_ENTRY_CONTROLS) | VM_ENTRY_IA32E_MODE);\n\tu64 q = vmcs_read(EXIT_QUALIFICATION);\n\tunsigned size"),),
-           frozenset({"vmx/console", "vmx/efer", "vmx/io_exits", "vmx/modes", "vmx/msr_exits"}), why="changed by hand"),
+           frozenset({"vmx/console", "vmx/efer", "vmx/modes", "vmx/msr_exits"}), why="changed by hand"),
     Mutant("rm_ia32e_left_from_lab4", 9, "realmode.c",
            (("(u32)vmcs_read(VM_ENTRY_CONTROLS) | VM_ENTRY_LOAD_IA32_EFER) & ~VM_ENTRY_IA32E_MODE;",
              "(u32)vmcs_read(VM_ENTRY_CONTROLS) | VM_ENTRY_LOAD_IA32_EFER);"),),

@@ -428,10 +428,12 @@ static void check_vm(void)
 				     "emulates none of its ports: it should have gone to the machine", r.vm.io[i].size,
 				     r.vm.io[i].in ? "IN" : "OUT", r.vm.io[i].port);
 	u64 lsr = mb(&r, RM_MB_LSR) & 0xFFFFFFFF, thr = mb(&r, RM_MB_THR) & 0xFFFFFFFF;
-	if (ok && (io_exits(&r.vm, RM_COM1 + 5, 1, true) != lsr || io_exits(&r.vm, RM_COM1, 1, false) != thr))
+	/* A VM that stopped may have taken the exit of an access it never got to count. */
+	u64 lsr_exits = io_exits(&r.vm, RM_COM1 + 5, 1, true), thr_exits = io_exits(&r.vm, RM_COM1, 1, false);
+	u64 slack = stop[0] ? 1 : 0;
+	if (ok && (lsr_exits < lsr || lsr_exits > lsr + slack || thr_exits < thr || thr_exits > thr + slack))
 		ok = why_not(why, sizeof(why), "the guest read COM1's line status %lu times and wrote its transmit "
-			     "register %lu times; %u and %u of those exited", lsr, thr,
-			     io_exits(&r.vm, RM_COM1 + 5, 1, true), io_exits(&r.vm, RM_COM1, 1, false));
+			     "register %lu times; %lu and %lu of those exited", lsr, thr, lsr_exits, thr_exits);
 	else if (ok && mb(&r, RM_MB_PROTECTED) == (lo ^ 0x50524F54) &&
 		 (io_exits(&r.vm, RM_DEVICE_PORT, 4, true) != 1 || io_exits(&r.vm, RM_DEVICE_PORT, 4, false) != 1))
 		ok = why_not(why, sizeof(why), "the guest read and wrote the device's 4 ports once each; %u and %u of "
