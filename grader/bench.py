@@ -9,6 +9,9 @@
   - lab 8's costs in the same unit (the image guest's task_bench): an EPT violation on a
     write-protected page handled by the dirty log (mean of 32), a demand-paged page
     (violation, allocation and mapping: mean of 256), and a VMCALL of that guest (64)
+  - lab 9's port I/O in the same unit (the real-mode guest's bench, 64 of each, in 64-bit
+    mode, per iteration of a 4-instruction loop): a 4-byte IN that the I/O bitmaps pass
+    to the machine, and one that exits to the hypervisor's emulated device
   - the wall time of grading each lab's reference (`make grade LAB=n SOL=1`, median of N)
   - batch throughput: lab-gradings per minute of `grade.py batch` on this machine
 """
@@ -64,6 +67,7 @@ def main(argv=None) -> int:
               f"{med:5.2f} s [{lo:.2f}-{hi:.2f}]")
     exit_round_trips()
     exit_round_trips(8, "EPT (lab 8)")
+    exit_round_trips(9, "port I/O (lab 9)")
     for n in labs.STUDENT_LABS:
         med, lo, hi = median_seconds(lambda: grading.grade_lab(n, sol=True), args.runs)
         print(f"  grade lab {n} (reference, all scenarios, build included)           "
