@@ -1,4 +1,13 @@
-/* The lab 9 VM (rm_vm.h): its memory and EPT, its devices and MSRs, the exit loop. */
+/*
+ * The lab 9 VM (rm_vm.h): its memory and EPT, its devices and MSRs, the exit loop.
+ *
+ * Transcript of "realmode" under the reference hypervisor (`make run`: nonce 00000000,
+ * Bochs' default CPU; make test checks it):
+ *   guest| real mode, CS:IP 0000:7C00, nonce e5926145
+ *   guest| protected mode, nonce e5926145
+ *   guest| EFER.LME set, paging next
+ *   guest| long mode, nonce 5bedc233e5926145
+ */
 #include "rm_vm.h"
 #include "errno.h"
 #include "hypercall.h"

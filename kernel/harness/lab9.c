@@ -241,10 +241,14 @@ static struct {
 	char efer_why[240];     /* the first inconsistency seen, or "" */
 } watch;
 
+static bool demo_counting;
+static void demo_exit(u32 reason);
+
 /* After each VM exit: the host must be back on its own IA32_EFER. */
 static void watch_exit(u32 reason)
 {
-	(void)reason;
+	if (demo_counting)
+		demo_exit(reason);
 	u64 efer = rdmsr(MSR_IA32_EFER);
 	if (efer != watch.host_efer && !watch.efer_why[0])
 		why_not(watch.efer_why, sizeof(watch.efer_why), "after a VM exit the host ran with IA32_EFER %#lx, "
@@ -587,5 +591,64 @@ void lab9_bench(struct prereq *p)
 	else
 		kprintf("BENCH: io_passthrough %lu ticks per access\nBENCH: io_exit %lu ticks per round trip\n",
 			mb(&r, RM_MB_BENCH_PASS), mb(&r, RM_MB_BENCH_EXIT));
+	vm_free(&r);
+}
+
+/* ---- make run: the lab 9 guest, narrated ---- */
+
+enum demo_mode { DEMO_REAL, DEMO_PROTECTED, DEMO_LONG, DEMO_MODES };
+
+/* VM exits by the guest's mode at the exit and the basic exit reason (the hook's own count). */
+static u64 demo_exits[DEMO_MODES][VMX_STATS_REASONS];
+
+static void demo_exit(u32 reason)
+{
+	u64 cr0 = vmcs_read(GUEST_CR0), efer = vmcs_read(GUEST_IA32_EFER);
+	enum demo_mode m = !(cr0 & CR0_PE) ? DEMO_REAL : (efer & EFER_LMA) ? DEMO_LONG : DEMO_PROTECTED;
+	demo_exits[m][reason < VMX_STATS_REASONS ? reason : VMX_STATS_REASONS - 1]++;
+}
+
+/*
+ * `make run`: the hypervisor of labs 1-8 (lab 8's demo, which runs lab 7's first),
+ * then this lab's guest from real mode to long mode, with the exits it took in
+ * each mode and what passed straight to the machine.
+ */
+void lab9_demo(struct prereq *p)
+{
+	static struct vm_run r;
+	static const char *const modes[] = { "real mode", "protected mode", "long mode" };
+	char end[240];
+	lab8_demo(p);
+	lab_caps = &p->caps;
+	kprintf("== lab 9, realmode: a guest that boots like a PC, from 0000:7C00 to 64-bit mode\n");
+	struct call c = { .caps = lab_caps };
+	char why[200] = "";
+	if (!harness_call("rm_check_caps()", call_check_caps, &c, why, sizeof(why)) || c.ret) {
+		kprintf("   rm_check_caps(): %s\n", why[0] ? why : hv_strerror(c.ret));
+		return;
+	}
+	kprintf("-- guest \"realmode\": kernel/guest/images/rm_guest.asm, a boot sector's world\n");
+	memset(demo_exits, 0, sizeof(demo_exits));
+	demo_counting = true;
+	bool ran = vm_go(&r, RM_TASK_RUN);
+	demo_counting = false;
+	kprintf("   the guest %s\n", !ran ? r.why : ending(&r, end, sizeof(end))[0] ? end : "shut down from long mode");
+	for (size_t i = 0; i < r.vm.n_io; i++)
+		if (r.vm.io[i].port != RM_COM1 && r.vm.io[i].port != RM_COM1 + 5)
+			kprintf("   I/O exit: %u-byte %s at port %#x\n", r.vm.io[i].size, r.vm.io[i].in ? "IN" : "OUT",
+				r.vm.io[i].port);
+	for (size_t i = 0; i < r.vm.n_msr; i++)
+		kprintf("   MSR exit: %s of %#x\n", r.vm.msr[i].write ? "WRMSR" : "RDMSR", r.vm.msr[i].msr);
+	kprintf("   passed to the machine without an exit: the RTC (CMOS register %#lx = %#lx), ports %#x-%#x, "
+		"IA32_EFER (now %#lx), IA32_SYSENTER_CS, the RDMSR of IA32_APIC_BASE; no CR exit (%lu)\n",
+		mb(&r, RM_MB_RTC_REG), mb(&r, RM_MB_RTC_VALUE) & 0xFF, RM_VOID_PORT, RM_DEVICE_PORT - 1,
+		vmcs_read(GUEST_IA32_EFER), r.vm.cr_exits);
+	for (int m = 0; m < DEMO_MODES; m++) {
+		kprintf("   VM exits in %s:", modes[m]);
+		for (u32 reason = 0; reason < VMX_STATS_REASONS; reason++)
+			if (demo_exits[m][reason])
+				kprintf(" %s %lu", vmx_exit_reason_name(reason), demo_exits[m][reason]);
+		kprintf("\n");
+	}
 	vm_free(&r);
 }
