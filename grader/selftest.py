@@ -752,6 +752,19 @@ def vmcs_check_agrees_with_bochs():
     return figure[0].strip()
 
 
+@test(needs=[(9, SOL)], cost=5)
+def vmcs_check_agrees_with_bochs_in_real_mode():
+    """vmcs_check()'s unrestricted-guest rules against what VMLAUNCH really does on a
+    real-mode VMCS, case by case (lab 9's hidden scenario)."""
+    serial, results = boot_reference(9, "checker")
+    bad = [f"{r.id}: {r.why}" for r in results if r.status != Status.PASS]
+    disagree = [l for l in serial.splitlines() if l.startswith("CASE ") and "DISAGREE" in l]
+    expect(results and not bad and not disagree, "\n  ".join(bad + disagree) or "no results")
+    figure = [l for l in serial.splitlines() if "agrees with the CPU on" in l]
+    expect(figure, "no agreement figure printed")
+    return figure[0].strip()
+
+
 @test(needs=[(8, SOL)], cost=5)
 def ept_explain_names_misconfigurations():
     """Planted EPT misconfigurations stop the guest and the kernel names the entry (lab 8's hidden scenario)."""
