@@ -417,8 +417,9 @@ static void check_vm(void)
 	for (int i = 0; ok && i < 3; i++) {
 		const char *found = strstr(at, line[i]);
 		if (!found)
-			ok = why_not(why, sizeof(why), "the console never showed \"%.*s\" (after what came before it)",
-				     (int)strlen(line[i]) - 1, line[i]);
+			ok = why_not(why, sizeof(why), "the console never showed \"%.*s\" (after what came before "
+				     "it)%s%s%s", (int)strlen(line[i]) - 1, line[i], stop[0] ? " (" : "", stop,
+				     stop[0] ? ")" : "");
 		else
 			at = found + strlen(line[i]);
 	}
