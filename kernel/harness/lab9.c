@@ -291,9 +291,12 @@ static bool vm_go(struct vm_run *r, u64 task)
 		return false;
 	if (c.ret)
 		return why_not(r->why, sizeof(r->why), "rm_vmcs_setup() returned %d (%s)", c.ret, hv_strerror(c.ret));
+	/* A VMCS that breaks a VM-entry rule is dumped (bitmaps' addresses included) with the rules it breaks. */
 	r->clean = vmcs_check(false).violations == 0;
-	if (!r->clean)
+	if (!r->clean) {
+		vmcs_dump();
 		vmcs_check(true);
+	}
 	watch.vm = &r->vm;
 	watch.host_efer = rdmsr(MSR_IA32_EFER);
 	watch.efer_why[0] = 0;
