@@ -744,6 +744,13 @@ MUTANTS = (
            (("u64 cr0_mask = (u32)((caps->cr0_fixed0 & ~(u64)(CR0_PE | CR0_PG)) | ~caps->cr0_fixed1);",
              "u64 cr0_mask = (u32)(caps->cr0_fixed0 | ~caps->cr0_fixed1);"),),
            frozenset({"vmx/console", "vmx/efer", "vmx/io_values", "vmx/masks", "vmx/modes", "vmx/msr_exits"}), why="a MOV to a control register exited"),
+    # NE forgotten in the CR0 mask: the guest's MOV to CR0 clears it, which VMX forbids: #GP in real
+    # mode (SDM Vol. 3C, 26.3, MOV to CR0; Bochs: "attempt to clear CR0.NE in vmx mode")
+    Mutant("rm_ne_not_masked", 9, "realmode.c",
+           (("u64 cr0_mask = (u32)((caps->cr0_fixed0 & ~(u64)(CR0_PE | CR0_PG)) | ~caps->cr0_fixed1);",
+             "u64 cr0_mask = (u32)~caps->cr0_fixed1;"),),
+           frozenset({"vmx/modes", "vmx/console", "vmx/io_values", "vmx/msr_exits", "vmx/masks", "vmx/efer"}),
+           why="exception in real mode"),
     # VMXE not in the CR4 mask: the guest's MOV to CR4 clears it, which VMX forbids (#GP)
     Mutant("rm_vmxe_not_masked", 9, "realmode.c",
            (("u64 cr4_mask = (u32)(caps->cr4_fixed0 | ~caps->cr4_fixed1);", "u64 cr4_mask = (u32)~caps->cr4_fixed1;"),),

@@ -331,6 +331,8 @@ static const char *ending(const struct vm_run *r, char *buf, size_t size)
 		ksnprintf(buf, size, "%s", r->why);
 	else if (r->ret)
 		ksnprintf(buf, size, "rm_vm_run() returned %d (%s)", r->ret, hv_strerror(r->ret));
+	else if (r->vm.vcpu.shutdown_code == RM_FAULT_REAL)
+		ksnprintf(buf, size, "the guest took an exception in real mode (shutdown code %#x)", RM_FAULT_REAL);
 	else if (r->vm.vcpu.shutdown_code)
 		ksnprintf(buf, size, "the guest stopped with code %#lx", r->vm.vcpu.shutdown_code);
 	else
