@@ -595,7 +595,7 @@ void lab9_bench(struct prereq *p)
 	if (!vm_go(&r, RM_TASK_BENCH) || ending(&r, end, sizeof(end))[0] || mb(&r, RM_MB_DONE) != RM_DONE)
 		harness_abort("the bench guest did not finish: %s", r.why[0] ? r.why : end);
 	else
-		kprintf("BENCH: io_passthrough %lu ticks per access\nBENCH: io_exit %lu ticks per round trip\n",
+		kprintf("BENCH: io_pass %lu ticks per IN passed to the machine\nBENCH: io_exit %lu ticks per IN that exits\n",
 			mb(&r, RM_MB_BENCH_PASS), mb(&r, RM_MB_BENCH_EXIT));
 	vm_free(&r);
 }
