@@ -187,7 +187,10 @@ int rm_vmcs_setup(struct rm_vm *vm)
 		   CPU_BASED_USE_IO_BITMAPS | CPU_BASED_USE_MSR_BITMAPS;
 	u32 proc2 = SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST;
 	u32 exit = (u32)vmcs_read(VM_EXIT_CONTROLS) | VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER;
-	/* The processor keeps "IA-32e mode guest" equal to the guest's EFER.LMA at every VM exit (28.2). */
+	/*
+	 * Every VM exit stores the guest's EFER.LMA into "IA-32e mode guest" (28.2; IA32_VMX_MISC
+	 * bit 5, 1 wherever unrestricted guest exists: Vol. 3D, A.6): never written after this.
+	 */
 	u32 entry = ((u32)vmcs_read(VM_ENTRY_CONTROLS) | VM_ENTRY_LOAD_IA32_EFER) & ~VM_ENTRY_IA32E_MODE;
 	if ((proc & ~caps->procbased.allowed1) || (proc2 & ~caps->procbased2.allowed1) ||
 	    (exit & ~caps->exit.allowed1) || (entry & ~caps->entry.allowed1) || !caps->has_procbased2)
