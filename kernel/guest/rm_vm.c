@@ -133,6 +133,7 @@ u64 rm_vm_mailbox(const struct rm_vm *vm, unsigned slot)
 	return mailbox ? mailbox[slot] : 0;
 }
 
+/* Whether port is one of the course's device's. */
 static bool device_owns(u16 port)
 {
 	return port >= RM_DEVICE_PORT && port < RM_DEVICE_PORT + RM_DEVICE_PORTS;
@@ -157,11 +158,13 @@ void rm_vm_port_out(struct rm_vm *vm, u16 port, u8 value)
 		outb(port, value);
 }
 
+/* Moves the guest past the instruction that exited (its length is defined for every exit handled here). */
 static int skip_instruction(void)
 {
 	return vmcs_write(GUEST_RIP, vmcs_read(GUEST_RIP) + vmcs_read(VM_EXIT_INSTRUCTION_LEN));
 }
 
+/* VMCALL: HC_READ of the nonce and HC_SHUTDOWN (kernel/guest/hypercall.h). */
 static int exit_vmcall(struct rm_vm *vm)
 {
 	struct guest_regs *r = &vm->vcpu.regs;
@@ -180,7 +183,7 @@ static int exit_vmcall(struct rm_vm *vm)
 	return skip_instruction();
 }
 
-/* SDM Vol. 3C, 28.2.1 "Basic VM-Exit Information", exit qualification for I/O instructions. */
+/* I/O instruction: logged (SDM Vol. 3C, 28.2.1 "Basic VM-Exit Information", its qualification), then the student's handler. */
 static int exit_io(struct rm_vm *vm)
 {
 	u64 q = vmcs_read(EXIT_QUALIFICATION);
@@ -241,6 +244,7 @@ static int exit_msr(struct rm_vm *vm, bool write)
 	return skip_instruction();
 }
 
+/* The exit loop of rm_vm_run(), without the console's last line. */
 static int rm_vm_loop(struct rm_vm *vm)
 {
 	struct vcpu *v = &vm->vcpu;

@@ -6,7 +6,7 @@
  * nonce), by what it printed on its COM1, and by VM-entry and VM-exit hooks
  * that watch IA32_EFER and the "IA-32e mode guest" control around every trip.
  * Each VM gets a fresh VMCS from the student's lab 4, then the student's
- * rm_guest_state() and rm_vm_setup(); the EPT is the given code's, so that lab
+ * rm_guest_state() and rm_vmcs_setup(); the EPT is the given code's, so that lab
  * 8 need not work. The "noug" scenario runs on core2_penryn_t9600, which has
  * VMX but neither EPT nor unrestricted guest.
  */
@@ -54,6 +54,7 @@ static void call_run(void *p) { struct call *c = p; c->ret = rm_vm_run(c->vm); }
 
 /* ---- exercise 1 ---- */
 
+/* Exercise 1: this processor accepted, made-up ones each without one control refused. */
 static void check_caps(void)
 {
 	char why[200] = "";
@@ -136,6 +137,7 @@ static bool same_page(const u8 *got, const u8 *want, const char *what, const cha
 	return true;
 }
 
+/* Exercise 3: rm_io_exit() on pages of the harness, every byte compared after each call. */
 static void check_io_bitmap(void)
 {
 	static const struct { u16 port; bool exit; } steps[] = {
@@ -190,6 +192,7 @@ static void msr_bits(u32 msr, bool read, bool write)
 	*w = write ? (u8)(*w | bit) : (u8)(*w & ~bit);
 }
 
+/* Exercise 3: rm_msr_exit() likewise, MSRs of both ranges, outside them, and bits cleared again. */
 static void check_msr_bitmap(void)
 {
 	static const struct { u32 msr; bool read, write; } steps[] = {
@@ -311,6 +314,7 @@ static bool vm_go(struct vm_run *r, u64 task)
 	return r->ran;
 }
 
+/* Frees what vm_go() built: the VM, then lab 4's VMCS. */
 static void vm_free(struct vm_run *r)
 {
 	if (r->built)
@@ -319,6 +323,7 @@ static void vm_free(struct vm_run *r)
 		prereq_vm_free(&r->pvm);
 }
 
+/* The guest's mailbox slot (RM_MB_*). */
 static u64 mb(const struct vm_run *r, unsigned slot)
 {
 	return rm_vm_mailbox(&r->vm, slot);
@@ -349,6 +354,7 @@ static unsigned io_exits(const struct rm_vm *vm, u16 port, u8 size, bool in)
 	return n;
 }
 
+/* Whether the hypervisor emulates port (rm_io_policy[]). */
 static bool policy_port(u16 port)
 {
 	for (size_t i = 0; i < rm_io_policy_count; i++)
@@ -366,12 +372,14 @@ static bool touches_policy(u16 port, unsigned size)
 	return false;
 }
 
+/* The machine's CMOS register reg, read by the harness itself. */
 static u8 cmos_read(u8 reg)
 {
 	outb(RM_CMOS_INDEX, reg);
 	return inb(RM_CMOS_DATA);
 }
 
+/* Exercises 2, 4, 5: one run of the guest, judged by the exit logs, the mailbox, the console and the hooks. */
 static void check_vm(void)
 {
 	static struct vm_run r;
@@ -607,6 +615,7 @@ enum demo_mode { DEMO_REAL, DEMO_PROTECTED, DEMO_LONG, DEMO_MODES };
 /* VM exits by the guest's mode at the exit and the basic exit reason (the hook's own count). */
 static u64 demo_exits[DEMO_MODES][VMX_STATS_REASONS];
 
+/* The exit hook's count for make run: the exit's reason, in the guest's mode at the exit. */
 static void demo_exit(u32 reason)
 {
 	u64 cr0 = vmcs_read(GUEST_CR0), efer = vmcs_read(GUEST_IA32_EFER);

@@ -10,6 +10,7 @@
  * entry (the guest's first VM exit). Legal values at the edge of a rule come
  * first: there the checker must not over-report.
  */
+#include "guest.h"
 #include "harness.h"
 #include "page.h"
 #include "prereq.h"
@@ -20,8 +21,6 @@
 #include "vmcs_access.h"
 #include "vmcs_check.h"
 #include "x86.h"
-
-#include "guest.h"
 
 enum how { SET, OR, CLEAR };
 
