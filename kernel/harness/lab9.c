@@ -233,6 +233,7 @@ struct vm_run {
 	bool built, ran;
 	int ret;
 	bool clean;             /* vmcs_check() found no broken rule before the first VM entry */
+	struct vmcs_check_result check;         /* ... what it found */
 	char said[2048];        /* what the run printed */
 	char why[240];
 };
@@ -295,7 +296,8 @@ static bool vm_go(struct vm_run *r, u64 task)
 	if (c.ret)
 		return why_not(r->why, sizeof(r->why), "rm_vmcs_setup() returned %d (%s)", c.ret, hv_strerror(c.ret));
 	/* A VMCS that breaks a VM-entry rule is dumped (bitmaps' addresses included) with the rules it breaks. */
-	r->clean = vmcs_check(false).violations == 0;
+	r->check = vmcs_check(false);
+	r->clean = r->check.violations == 0;
 	if (!r->clean) {
 		vmcs_dump();
 		vmcs_check(true);
@@ -393,8 +395,10 @@ static void check_vm(void)
 	/* entry: VM entry accepted the state, and the guest ran its first instructions in real mode at 0000:7C00. */
 	bool ok = r.built && r.why[0] == 0 ? true : why_not(why, sizeof(why), "%s", r.why);
 	if (ok && !r.clean)
-		ok = why_not(why, sizeof(why), "vmcs_check() finds a VM-entry rule broken before the first VM entry "
-			     "(it is printed above)");
+		ok = why_not(why, sizeof(why), "before the first VM entry, vmcs_check() finds %u VM-entry rule%s broken, "
+			     "the first in the %s checks: its \"VMCS CHECK:\" lines name %s", r.check.violations,
+			     r.check.violations == 1 ? "" : "s", vmcs_check_kind_name(r.check.first),
+			     r.check.violations == 1 ? "it" : "them");
 	else if (ok && mb(&r, RM_MB_REAL) != lo)
 		ok = why_not(why, sizeof(why), "the guest never reached its first hypercall in real mode (%s)",
 			     stop[0] ? stop : "no nonce in its mailbox");
