@@ -44,10 +44,7 @@ const size_t rm_msr_policy_count = ARRAY_SIZE(rm_msr_policy);
 /* A guest that exits this often without shutting down makes no progress. */
 #define RM_MAX_EXITS 5000
 
-/* MSRs the exit loop knows (SDM Vol. 4, 2.1 "Architectural MSRs"). */
-#define MSR_IA32_APIC_BASE 0x1B
-#define MSR_IA32_MISC_ENABLE 0x1A0
-#define MSR_IA32_STAR 0xC0000081
+/* IA32_EFER.LMA (SDM Vol. 3A, 2.2.1 "Extended Feature Enable Register"): the processor's to set. */
 #define EFER_LMA BIT(10)
 
 /* EPT entries (SDM Vol. 3C, 29.3.2 "EPT Translation Mechanism"): read, write, execute; memory type in bits 5:3. */

@@ -25,11 +25,10 @@
 #include "vmcs_check.h"
 #include "x86.h"
 
+/* IA32_EFER (SDM Vol. 3A, 2.2.1 "Extended Feature Enable Register"). */
 #define EFER_SCE BIT(0)
 #define EFER_LME BIT(8)
 #define EFER_LMA BIT(10)
-#define MSR_IA32_APIC_BASE 0x1B
-#define MSR_IA32_STAR 0xC0000081
 
 static const struct vmx_caps *lab_caps;
 

@@ -38,8 +38,8 @@ struct rm_case {
 #define OK VMCS_CHECK_OK
 #define CONTROL VMCS_CHECK_CONTROL
 #define GUEST VMCS_CHECK_GUEST
-#define RFLAGS_VM BIT(17)
-#define EFER_LME BIT(8)
+#define RFLAGS_VM BIT(17)      /* SDM Vol. 3A, 2.3 "System Flags and Fields in the EFLAGS Register" */
+#define EFER_LME BIT(8)         /* SDM Vol. 3A, 2.2.1 "Extended Feature Enable Register" */
 #define EFER_LMA BIT(10)
 
 static const struct rm_case cases[] = {

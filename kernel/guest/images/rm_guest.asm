@@ -19,7 +19,7 @@
 HC_READ equ 2                           ; kernel/guest/hypercall.h
 HC_SHUTDOWN equ 3
 HC_VALUE_NONCE equ 0
-MSR_EFER equ 0xC0000080
+MSR_EFER equ 0xC0000080                ; SDM Vol. 4, 2.1 "Architectural MSRs"
 MSR_STAR equ 0xC0000081
 MSR_APIC_BASE equ 0x1B
 MSR_MISC_ENABLE equ 0x1A0
