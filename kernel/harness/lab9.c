@@ -523,7 +523,7 @@ static void check_vm(void)
 
 	/* msr_exits: exactly the policy's MSR accesses exited, and the rest reached the processor. */
 	static const struct { u32 msr; bool write; unsigned n; } want_msrs[] = {
-		{ 0x1A0, false, 2 }, { 0x1A0, true, 1 }, { MSR_IA32_APIC_BASE, true, 1 },
+		{ MSR_IA32_MISC_ENABLE, false, 2 }, { MSR_IA32_MISC_ENABLE, true, 1 }, { MSR_IA32_APIC_BASE, true, 1 },
 		{ MSR_IA32_STAR, true, 1 }, { MSR_IA32_STAR, false, 1 },
 	};
 	ok = true;
