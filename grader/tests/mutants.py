@@ -689,6 +689,95 @@ MUTANTS = (
            (("\t\tgpa += (*e & EPT_LARGE) ? EPT_LARGE_SIZE : PAGE_SIZE;\n\t}\n\treturn ept_flush(ept);",
              "\t\tgpa += (*e & EPT_LARGE) ? EPT_LARGE_SIZE : PAGE_SIZE;\n\t}\n\treturn 0;"),),
            frozenset({"vmx/dirty_invept"}), why="no INVEPT"),
+
+    # --- Lab 9: realmode ---
+    # Values a student could copy from the SDM's virtual-8086 checks (0xF3 for every segment):
+    # for CS in real mode that is a data segment with DPL 3, which VM entry refuses
+    # (SDM Vol. 3C, 27.3.1.2: a type-3 CS must have DPL 0)
+    Mutant("rm_cs_virtual_8086_rights", 9, "realmode.c",
+           (("const u32 code = VMX_AR_TYPE(11) | VMX_AR_S | VMX_AR_P;",
+             "const u32 code = VMX_AR_TYPE(3) | VMX_AR_S | VMX_AR_DPL(3) | VMX_AR_P;"),),
+           frozenset({"vmx/console", "vmx/efer", "vmx/entry", "vmx/io_exits", "vmx/io_straddle", "vmx/io_values", "vmx/masks", "vmx/modes", "vmx/msr_exits", "vmx/rtc"}), why="vmcs_check()"),
+    # bits numbered from 1: each port's exit goes to the next port's bit
+    Mutant("rm_io_bit_off_by_one", 9, "realmode.c",
+           (("\t\tmap[n / 8] |= (u8)(1 << (n % 8));", "\t\tmap[n / 8] |= (u8)(2 << (n % 8));"),
+            ("\t\tmap[n / 8] &= (u8)~(1 << (n % 8));", "\t\tmap[n / 8] &= (u8)~(2 << (n % 8));")),
+           frozenset({"vmx/io_bitmap", "vmx/console", "vmx/io_exits", "vmx/io_straddle", "vmx/io_values"}), why="rm_io_exit(port 0"),
+    # bitmap B forgotten: ports 0x8000-0xFFFF land on bitmap A's bits of ports 0-0x7FFF
+    Mutant("rm_io_bitmap_b_forgotten", 9, "realmode.c",
+           (("\tu8 *map = port < 0x8000 ? bitmap_a : bitmap_b;", "\tu8 *map = bitmap_a;\n\t(void)bitmap_b;"),),
+           frozenset({"vmx/io_bitmap", "vmx/io_exits", "vmx/io_straddle", "vmx/io_values"}), why="rm_io_exit(port 0x8000"),
+    # every port exits: the I/O bitmaps are never consulted
+    Mutant("rm_unconditional_io_exiting", 9, "realmode.c",
+           (("\t\t   CPU_BASED_USE_IO_BITMAPS | CPU_BASED_USE_MSR_BITMAPS;",
+             "\t\t   CPU_BASED_UNCOND_IO_EXITING | CPU_BASED_USE_MSR_BITMAPS;"),),
+           frozenset({"vmx/io_exits", "vmx/io_straddle"}), why="should have gone to the machine"),
+    Mutant("rm_efer_not_saved", 9, "realmode.c",
+           (("| VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER;", "| VM_EXIT_LOAD_IA32_EFER;"),),
+           frozenset({"vmx/console", "vmx/efer", "vmx/modes", "vmx/msr_exits"}), why="did not keep the guest's EFER"),
+    Mutant("rm_host_efer_not_loaded", 9, "realmode.c",
+           (("| VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER;", "| VM_EXIT_SAVE_IA32_EFER;"),),
+           frozenset({"vmx/efer"}), why="the host ran with IA32_EFER"),
+    Mutant("rm_msr_read_write_swapped", 9, "realmode.c",
+           (("u8 *r = bitmap + half + n / 8, *w = bitmap + 2048 + half + n / 8",
+             "u8 *w = bitmap + half + n / 8, *r = bitmap + 2048 + half + n / 8"),),
+           frozenset({"vmx/msr_bitmap", "vmx/msr_exits"}), why="rm_msr_exit(MSR 0x1a0"),
+    Mutant("rm_msr_high_in_low_half", 9, "realmode.c",
+           (("\t\thalf = 1024;", "\t\thalf = 0;"),),
+           frozenset({"vmx/msr_bitmap", "vmx/msr_exits"}), why="rm_msr_exit(MSR 0xc0000000"),
+    # "the guest enables long mode when it sets EFER.LME": the control written by hand at the
+    # first exit after the WRMSR, before CR0.PG; the processor keeps it right by itself (28.2)
+    Mutant("rm_ia32e_written_by_hand", 9, "realmode.c",
+           (("\tu64 q = vmcs_read(EXIT_QUALIFICATION);\n\tunsigned size",
+             "\tif (vmcs_read(GUEST_IA32_EFER) & BIT(8))\n\t\tvmcs_write(VM_ENTRY_CONTROLS, "
+             "vmcs_read(VM_ENTRY_CONTROLS) | VM_ENTRY_IA32E_MODE);\n\tu64 q = vmcs_read(EXIT_QUALIFICATION);\n\tunsigned size"),),
+           frozenset({"vmx/console", "vmx/efer", "vmx/modes", "vmx/msr_exits"}), why="changed by hand"),
+    Mutant("rm_ia32e_left_from_lab4", 9, "realmode.c",
+           (("(u32)vmcs_read(VM_ENTRY_CONTROLS) | VM_ENTRY_LOAD_IA32_EFER) & ~VM_ENTRY_IA32E_MODE;",
+             "(u32)vmcs_read(VM_ENTRY_CONTROLS) | VM_ENTRY_LOAD_IA32_EFER);"),),
+           frozenset({"vmx/console", "vmx/efer", "vmx/entry", "vmx/io_exits", "vmx/io_straddle", "vmx/io_values", "vmx/masks", "vmx/modes", "vmx/msr_exits", "vmx/rtc"}), why="vmcs_check()"),
+    # unrestricted guest requested without asking the capability: caught by made-up processors
+    Mutant("rm_caps_no_unrestricted_guest", 9, "realmode.c",
+           (("\t\t{ caps->procbased2.allowed1, SECONDARY_EXEC_UNRESTRICTED_GUEST, \"\\\"unrestricted guest\\\"\" },\n", ""),),
+           frozenset({"vmx/caps_refuse"}), why="unrestricted guest"),
+    Mutant("rm_pe_pg_in_cr0_mask", 9, "realmode.c",
+           (("u64 cr0_mask = (u32)((caps->cr0_fixed0 & ~(u64)(CR0_PE | CR0_PG)) | ~caps->cr0_fixed1);",
+             "u64 cr0_mask = (u32)(caps->cr0_fixed0 | ~caps->cr0_fixed1);"),),
+           frozenset({"vmx/console", "vmx/efer", "vmx/io_values", "vmx/masks", "vmx/modes", "vmx/msr_exits"}), why="a MOV to a control register exited"),
+    # NE forgotten in the CR0 mask: the guest's MOV to CR0 clears it, which VMX forbids: #GP in real
+    # mode (SDM Vol. 3C, 26.3, MOV to CR0; Bochs: "attempt to clear CR0.NE in vmx mode")
+    Mutant("rm_ne_not_masked", 9, "realmode.c",
+           (("u64 cr0_mask = (u32)((caps->cr0_fixed0 & ~(u64)(CR0_PE | CR0_PG)) | ~caps->cr0_fixed1);",
+             "u64 cr0_mask = (u32)~caps->cr0_fixed1;"),),
+           frozenset({"vmx/modes", "vmx/console", "vmx/io_values", "vmx/msr_exits", "vmx/masks", "vmx/efer"}),
+           why="exception in real mode"),
+    # VMXE not in the CR4 mask: the guest's MOV to CR4 clears it, which VMX forbids (#GP)
+    Mutant("rm_vmxe_not_masked", 9, "realmode.c",
+           (("u64 cr4_mask = (u32)(caps->cr4_fixed0 | ~caps->cr4_fixed1);", "u64 cr4_mask = (u32)~caps->cr4_fixed1;"),),
+           frozenset({"vmx/masks"}), why="read back 0x2020"),
+    Mutant("rm_in_ax_clears_upper_bits", 9, "realmode.c",
+           (("\t\tif (size == 4)\n\t\t\t*rax = value;\n\t\telse\n\t\t\t*rax = (*rax & ~((1ULL << (8 * size)) - 1)) | value;",
+             "\t\t*rax = value;"),),
+           frozenset({"vmx/io_straddle"}), why="bits 31:16"),
+    Mutant("rm_io_first_port_only", 9, "realmode.c",
+           (("\t\t\tvalue |= (u32)rm_vm_port_in(vm, (u16)(port + k)) << (8 * k);",
+             "\t\t\tvalue |= (u32)rm_vm_port_in(vm, port) << (8 * k);"),),
+           frozenset({"vmx/io_straddle", "vmx/io_values"}), why="read"),
+    # the lab's own capability check never taken: a processor without unrestricted guest gets a VMCS it refuses
+    Mutant("rm_caps_warns_only", 9, "realmode.c",
+           (("\t\t\treturn -HV_ENOEPT;\n\t\t}\n\t}\n\treturn 0;", "\t\t}\n\t}\n\treturn 0;"),),
+           frozenset({"vmx/caps_refuse", "noug/refuse"}), why="want -HV_ENOEPT"),
+    # the allowed-0 half read for a control's 1-setting: no processor offers "enable EPT" then
+    Mutant("rm_caps_reads_allowed0", 9, "realmode.c",
+           (("{ caps->procbased2.allowed1, SECONDARY_EXEC_ENABLE_EPT,", "{ caps->procbased2.allowed0, SECONDARY_EXEC_ENABLE_EPT,"),),
+           frozenset({"vmx/caps"}), why="which has everything the lab needs"),
+    # Wrong answers in answers-lab9.txt
+    Mutant("answer_msr_bitmap_read_half", 9, "answers-lab9.txt",
+           (("answer: 24705", "answer: 8321"),), frozenset({"answers/q1"})),
+    Mutant("answer_io_wrap_does_not_exit", 9, "answers-lab9.txt",
+           (("answer: a, b, d, e", "answer: a, b, e"),), frozenset({"answers/q2"})),
+    Mutant("answer_ia32e_set_by_hypervisor", 9, "answers-lab9.txt",
+           (("answer: a, b, d\n", "answer: b, c\n"),), frozenset({"answers/q3"})),
     # Lab 12 (shadow).
     # enabled without asking: right on every model with VMCS shadowing, caught by a made-up
     # processor and by corei7_ivy_bridge_3770k

@@ -841,7 +841,7 @@ void lab10_demo(struct prereq *p)
 {
 	static struct run r;
 	static struct sched_timer t;
-	lab8_demo(p);
+	lab9_demo(p);
 	lab_caps = &p->caps;
 	kprintf("== lab 10, schedule: two VMs on one CPU\n");
 	if (!timer_of(lab_caps, &t, r.why, sizeof(r.why))) {

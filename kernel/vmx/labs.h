@@ -14,6 +14,7 @@
 #include "exits.h"      /* lab 6, exits.c: vm_setup_exits, vmx_skip_instruction, vmx_inject_exception, vm_run */
 #include "vmxoff.h"     /* lab 7, vmxoff.c: vmx_vmcs_release, vmx_leave_root, vmx_shutdown */
 #include "ept.h"        /* lab 8, ept.c: ept_check_caps, ept_init/map/walk/protect/unmap/destroy, ept_vmcs_setup, ept_handle_violation, ept_dirty_log */
+#include "realmode.h"   /* lab 9, realmode.c: rm_check_caps, rm_guest_state, rm_io_exit, rm_msr_exit, rm_vmcs_setup, rm_handle_io */
 #include "schedule.h"   /* lab 10, schedule.c: sched_timer_init, sched_timer_value, sched_vmcs_setup, sched_inject, sched_redeliver, sched_run */
 #include "shadow.h"     /* lab 12, shadow.c: shadow_check_caps, shadow_vmcs_init, shadow_bitmap_pass, shadow_setup, shadow_handle_exit, shadow_read */
 

@@ -189,6 +189,11 @@
 #define MSR_FS_BASE 0xC0000100
 #define MSR_GS_BASE 0xC0000101
 
+/* MSRs lab 9's policy names (SDM Vol. 4, 2.1 "Architectural MSRs"). */
+#define MSR_IA32_APIC_BASE 0x1B
+#define MSR_IA32_MISC_ENABLE 0x1A0
+#define MSR_IA32_STAR 0xC0000081
+
 /* VMCS field encodings, generated from vmcs_fields.def (e.g. VM_INSTRUCTION_ERROR = 0x4400). */
 enum vmcs_field {
 #define VMCS_FIELD(name, encoding, width, group) name = encoding,
