@@ -9,6 +9,13 @@
   - lab 8's costs in the same unit (the image guest's task_bench): an EPT violation on a
     write-protected page handled by the dirty log (mean of 32), a demand-paged page
     (violation, allocation and mapping: mean of 256), and a VMCALL of that guest (64)
+  - lab 9's port I/O in the same unit (the real-mode guest's bench, 64 of each, in 64-bit
+    mode, per iteration of a 4-instruction loop): a 4-byte IN that the I/O bitmaps pass
+    to the machine, and one that exits to the hypervisor's emulated device
+  - lab 10's VM switch: a VM entry and exit to a guest that exits at once, without
+    (same_vmcs) and with (vm_switch) a VMPTRLD of the other VM's VMCS before it (mean of 256)
+  - lab 12's saving: the whole run of its guest hypervisor L1, with and without VMCS
+    shadowing, in the same unit (its VMREAD/VMWRITE exits: 12 against 30)
   - lab 11's Linux: one quiet boot of Debian's kernel to power-off under the reference
     (wall seconds of the whole Bochs run, GRUB loading the modules included; guest TSC
     ticks from VMLAUNCH to /init's first line and to the end; the VM exits by reason)
@@ -68,6 +75,9 @@ def main(argv=None) -> int:
               f"{med:5.2f} s [{lo:.2f}-{hi:.2f}]")
     exit_round_trips()
     exit_round_trips(8, "EPT (lab 8)")
+    exit_round_trips(9, "port I/O (lab 9)")
+    exit_round_trips(10, "VM switch (lab 10)")
+    exit_round_trips(12, "L1's run (lab 12)")
     linux_boot()
     for n in labs.STUDENT_LABS:
         med, lo, hi = median_seconds(lambda: grading.grade_lab(n, sol=True), 1 if n == 11 else args.runs)

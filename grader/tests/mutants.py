@@ -691,6 +691,94 @@ MUTANTS = (
              "\t\tgpa += (*e & EPT_LARGE) ? EPT_LARGE_SIZE : PAGE_SIZE;\n\t}\n\treturn 0;"),),
            frozenset({"vmx/dirty_invept"}), why="no INVEPT"),
 
+    # --- Lab 9: realmode ---
+    # Values a student could copy from the SDM's virtual-8086 checks (0xF3 for every segment):
+    # for CS in real mode that is a data segment with DPL 3, which VM entry refuses
+    # (SDM Vol. 3C, 27.3.1.2: a type-3 CS must have DPL 0)
+    Mutant("rm_cs_virtual_8086_rights", 9, "realmode.c",
+           (("const u32 code = VMX_AR_TYPE(11) | VMX_AR_S | VMX_AR_P;",
+             "const u32 code = VMX_AR_TYPE(3) | VMX_AR_S | VMX_AR_DPL(3) | VMX_AR_P;"),),
+           frozenset({"vmx/console", "vmx/efer", "vmx/entry", "vmx/io_exits", "vmx/io_straddle", "vmx/io_values", "vmx/masks", "vmx/modes", "vmx/msr_exits", "vmx/rtc"}), why="vmcs_check()"),
+    # bits numbered from 1: each port's exit goes to the next port's bit
+    Mutant("rm_io_bit_off_by_one", 9, "realmode.c",
+           (("\t\tmap[n / 8] |= (u8)(1 << (n % 8));", "\t\tmap[n / 8] |= (u8)(2 << (n % 8));"),
+            ("\t\tmap[n / 8] &= (u8)~(1 << (n % 8));", "\t\tmap[n / 8] &= (u8)~(2 << (n % 8));")),
+           frozenset({"vmx/io_bitmap", "vmx/console", "vmx/io_exits", "vmx/io_straddle", "vmx/io_values"}), why="rm_io_exit(port 0"),
+    # bitmap B forgotten: ports 0x8000-0xFFFF land on bitmap A's bits of ports 0-0x7FFF
+    Mutant("rm_io_bitmap_b_forgotten", 9, "realmode.c",
+           (("\tu8 *map = port < 0x8000 ? bitmap_a : bitmap_b;", "\tu8 *map = bitmap_a;\n\t(void)bitmap_b;"),),
+           frozenset({"vmx/io_bitmap", "vmx/io_exits", "vmx/io_straddle", "vmx/io_values"}), why="rm_io_exit(port 0x8000"),
+    # every port exits: the I/O bitmaps are never consulted
+    Mutant("rm_unconditional_io_exiting", 9, "realmode.c",
+           (("\t\t   CPU_BASED_USE_IO_BITMAPS | CPU_BASED_USE_MSR_BITMAPS;",
+             "\t\t   CPU_BASED_UNCOND_IO_EXITING | CPU_BASED_USE_MSR_BITMAPS;"),),
+           frozenset({"vmx/io_exits", "vmx/io_straddle"}), why="should have gone to the machine"),
+    Mutant("rm_efer_not_saved", 9, "realmode.c",
+           (("| VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER;", "| VM_EXIT_LOAD_IA32_EFER;"),),
+           frozenset({"vmx/console", "vmx/efer", "vmx/modes", "vmx/msr_exits"}), why="did not keep the guest's EFER"),
+    Mutant("rm_host_efer_not_loaded", 9, "realmode.c",
+           (("| VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER;", "| VM_EXIT_SAVE_IA32_EFER;"),),
+           frozenset({"vmx/efer"}), why="the host ran with IA32_EFER"),
+    Mutant("rm_msr_read_write_swapped", 9, "realmode.c",
+           (("u8 *r = bitmap + half + n / 8, *w = bitmap + 2048 + half + n / 8",
+             "u8 *w = bitmap + half + n / 8, *r = bitmap + 2048 + half + n / 8"),),
+           frozenset({"vmx/msr_bitmap", "vmx/msr_exits"}), why="rm_msr_exit(MSR 0x1a0"),
+    Mutant("rm_msr_high_in_low_half", 9, "realmode.c",
+           (("\t\thalf = 1024;", "\t\thalf = 0;"),),
+           frozenset({"vmx/msr_bitmap", "vmx/msr_exits"}), why="rm_msr_exit(MSR 0xc0000000"),
+    # "the guest enables long mode when it sets EFER.LME": the control written by hand at the
+    # first exit after the WRMSR, before CR0.PG; the processor keeps it right by itself (28.2)
+    Mutant("rm_ia32e_written_by_hand", 9, "realmode.c",
+           (("\tu64 q = vmcs_read(EXIT_QUALIFICATION);\n\tunsigned size",
+             "\tif (vmcs_read(GUEST_IA32_EFER) & BIT(8))\n\t\tvmcs_write(VM_ENTRY_CONTROLS, "
+             "vmcs_read(VM_ENTRY_CONTROLS) | VM_ENTRY_IA32E_MODE);\n\tu64 q = vmcs_read(EXIT_QUALIFICATION);\n\tunsigned size"),),
+           frozenset({"vmx/console", "vmx/efer", "vmx/modes", "vmx/msr_exits"}), why="changed by hand"),
+    Mutant("rm_ia32e_left_from_lab4", 9, "realmode.c",
+           (("(u32)vmcs_read(VM_ENTRY_CONTROLS) | VM_ENTRY_LOAD_IA32_EFER) & ~VM_ENTRY_IA32E_MODE;",
+             "(u32)vmcs_read(VM_ENTRY_CONTROLS) | VM_ENTRY_LOAD_IA32_EFER);"),),
+           frozenset({"vmx/console", "vmx/efer", "vmx/entry", "vmx/io_exits", "vmx/io_straddle", "vmx/io_values", "vmx/masks", "vmx/modes", "vmx/msr_exits", "vmx/rtc"}), why="vmcs_check()"),
+    # unrestricted guest requested without asking the capability: caught by made-up processors
+    Mutant("rm_caps_no_unrestricted_guest", 9, "realmode.c",
+           (("\t\t{ caps->procbased2.allowed1, SECONDARY_EXEC_UNRESTRICTED_GUEST, \"\\\"unrestricted guest\\\"\" },\n", ""),),
+           frozenset({"vmx/caps_refuse"}), why="unrestricted guest"),
+    Mutant("rm_pe_pg_in_cr0_mask", 9, "realmode.c",
+           (("u64 cr0_mask = (u32)((caps->cr0_fixed0 & ~(u64)(CR0_PE | CR0_PG)) | ~caps->cr0_fixed1);",
+             "u64 cr0_mask = (u32)(caps->cr0_fixed0 | ~caps->cr0_fixed1);"),),
+           frozenset({"vmx/console", "vmx/efer", "vmx/io_values", "vmx/masks", "vmx/modes", "vmx/msr_exits"}), why="a MOV to a control register exited"),
+    # NE forgotten in the CR0 mask: the guest's MOV to CR0 clears it, which VMX forbids: #GP in real
+    # mode (SDM Vol. 3C, 26.3, MOV to CR0; Bochs: "attempt to clear CR0.NE in vmx mode")
+    Mutant("rm_ne_not_masked", 9, "realmode.c",
+           (("u64 cr0_mask = (u32)((caps->cr0_fixed0 & ~(u64)(CR0_PE | CR0_PG)) | ~caps->cr0_fixed1);",
+             "u64 cr0_mask = (u32)~caps->cr0_fixed1;"),),
+           frozenset({"vmx/modes", "vmx/console", "vmx/io_values", "vmx/msr_exits", "vmx/masks", "vmx/efer"}),
+           why="exception in real mode"),
+    # VMXE not in the CR4 mask: the guest's MOV to CR4 clears it, which VMX forbids (#GP)
+    Mutant("rm_vmxe_not_masked", 9, "realmode.c",
+           (("u64 cr4_mask = (u32)(caps->cr4_fixed0 | ~caps->cr4_fixed1);", "u64 cr4_mask = (u32)~caps->cr4_fixed1;"),),
+           frozenset({"vmx/masks"}), why="read back 0x2020"),
+    Mutant("rm_in_ax_clears_upper_bits", 9, "realmode.c",
+           (("\t\tif (size == 4)\n\t\t\t*rax = value;\n\t\telse\n\t\t\t*rax = (*rax & ~((1ULL << (8 * size)) - 1)) | value;",
+             "\t\t*rax = value;"),),
+           frozenset({"vmx/io_straddle"}), why="bits 31:16"),
+    Mutant("rm_io_first_port_only", 9, "realmode.c",
+           (("\t\t\tvalue |= (u32)rm_vm_port_in(vm, (u16)(port + k)) << (8 * k);",
+             "\t\t\tvalue |= (u32)rm_vm_port_in(vm, port) << (8 * k);"),),
+           frozenset({"vmx/io_straddle", "vmx/io_values"}), why="read"),
+    # the lab's own capability check never taken: a processor without unrestricted guest gets a VMCS it refuses
+    Mutant("rm_caps_warns_only", 9, "realmode.c",
+           (("\t\t\treturn -HV_ENOEPT;\n\t\t}\n\t}\n\treturn 0;", "\t\t}\n\t}\n\treturn 0;"),),
+           frozenset({"vmx/caps_refuse", "noug/refuse"}), why="want -HV_ENOEPT"),
+    # the allowed-0 half read for a control's 1-setting: no processor offers "enable EPT" then
+    Mutant("rm_caps_reads_allowed0", 9, "realmode.c",
+           (("{ caps->procbased2.allowed1, SECONDARY_EXEC_ENABLE_EPT,", "{ caps->procbased2.allowed0, SECONDARY_EXEC_ENABLE_EPT,"),),
+           frozenset({"vmx/caps"}), why="which has everything the lab needs"),
+    # Wrong answers in answers-lab9.txt
+    Mutant("answer_msr_bitmap_read_half", 9, "answers-lab9.txt",
+           (("answer: 24705", "answer: 8321"),), frozenset({"answers/q1"})),
+    Mutant("answer_io_wrap_does_not_exit", 9, "answers-lab9.txt",
+           (("answer: a, b, d, e", "answer: a, b, e"),), frozenset({"answers/q2"})),
+    Mutant("answer_ia32e_set_by_hypervisor", 9, "answers-lab9.txt",
+           (("answer: a, b, d\n", "answer: b, c\n"),), frozenset({"answers/q3"})),
     # --- lab 11: the capstone (each boot loads Debian's Linux: the checks after "entry" need the run) ---
     # the firmware's ranges "simplified" to everything between the guest's RAM and the devices,
     # identity-mapped: host RAM above 256 MiB (the guest's own block among it) becomes the guest's
@@ -743,4 +831,170 @@ MUTANTS = (
            (("\t\tif (pm && ((port == pm && size >= 2 && (v & ACPI_PM1_SLP_EN)) ||",
              "\t\tif (!pm && ((port == pm && size >= 2 && (v & ACPI_PM1_SLP_EN)) ||"),),
            frozenset(LAB11_RUN), why="without a SUMMARY"),
+    # Lab 12 (shadow).
+    # enabled without asking: right on every model with VMCS shadowing, caught by a made-up
+    # processor and by corei7_ivy_bridge_3770k
+    Mutant("shadow_caps_unchecked", 12, "shadow.c",
+           (("\tif (!caps->has_procbased2) {", "\treturn 0;\n\tif (!caps->has_procbased2) {"),),
+           frozenset({"vmx/caps", "noshadow/refuse"}), why="without"),
+    # the secondary controls assumed: every Bochs model with VMX has them, a made-up one does not
+    Mutant("shadow_caps_assumes_secondary", 12, "shadow.c",
+           (("\tif (!caps->has_procbased2) {", "\tif (!caps) {"),),
+           frozenset({"vmx/caps"}), why="secondary controls"),
+    # the field's index (bits 9:1) taken for the bit: the guest's fields exit, and other bits pass
+    Mutant("shadow_bit_from_field_index", 12, "shadow.c",
+           (("\tu32 n = field & 0x7FFF;", "\tu32 n = (field >> 1) & 0x1FF;"),),
+           frozenset({"vmx/bitmap_bit", "vmx/bitmaps", "vmx/no_exit", "vmx/in_shadow", "vmx/host_read"}),
+           why="shadow_bitmap_pass(bitmap, 0x681e)"),
+    # the write bitmap passes the read-only fields too
+    Mutant("shadow_write_bitmap_passes_all", 12, "shadow.c",
+           (("\tif (write)                                              \\\n", "\tif (1)                                                  \\\n"),),
+           frozenset({"vmx/bitmaps", "vmx/no_exit", "vmx/intercepted"}), why="VMWRITE bitmap"),
+    # state left as the page was: bits nobody decided, some of which pass fields the
+    # emulation keeps (L1 then reads the shadow's stale bytes)
+    Mutant("shadow_bitmaps_not_filled", 12, "shadow.c",
+           (("\tmemset(s->read_bitmap, 0xFF, PAGE_SIZE);\n\tmemset(s->write_bitmap, 0xFF, PAGE_SIZE);\n", ""),),
+           frozenset({"vmx/bitmaps", "vmx/no_exit", "vmx/intercepted", "vmx/errors"}), why="must exit"),
+    # a link pointer to a VMCS without the shadow-VMCS indicator: the VM entry after L1's VMPTRLD fails
+    Mutant("shadow_indicator_missing", 12, "shadow.c",
+           (("caps->basic.revision_id | VMCS_SHADOW_INDICATOR;", "caps->basic.revision_id;"),),
+           frozenset({"vmx/shadow_vmcs", "vmx/vmxon", "vmx/no_exit", "vmx/intercepted", "vmx/errors",
+                      "vmx/in_shadow", "vmx/host_read", "vmx/saving"}), why="marked as a shadow VMCS"),
+    # Bochs reads a never-initialized region without complaint; the harness sees that VMCLEAR
+    # never wrote the region's data (Bochs keeps the launch state there)
+    Mutant("shadow_no_vmclear", 12, "shadow.c",
+           (("\tenum vmx_status s = vmx_vmclear((u64)region);", "\tenum vmx_status s = VMX_SUCCEED;"),),
+           frozenset({"vmx/vmclear"}), why="earlier use"),
+    # the link pointer set before L1 has a VMCS: its early VMREAD reads the shadow instead of failing
+    Mutant("shadow_link_at_setup", 12, "shadow.c",
+           (("\t\t{ VMCS_LINK_POINTER, ~0ULL },", "\t\t{ VMCS_LINK_POINTER, (u64)s->vmcs },"),),
+           frozenset({"vmx/setup", "vmx/no_exit"}), why="VMCS_LINK_POINTER"),
+    # a narrow operand: an intercepted VMREAD writes 32 bits of the 64-bit register
+    Mutant("shadow_vmread_low_half", 12, "shadow.c",
+           (("\t\t\t*operand = soft_read(s, (u32)*field);", "\t\t\t*(u32 *)operand = (u32)soft_read(s, (u32)*field);"),),
+           frozenset({"vmx/intercepted", "vmx/errors", "vmx/saving"}), why="PIN_BASED_VM_EXEC_CONTROL"),
+    # an error path never taken: VMX instructions outside L1's VMX operation emulated anyway
+    Mutant("shadow_no_ud_outside_vmx", 12, "shadow.c",
+           (("\tif (reason != EXIT_REASON_VMON && !s->vmxon) {", "\tif (reason != EXIT_REASON_VMON && !s) {"),),
+           frozenset({"vmx/vmxon", "vmx/no_exit"}), why="#UD"),
+    # VMfailValid where there is no current VMCS to hold the error: the SDM's VMfail gives VMfailInvalid
+    Mutant("shadow_vmfail_valid_without_vmcs", 12, "shadow.c",
+           (("\tif (st == VMX_FAIL_VALID && s->current == SHADOW_NO_VMCS)\n\t\tst = VMX_FAIL_INVALID;\n", ""),),
+           frozenset({"vmx/vmxon"}), why="VMLAUNCH with no current VMCS"),
+    # a missing cleanup: the shadow VMCS is left current, and the next VM entry would fail
+    Mutant("shadow_read_leaves_shadow_current", 12, "shadow.c",
+           (("\t\tenum vmx_status back = vmx_vmptrld(current);", "\t\tenum vmx_status back = VMX_SUCCEED;"),
+            ("\t\t/* not active any more: only the next VM entry makes it active again */\n\t\tenum vmx_status c = vmx_vmclear((u64)s->vmcs);\n",
+             "\t\tenum vmx_status c = VMX_SUCCEED;\n")),
+           frozenset({"vmx/host_read"}), why="the current VMCS is"),
+    # state left as an earlier L1 left it: the harness hands shadow_setup() a struct whose L1
+    # is in VMX operation with a VMCS and a full set of fields
+    Mutant("shadow_setup_keeps_state", 12, "shadow.c",
+           (("\ts->vmxon = false;\n\ts->vmxon_ptr = 0;\n\ts->current = SHADOW_NO_VMCS;\n\ts->nsoft = 0;\n", ""),),
+           frozenset({"vmx/vmxon", "vmx/no_exit", "vmx/intercepted", "vmx/errors", "vmx/in_shadow",
+                      "vmx/host_read", "vmx/saving"}), why="L1 did not finish"),
+    # Wrong answers in answers-lab12.txt
+    Mutant("answer_high_half_shares_bit", 12, "answers-lab12.txt",
+           (("answer: 0x2807\n", "answer: 0x2806\n"),),
+           frozenset({"answers/q1"})),
+    Mutant("answer_shadow_entry_is_launch_state", 12, "answers-lab12.txt",
+           (("answer: b\n", "answer: c\n"),),
+           frozenset({"answers/q4"})),
+)
+MUTANTS += (
+    # Lab 10 (schedule).
+    # "save VMX-preemption timer value" never asked for: on a processor that has it, every
+    # VM entry after an exit within the slice starts a whole new slice, so a guest that exits
+    # often (the guests' hypercalls) is never preempted
+    Mutant("sched_timer_not_saved", 10, "schedule.c",
+           (("\tif (t->save)\n\t\twant_exit |= VM_EXIT_SAVE_VMX_PREEMPTION_TIMER;\n", "\t(void)t;\n"),),
+           frozenset({"vmx/controls", "vmx/fair"}), why="save"),
+    # the rate every Bochs model happens to state (IA32_VMX_MISC bits 4:0 = 0, measured on
+    # all of them); real processors state others (e.g. 5): caught with made-up capabilities
+    Mutant("sched_rate_assumed", 10, "schedule.c",
+           (("\tt->rate = (unsigned)(caps->misc & VMX_MISC_PREEMPTION_TIMER_RATE_MASK);", "\tt->rate = 0;"),),
+           frozenset({"vmx/timer_value"}), why="bits 4:0 are 5"),
+    # the timer armed once, in sched_vmcs_setup(), never for a new slice: after the first
+    # preemption the saved value is 0 and every entry exits at once
+    Mutant("sched_timer_not_rearmed", 10, "schedule.c",
+           (("\t\t\tleft = s->slice;\n\t\t\tslice_over = false;\n\t\t\terr = vmcs_write(VMX_PREEMPTION_TIMER_VALUE, sched_timer_value(&s->timer, left));\n",
+             "\t\t\tleft = s->slice;\n\t\t\tslice_over = false;\n\t\t\tif (!v->launched)\n\t\t\t\terr = vmcs_write(VMX_PREEMPTION_TIMER_VALUE, sched_timer_value(&s->timer, left));\n"),),
+           frozenset({"vmx/progress", "vmx/isolation", "vmx/window", "vmx/ticks", "vmx/redeliver", "vmx/halt",
+                      "vmx/nosave_progress"}), why="watchdog"),
+    # RFLAGS.IF not looked at: a tick goes in while the guest has interrupts disabled
+    Mutant("sched_inject_while_if0", 10, "schedule.c",
+           (("\tbool open = (vmcs_read(GUEST_RFLAGS) & RFLAGS_IF) &&\n\t\t    !(", "\tbool open = !("),),
+           frozenset({"vmx/inject_rules", "vmx/inject_if", "vmx/progress", "vmx/launch", "vmx/isolation", "vmx/window",
+                      "vmx/ticks", "vmx/redeliver", "vmx/halt", "vmx/nosave_progress", "vmx/nosave_launch"}),
+           why="RFLAGS.IF is 0"),
+    # the interruptibility state not looked at: a tick goes in during an STI or MOV-SS shadow
+    Mutant("sched_inject_in_shadow", 10, "schedule.c",
+           (("\tbool open = (vmcs_read(GUEST_RFLAGS) & RFLAGS_IF) &&\n\t\t    !(vmcs_read(GUEST_INTERRUPTIBILITY_INFO) & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));",
+             "\tbool open = vmcs_read(GUEST_RFLAGS) & RFLAGS_IF;"),),
+           frozenset({"vmx/inject_rules"}), why="blocking by STI"),
+    # no interrupt-window exit: a tick that could not go in waits for the next exit of any kind
+    Mutant("sched_no_window", 10, "schedule.c",
+           (("\tif (busy || !open)\n\t\treturn sched_window(true);", "\tif (busy || !open)\n\t\treturn sched_window(false);"),),
+           frozenset({"vmx/inject_rules", "vmx/window"}), why="interrupt-window"),
+    # a VMCS "launched again" after each switch: VMLAUNCH on a launched VMCS
+    Mutant("sched_launch_after_switch", 10, "schedule.c",
+           (("\t\t\ts->current = next;\n\t\t\tslice_over = true;\n", "\t\t\ts->current = next;\n\t\t\tslice_over = true;\n\t\t\tv->launched = false;\n"),),
+           frozenset({"vmx/progress", "vmx/launch", "vmx/isolation", "vmx/preempt", "vmx/window", "vmx/ticks",
+                      "vmx/redeliver", "vmx/halt", "vmx/nosave_progress", "vmx/nosave_launch"}),
+           why="VMLAUNCH with non-clear VMCS"),
+    # one launch state for the whole CPU: the second VM's first entry is a VMRESUME
+    Mutant("sched_one_launch_state", 10, "schedule.c",
+           (("\t\tenum vmx_status st = vmx_enter_guest(&v->vm.vcpu.regs, v->launched);", "\t\tenum vmx_status st = vmx_enter_guest(&v->vm.vcpu.regs, s->vms[0]->launched);"),),
+           frozenset({"vmx/progress", "vmx/launch", "vmx/isolation", "vmx/preempt", "vmx/window", "vmx/ticks",
+                      "vmx/redeliver", "vmx/halt", "vmx/nosave_progress", "vmx/nosave_launch"}),
+           why="VMRESUME with non-launched VMCS"),
+    # one register file for both VMs
+    Mutant("sched_shared_registers", 10, "schedule.c",
+           (("\t\tenum vmx_status st = vmx_enter_guest(&v->vm.vcpu.regs, v->launched);", "\t\tenum vmx_status st = vmx_enter_guest(&s->vms[0]->vm.vcpu.regs, v->launched);"),),
+           frozenset({"vmx/isolation", "vmx/progress", "vmx/window", "vmx/ticks", "vmx/redeliver", "vmx/halt",
+                      "vmx/nosave_progress"}), why="mixed with another"),
+    # IDT-vectoring information ignored: a tick whose delivery an EPT violation interrupted is
+    # lost; the guest's handler then counts one tick less, and its HLT returns without one
+    # (the host handles the violation in fewer instructions than a tick period since memset
+    # is REP STOSB, so no new tick covers the loss)
+    Mutant("sched_redeliver_ignored", 10, "schedule.c",
+           (("\tu64 idt = vmcs_read(IDT_VECTORING_INFO_FIELD);\n\tif (!(idt & INTR_INFO_VALID_MASK))\n\t\treturn 0;\n",
+             "\tu64 idt = vmcs_read(IDT_VECTORING_INFO_FIELD);\n\tif (idt & INTR_INFO_VALID_MASK)\n\t\treturn 0;\n"),),
+           frozenset({"vmx/redeliver", "vmx/ticks", "vmx/halt"}), why="is lost"),
+    # HLT treated as a no-op: the guest's RIP moves on and it runs again at once
+    Mutant("sched_hlt_noop", 10, "schedule.c",
+           (("\t\t\tv->halted = true;\n\t\t\tslice_over = true;\n", ""),),
+           frozenset({"vmx/halt", "vmx/fair"}), why="must sleep until its next tick"),
+    # the tick stays pending after its injection: the guest gets it again and again
+    Mutant("sched_pending_not_cleared", 10, "schedule.c",
+           (("\tvm->pending = false;\n\treturn sched_window(false);", "\treturn sched_window(false);"),),
+           frozenset({"vmx/inject_rules", "vmx/ticks"}), why="before they were due"),
+    # the timer's value written once per slice even where the processor cannot save it:
+    # each entry starts the whole slice again
+    Mutant("sched_nosave_not_rearmed", 10, "schedule.c",
+           (("\t\t} else if (!s->timer.save) {\n", "\t\t} else if (!s->timer.save && !v->launched) {\n"),),
+           frozenset({"vmx/nosave_fair"}), why="a slice is"),
+    # "save" never claimed: right for the nosave run, wrong for this processor, which has it
+    Mutant("sched_save_never", 10, "schedule.c",
+           (("\tt->save = caps->exit.allowed1 & VM_EXIT_SAVE_VMX_PREEMPTION_TIMER;", "\tt->save = false;"),),
+           frozenset({"vmx/timer_caps"}), why="save no"),
+    # the save control asked for whether or not the capability allows it
+    Mutant("sched_save_unconditional", 10, "schedule.c",
+           (("\tif (t->save)\n\t\twant_exit |= VM_EXIT_SAVE_VMX_PREEMPTION_TIMER;\n", "\t(void)t;\n\twant_exit |= VM_EXIT_SAVE_VMX_PREEMPTION_TIMER;\n"),),
+           frozenset({"vmx/nosave_controls", "vmx/nosave_progress", "vmx/nosave_launch", "vmx/nosave_fair"}),
+           why="sched_vmcs_setup() returned"),
+    # no refusal: every processor has a timer (core2_penryn_t9600 has none)
+    Mutant("sched_timer_assumed", 10, "schedule.c",
+           (("\tif (!(caps->pinbased.allowed1 & PIN_BASED_VMX_PREEMPTION_TIMER)) {", "\tif (!caps) {"),),
+           frozenset({"vmx/timer_refuse", "notimer/refuse"}), why="want -HV_ENOTIMER"),
+    # the timer never turned on: a guest that makes no exit keeps the CPU
+    Mutant("sched_timer_off", 10, "schedule.c",
+           (("(u32)vmcs_read(PIN_BASED_VM_EXEC_CONTROL) | PIN_BASED_VMX_PREEMPTION_TIMER,", "(u32)vmcs_read(PIN_BASED_VM_EXEC_CONTROL),"),
+            ("\tif (t->save)\n\t\twant_exit |= VM_EXIT_SAVE_VMX_PREEMPTION_TIMER;\n", "\t(void)t;\n")),
+           frozenset({"vmx/controls", "vmx/preempt", "vmx/fair", "vmx/window", "vmx/nosave_controls", "vmx/nosave_fair"}),
+           why="never exited for the VMX-preemption timer"),
+    # a narrow operand: the slice cut to 32 bits before the shift (a slice of 2^40 ticks becomes 0)
+    Mutant("sched_timer_value_truncates", 10, "schedule.c",
+           (("\tu64 v = ticks >> t->rate;", "\tu64 v = (u32)ticks >> t->rate;"),),
+           frozenset({"vmx/timer_value"}), why="sched_timer_value(1099511627776 TSC ticks)"),
 )

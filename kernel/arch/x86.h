@@ -71,18 +71,6 @@ DEFINE_CR_ACCESSORS(4)
 #define CR4_OSXSAVE BIT(18)
 #define CR4_PKE BIT(22)
 
-/*
- * Feature flags a hypervisor shows or hides (SDM Vol. 2A, 3.3 "Instructions (A-L)",
- * CPUID, Table "Feature Information Returned in the ECX Register" and "... EDX
- * Register"; leaf 7: Table "Information Returned by CPUID Instruction"). ECX bit
- * 31 of leaf 1 is reserved for a hypervisor to say it is there.
- */
-#define CPUID_1_ECX_OSXSAVE BIT(27)
-#define CPUID_1_ECX_HYPERVISOR BIT(31)
-#define CPUID_1_EDX_MCE BIT(7)
-#define CPUID_1_EDX_MCA BIT(14)
-#define CPUID_7_ECX_OSPKE BIT(4)
-
 /* XCR0 (SDM Vol. 1, 13.3 "Enabling the XSAVE Feature Set and XSAVE-Enabled Features"). */
 #define XCR0_X87 BIT(0)
 #define XCR0_SSE BIT(1)
@@ -94,12 +82,7 @@ static inline void xsetbv(u32 index, u64 value)
 	__asm__ volatile("xsetbv" : : "c"(index), "a"((u32)value), "d"((u32)(value >> 32)));
 }
 
-/* Architectural MSRs (SDM Vol. 4, Table 2-2 "IA-32 Architectural MSRs"). */
-#define MSR_IA32_MISC_ENABLE 0x1A0
-#define MISC_ENABLE_FAST_STRING BIT(0)
-#define MISC_ENABLE_BTS_UNAVAIL BIT(11)
-#define MISC_ENABLE_PEBS_UNAVAIL BIT(12)
-#define MSR_IA32_PAT 0x277
+/* IA32_PAT at reset (MSR_IA32_PAT in vmx.h). */
 #define PAT_POWER_ON 0x0007040600070406ULL      /* SDM Vol. 3A, 13.12.4 "Programming the PAT": after reset */
 
 /* DR7 after reset (SDM Vol. 3A, 18.2.4 "Debug Control Register (DR7)"): bit 10 reads 1. */

@@ -1,4 +1,13 @@
-/* The lab 9 VM (rm_vm.h): its memory and EPT, its devices and MSRs, the exit loop. */
+/*
+ * The lab 9 VM (rm_vm.h): its memory and EPT, its devices and MSRs, the exit loop.
+ *
+ * Transcript of "realmode" under the reference hypervisor (`make run`: nonce 00000000,
+ * Bochs' default CPU; make test checks it):
+ *   guest| real mode, CS:IP 0000:7C00, nonce e5926145
+ *   guest| protected mode, nonce e5926145
+ *   guest| EFER.LME set, paging next
+ *   guest| long mode, nonce 5bedc233e5926145
+ */
 #include "rm_vm.h"
 #include "errno.h"
 #include "hypercall.h"
@@ -35,10 +44,7 @@ const size_t rm_msr_policy_count = ARRAY_SIZE(rm_msr_policy);
 /* A guest that exits this often without shutting down makes no progress. */
 #define RM_MAX_EXITS 5000
 
-/* MSRs the exit loop knows (SDM Vol. 4, 2.1 "Architectural MSRs"). */
-#define MSR_IA32_APIC_BASE 0x1B
-#define MSR_IA32_MISC_ENABLE 0x1A0
-#define MSR_IA32_STAR 0xC0000081
+/* IA32_EFER.LMA (SDM Vol. 3A, 2.2.1 "Extended Feature Enable Register"): the processor's to set. */
 #define EFER_LMA BIT(10)
 
 /* EPT entries (SDM Vol. 3C, 29.3.2 "EPT Translation Mechanism"): read, write, execute; memory type in bits 5:3. */
@@ -124,6 +130,7 @@ u64 rm_vm_mailbox(const struct rm_vm *vm, unsigned slot)
 	return mailbox ? mailbox[slot] : 0;
 }
 
+/* Whether port is one of the course's device's. */
 static bool device_owns(u16 port)
 {
 	return port >= RM_DEVICE_PORT && port < RM_DEVICE_PORT + RM_DEVICE_PORTS;
@@ -148,11 +155,13 @@ void rm_vm_port_out(struct rm_vm *vm, u16 port, u8 value)
 		outb(port, value);
 }
 
+/* Moves the guest past the instruction that exited (its length is defined for every exit handled here). */
 static int skip_instruction(void)
 {
 	return vmcs_write(GUEST_RIP, vmcs_read(GUEST_RIP) + vmcs_read(VM_EXIT_INSTRUCTION_LEN));
 }
 
+/* VMCALL: HC_READ of the nonce and HC_SHUTDOWN (kernel/guest/hypercall.h). */
 static int exit_vmcall(struct rm_vm *vm)
 {
 	struct guest_regs *r = &vm->vcpu.regs;
@@ -171,7 +180,7 @@ static int exit_vmcall(struct rm_vm *vm)
 	return skip_instruction();
 }
 
-/* SDM Vol. 3C, 28.2.1 "Basic VM-Exit Information", exit qualification for I/O instructions. */
+/* I/O instruction: logged (SDM Vol. 3C, 28.2.1 "Basic VM-Exit Information", its qualification), then the student's handler. */
 static int exit_io(struct rm_vm *vm)
 {
 	u64 q = vmcs_read(EXIT_QUALIFICATION);
@@ -232,6 +241,7 @@ static int exit_msr(struct rm_vm *vm, bool write)
 	return skip_instruction();
 }
 
+/* The exit loop of rm_vm_run(), without the console's last line. */
 static int rm_vm_loop(struct rm_vm *vm)
 {
 	struct vcpu *v = &vm->vcpu;

@@ -17,6 +17,8 @@ const char *hv_strerror(int e)
 		[HV_EFAULT] = "HV_EFAULT: the hypervisor faulted",
 		[HV_ENOEPT] = "HV_ENOEPT: no EPT, or not what the hypervisor needs",
 		[HV_EACCESS] = "HV_EACCESS: the guest accessed memory outside its own",
+		[HV_ENOTIMER] = "HV_ENOTIMER: no VMX-preemption timer",
+		[HV_ENOSHADOW] = "HV_ENOSHADOW: no VMCS shadowing",
 	};
 	if (e < 0)
 		e = -e;

@@ -16,6 +16,8 @@ enum hv_error {
 	HV_EFAULT = 10,  /* the hypervisor's own code raised an exception (caught) */
 	HV_ENOEPT = 11,  /* the processor lacks EPT, or a capability of it the hypervisor needs */
 	HV_EACCESS = 12, /* the guest accessed memory outside its own: the VM was stopped */
+	HV_ENOTIMER = 13, /* the processor has no VMX-preemption timer */
+	HV_ENOSHADOW = 14, /* the processor lacks VMCS shadowing (lab 12) */
 };
 
 /* The name and meaning of e (positive or negated), e.g. "HV_ENOVMX: no VMX". */

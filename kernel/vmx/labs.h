@@ -15,6 +15,8 @@
 #include "vmxoff.h"     /* lab 7, vmxoff.c: vmx_vmcs_release, vmx_leave_root, vmx_shutdown */
 #include "ept.h"        /* lab 8, ept.c: ept_check_caps, ept_init/map/walk/protect/unmap/destroy, ept_vmcs_setup, ept_handle_violation, ept_dirty_log */
 #include "realmode.h"   /* lab 9, realmode.c: rm_check_caps, rm_guest_state, rm_io_exit, rm_msr_exit, rm_vmcs_setup, rm_handle_io */
+#include "schedule.h"   /* lab 10, schedule.c: sched_timer_init, sched_timer_value, sched_vmcs_setup, sched_inject, sched_redeliver, sched_run */
 #include "linux.h"      /* lab 11, linux.c: linux_load_kernel, linux_map_memory, linux_start_info, linux_vmcs_setup, linux_handle_exit */
+#include "shadow.h"     /* lab 12, shadow.c: shadow_check_caps, shadow_vmcs_init, shadow_bitmap_pass, shadow_setup, shadow_handle_exit, shadow_read */
 
 #endif

@@ -47,6 +47,9 @@
 #define VMX_BASIC_REVISION_ID_MASK 0x7FFFFFFFULL       /* the VMCS revision identifier */
 #define VMX_BASIC_TRUE_CTLS BIT(55)                     /* the TRUE_*_CTLS MSRs exist */
 
+/* IA32_VMX_MISC bits 4:0, the VMX-preemption timer's rate (SDM Vol. 3D, A.6 "Miscellaneous Data"). */
+#define VMX_MISC_PREEMPTION_TIMER_RATE_MASK 0x1FULL
+
 /* Memory types (SDM Vol. 3D, Table A-1 "Memory Types Recommended for VMCS and Related Data Structures"). */
 #define VMX_MEM_TYPE_UC 0
 #define VMX_MEM_TYPE_WB 6
@@ -78,7 +81,16 @@
 #define SECONDARY_EXEC_ENABLE_VPID BIT(5)
 #define SECONDARY_EXEC_UNRESTRICTED_GUEST BIT(7)
 #define SECONDARY_EXEC_ENABLE_INVPCID BIT(12)
+/* "VMCS shadowing": VMREAD/VMWRITE in VMX non-root operation may access the VMCS the link pointer references. */
+#define SECONDARY_EXEC_SHADOW_VMCS BIT(14)
 #define SECONDARY_EXEC_XSAVES BIT(20)
+
+/*
+ * Bit 31 of a VMCS region's first 4 bytes: the shadow-VMCS indicator, 1 in a
+ * shadow VMCS (SDM Vol. 3C, 25.2 "Format of the VMCS Region", 25.10 "VMCS Types:
+ * Ordinary and Shadow").
+ */
+#define VMCS_SHADOW_INDICATOR BIT(31)
 
 /* VM-exit controls (SDM Vol. 3C, 25.7.1 "VM-Exit Controls"). */
 #define VM_EXIT_SAVE_DEBUG_CONTROLS BIT(2)
@@ -172,13 +184,32 @@
 #define CPUID_HV_SIGNATURE "hvlabs\0\0\0\0\0\0"      /* 12 bytes: EBX, ECX, EDX */
 #define CPUID_1_ECX_HYPERVISOR BIT(31)
 
+/*
+ * Feature flags a hypervisor hides or derives (same table, "Feature Information
+ * Returned in the ECX Register" and "... EDX Register"; leaf 7 in "Information
+ * Returned by CPUID Instruction"): OSXSAVE and OSPKE mirror the OS's CR4.
+ */
+#define CPUID_1_ECX_OSXSAVE BIT(27)
+#define CPUID_1_EDX_MCE BIT(7)
+#define CPUID_1_EDX_MCA BIT(14)
+#define CPUID_7_ECX_OSPKE BIT(4)
+
 /* MSRs the host state mirrors (SDM Vol. 4, 2.1 "Architectural MSRs"). */
 #define MSR_IA32_SYSENTER_CS 0x174
 #define MSR_IA32_SYSENTER_ESP 0x175
 #define MSR_IA32_SYSENTER_EIP 0x176
+#define MSR_IA32_PAT 0x277
 #define MSR_IA32_EFER 0xC0000080
 #define MSR_FS_BASE 0xC0000100
 #define MSR_GS_BASE 0xC0000101
+
+/* MSRs the policies of labs 9 and 11 name (SDM Vol. 4, 2.1 "Architectural MSRs"). */
+#define MSR_IA32_APIC_BASE 0x1B
+#define MSR_IA32_MISC_ENABLE 0x1A0
+#define MISC_ENABLE_FAST_STRING BIT(0)          /* IA32_MISC_ENABLE: fast-string operation enabled */
+#define MISC_ENABLE_BTS_UNAVAIL BIT(11)         /* ... branch trace storage unavailable */
+#define MISC_ENABLE_PEBS_UNAVAIL BIT(12)        /* ... precise event-based sampling unavailable */
+#define MSR_IA32_STAR 0xC0000081
 
 /* VMCS field encodings, generated from vmcs_fields.def (e.g. VM_INSTRUCTION_ERROR = 0x4400). */
 enum vmcs_field {
@@ -212,6 +243,14 @@ enum vmx_status {
 	VMX_FAIL_INVALID = 1,
 	VMX_FAIL_VALID = 2,
 };
+
+/*
+ * The RFLAGS bits a VMX instruction's outcome sets or clears (same section):
+ * VMsucceed clears all six; VMfailInvalid sets CF and clears the others;
+ * VMfailValid sets ZF and clears the others. CF is bit 0, PF 2, AF 4, ZF 6,
+ * SF 7, OF 11 (SDM Vol. 1, 3.4.3.1 "Status Flags").
+ */
+#define VMX_RFLAGS_STATUS (BIT(0) | BIT(2) | BIT(4) | BIT(6) | BIT(7) | BIT(11))
 
 /* "VMsucceed", "VMfailInvalid" or "VMfailValid": the SDM's names. */
 const char *vmx_status_name(enum vmx_status s);
@@ -284,6 +323,24 @@ static inline enum vmx_status vmx_vmwrite(u64 field, u64 value)
 			 : "memory");
 	return VMX_STATUS(cf, zf);
 }
+
+/*
+ * The VM-exit instruction-information field of a VMX instruction's exit (SDM
+ * Vol. 3C, 28.2.5 "Information for VM Exits Due to Instruction Execution",
+ * Tables "Format of the VM-Exit Instruction-Information Field as Used for
+ * VMCLEAR, VMPTRLD, VMPTRST, VMXON, XRSTORS, and XSAVES" and "... as Used for
+ * VMREAD and VMWRITE"). Registers are numbered as in struct guest_regs.
+ */
+#define VMX_INSN_SCALE(i) ((unsigned)(i) & 3)                  /* bits 1:0: index scaled by 1 << this */
+#define VMX_INSN_REG1(i) (((unsigned)(i) >> 3) & 0xF)         /* bits 6:3: VMREAD's destination, VMWRITE's source, if bit 10 */
+#define VMX_INSN_ADDR_SIZE(i) (((unsigned)(i) >> 7) & 7)      /* bits 9:7: 0 16-bit, 1 32-bit, 2 64-bit */
+#define VMX_INSN_REG_OPERAND BIT(10)                          /* 1: a register operand, 0: memory */
+#define VMX_INSN_SEGMENT(i) (((unsigned)(i) >> 15) & 7)       /* bits 17:15: ES CS SS DS FS GS */
+#define VMX_INSN_INDEX(i) (((unsigned)(i) >> 18) & 0xF)       /* bits 21:18 */
+#define VMX_INSN_INDEX_INVALID BIT(22)
+#define VMX_INSN_BASE(i) (((unsigned)(i) >> 23) & 0xF)        /* bits 26:23 */
+#define VMX_INSN_BASE_INVALID BIT(27)
+#define VMX_INSN_REG2(i) (((unsigned)(i) >> 28) & 0xF)        /* bits 31:28: VMREAD/VMWRITE's field encoding */
 
 /*
  * IA32_VMX_EPT_VPID_CAP (SDM Vol. 3D, A.10 "VPID and EPT Capabilities"), Linux's

@@ -34,7 +34,7 @@ int rm_check_caps(const struct vmx_caps *caps)
 /*
  * Exercise 2: the guest state of a processor about to run a boot sector.
  * Goal: VM entry accepts it and the guest starts at 0000:7C00 in real mode.
- * SDM Vol. 3A, 9.1.1 "Processor State After Reset" and 20.1 "Real-Address Mode
+ * SDM Vol. 3A, 10.1.1 "Processor State After Reset" and 21.1 "Real-Address Mode
  * Operation"; Vol. 3C, 25.4.1 "Guest Register State", 27.3.1.1 "Checks on Guest
  * Control Registers, Debug Registers, and MSRs", 27.3.1.2 "Checks on Guest
  * Segment Registers". Hints: README, exercise 2.

@@ -6,6 +6,9 @@
 ; bytes that straddle an emulated port and the bitmap A/B boundary, uses a few
 ; MSRs (some exit, some pass), and shuts down with HC_SHUTDOWN in 64-bit mode.
 ;
+; An exception in real mode stops it with HC_SHUTDOWN code RM_FAULT_REAL; in
+; protected and long mode it has no IDT, so an exception is a triple fault.
+;
 ; It leaves what it saw in its mailbox (RM_GUEST_MAILBOX, qword slots RM_MB_*
 ; of kernel/vmx/rm_layout.def), which the harness reads; every value it writes
 ; there that a solution could fake depends on the run's nonce (HC_READ).
@@ -16,7 +19,7 @@
 HC_READ equ 2                           ; kernel/guest/hypercall.h
 HC_SHUTDOWN equ 3
 HC_VALUE_NONCE equ 0
-MSR_EFER equ 0xC0000080
+MSR_EFER equ 0xC0000080                ; SDM Vol. 4, 2.1 "Architectural MSRs"
 MSR_STAR equ 0xC0000081
 MSR_APIC_BASE equ 0x1B
 MSR_MISC_ENABLE equ 0x1A0
@@ -43,6 +46,13 @@ start:
 	mov es, ax
 	mov ss, ax
 	mov sp, RM_GUEST_STACK_TOP
+	xor di, di                      ; the real-mode interrupt table: every exception stops the guest
+	mov cx, 32
+.ivt:
+	mov word [di], fault16
+	mov word [di + 2], 0
+	add di, 4
+	loop .ivt
 	mov eax, HC_READ
 	mov ebx, HC_VALUE_NONCE
 	vmcall
@@ -84,6 +94,13 @@ start:
 	mov eax, 0x11                   ; PE | ET
 	mov cr0, eax
 	jmp dword 0x08:pm32
+
+; An exception in real mode: HC_SHUTDOWN with RM_FAULT_REAL.
+fault16:
+	mov eax, HC_SHUTDOWN
+	mov ebx, RM_FAULT_REAL
+	vmcall
+	jmp fault16
 
 ; ---- protected mode, paging off --------------------------------------------------
 bits 32
