@@ -2,13 +2,11 @@
 #include "linux_vm.h"
 #include "errno.h"
 #include "hvm_start_info.h"
-#include "launch.h"
 #include "linux.h"
 #include "page.h"
 #include "printf.h"
 #include "string.h"
 #include "vmcs_access.h"
-#include "vmcs_check.h"
 
 /* A stage before lab 11 links no linux.c, and one before lab 8 no ept.c. */
 #pragma weak linux_handle_exit
@@ -137,20 +135,10 @@ int linux_vm_run(struct linux_vm *vm)
 	if (!linux_handle_exit)
 		return -HV_ENOSYS;
 	while (!vm->powered_off) {
-		enum vmx_status s = vmx_enter_guest(&v->regs, v->launched);
-		if (s != VMX_SUCCEED) {
-			vmx_report_failure(v->launched ? "VMRESUME" : "VMLAUNCH", s);
-			if (s == VMX_FAIL_VALID)
-				vmcs_check(true);
-			return -HV_EVMXFAIL;
-		}
-		v->launched = true;
-		u32 reason = (u32)vmcs_read(VM_EXIT_REASON);
-		if (reason & VMX_EXIT_REASON_FAILED_VMENTRY) {
-			kdiag("VM entry failed: %s", vmx_exit_reason_name(reason & 0xFFFF));
-			vmcs_check(true);
-			return -HV_EENTRY;
-		}
+		u32 reason;
+		int entered = vcpu_enter(v, &reason);
+		if (entered)
+			return entered;
 		int err = linux_handle_exit(vm);
 		if (err == -HV_EEXIT) {
 			kdiag("linux: unhandled VM exit: %s (reason %u), qualification %#lx",

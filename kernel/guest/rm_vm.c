@@ -12,12 +12,10 @@
 #include "errno.h"
 #include "hypercall.h"
 #include "io.h"
-#include "launch.h"
 #include "page.h"
 #include "printf.h"
 #include "string.h"
 #include "vmcs_access.h"
-#include "vmcs_check.h"
 #include "x86.h"
 
 /* A stage before lab 9 links no realmode.c: its functions are NULL there, and no harness calls this file. */
@@ -251,20 +249,10 @@ static int rm_vm_loop(struct rm_vm *vm)
 			      vmcs_read(GUEST_RIP));
 			return -HV_EEXIT;
 		}
-		enum vmx_status s = vmx_enter_guest(&v->regs, v->launched);
-		if (s != VMX_SUCCEED) {
-			vmx_report_failure(v->launched ? "VMRESUME" : "VMLAUNCH", s);
-			if (s == VMX_FAIL_VALID)
-				vmcs_check(true);
-			return -HV_EVMXFAIL;
-		}
-		v->launched = true;
-		u32 reason = (u32)vmcs_read(VM_EXIT_REASON);
-		if (reason & VMX_EXIT_REASON_FAILED_VMENTRY) {
-			kdiag("VM entry failed: %s", vmx_exit_reason_name(reason & 0xFFFF));
-			vmcs_check(true);
-			return -HV_EENTRY;
-		}
+		u32 reason;
+		int entered = vcpu_enter(v, &reason);
+		if (entered)
+			return entered;
 		int err;
 		switch (reason) {
 		case EXIT_REASON_VMCALL:

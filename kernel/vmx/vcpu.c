@@ -1,9 +1,12 @@
 /* The virtual CPU's helpers. */
 #include "vcpu.h"
+#include "errno.h"
 #include "guest_program.h"
+#include "launch.h"
 #include "printf.h"
 #include "string.h"
 #include "vmcs_access.h"
+#include "vmcs_check.h"
 
 void vcpu_init(struct vcpu *v, const struct vmx_caps *caps, const struct guest_program *g,
 	       u64 nonce)
@@ -32,4 +35,23 @@ void vcpu_dump(const struct vcpu *v)
 	}
 	kprintf("  rip %016lx  rflags %016lx  cr0 %016lx  cr4 %016lx\n", vmcs_read(GUEST_RIP),
 		vmcs_read(GUEST_RFLAGS), vmcs_read(GUEST_CR0), vmcs_read(GUEST_CR4));
+}
+
+int vcpu_enter(struct vcpu *v, u32 *reason)
+{
+	enum vmx_status s = vmx_enter_guest(&v->regs, v->launched);
+	if (s != VMX_SUCCEED) {
+		vmx_report_failure(v->launched ? "VMRESUME" : "VMLAUNCH", s);
+		if (s == VMX_FAIL_VALID)
+			vmcs_check(true);
+		return -HV_EVMXFAIL;
+	}
+	v->launched = true;
+	*reason = (u32)vmcs_read(VM_EXIT_REASON);
+	if (*reason & VMX_EXIT_REASON_FAILED_VMENTRY) {
+		kdiag("VM entry failed: %s", vmx_exit_reason_name(*reason & 0xFFFF));
+		vmcs_check(true);
+		return -HV_EENTRY;
+	}
+	return 0;
 }

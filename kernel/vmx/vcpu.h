@@ -103,6 +103,15 @@ struct vcpu {
 	struct vserial com1;            /* the guest's emulated serial port */
 };
 
+/*
+ * One trip into the guest of the current VMCS and back (VMLAUNCH the first time, then
+ * VMRESUME; v->launched follows), for the given VMs' exit loops. Returns 0 with the VM
+ * exit's basic reason in *reason; -HV_EVMXFAIL if VMLAUNCH/VMRESUME failed, or
+ * -HV_EENTRY if VM entry failed its checks on the guest, each explained on the console
+ * (vmx_report_failure(), vmcs_check()).
+ */
+int vcpu_enter(struct vcpu *v, u32 *reason);
+
 /* Prepares v to run guest code g: zeroed, with the registers the guest runtime expects. */
 struct guest_program;
 void vcpu_init(struct vcpu *v, const struct vmx_caps *caps, const struct guest_program *g,
