@@ -819,7 +819,7 @@ MUTANTS = (
            frozenset({"boot/cpu"}), why="VMX"),
     Mutant("linux_no_hypervisor_bit", 11, "linux.c",
            (("\t\tc.ecx |= CPUID_1_ECX_HYPERVISOR;\n", ""),),
-           frozenset({"boot/cpu"}), why="no hypervisor flag"),
+           frozenset({"boot/cpu"}), why="no hypervisor"),
     # "refused" by mapping the page on demand: the guest reads host memory
     Mutant("linux_violation_maps_host_memory", 11, "linux.c",
            (("\tvmx_inject_exception(13, true, 0);      /* as a processor does for an access it cannot make */",
