@@ -138,6 +138,15 @@ struct nested_run {
 	struct vcpu v;
 	bool built, ran, shadowed;
 	int ret;
+	struct {
+		bool wanted;            /* call shadow_read() at L1's first intercepted VMWRITE */
+		bool done;              /* ... and it was called */
+		int ret;                /* what it returned */
+		u64 value;              /* what it read (GUEST_RIP of the shadow) */
+		u64 current;            /* VMPTRST right after it */
+		u64 clears;             /* VMCLEARs of the shadow VMCS during it */
+		bool lost_launch;       /* the next VMRESUME failed: "VMRESUME with non-launched VMCS" */
+	} mid;
 	u64 vmread_exits, vmwrite_exits;
 	char why[240];
 };
@@ -169,6 +178,25 @@ static void exit_vmcall(struct vcpu *v)
 	vmcs_write(GUEST_RIP, vmcs_read(GUEST_RIP) + vmcs_read(VM_EXIT_INSTRUCTION_LEN));
 }
 
+/*
+ * shadow_read() while L1 runs, at its first intercepted VMWRITE (after its
+ * VMWRITEs through the shadow): what a nested hypervisor does on an exit of L1.
+ * The harness puts the VM's VMCS back if the call left another current, so
+ * that the rest of the run is judged on its own.
+ */
+static void mid_read(struct nested_run *r)
+{
+	u64 clears = vmx_vmclear_count((u64)r->s.vmcs), cur = 0;
+	r->mid.done = true;
+	r->mid.value = NESTED_PREFILL;
+	r->mid.ret = shadow_read(&r->s, GUEST_RIP, &r->mid.value);
+	r->mid.clears = vmx_vmclear_count((u64)r->s.vmcs) - clears;
+	vmx_vmptrst(&cur);
+	r->mid.current = cur;
+	if (cur != (u64)r->pvm.vmcs)
+		vmx_vmptrld((u64)r->pvm.vmcs);
+}
+
 /* The exit loop: hypercalls here, L1's VMX instructions to the student. 0 after L1's shutdown. */
 static int nested_loop(struct nested_run *r)
 {
@@ -180,6 +208,12 @@ static int nested_loop(struct nested_run *r)
 			return -HV_EEXIT;
 		}
 		enum vmx_status st = vmx_enter_guest(&v->regs, v->launched);
+		if (st == VMX_FAIL_VALID && v->launched && r->mid.done && !r->mid.lost_launch &&
+		    vmcs_read(VM_INSTRUCTION_ERROR) == VMXERR_VMRESUME_NONLAUNCHED_VMCS) {
+			/* noted for the host_read check; VMLAUNCH lets L1 finish so the rest is judged */
+			r->mid.lost_launch = true;
+			st = vmx_enter_guest(&v->regs, false);
+		}
 		if (st != VMX_SUCCEED) {
 			vmx_report_failure(v->launched ? "VMRESUME" : "VMLAUNCH", st);
 			return -HV_EVMXFAIL;
@@ -196,10 +230,13 @@ static int nested_loop(struct nested_run *r)
 		case EXIT_REASON_VMCALL:
 			exit_vmcall(v);
 			break;
+		case EXIT_REASON_VMWRITE:
+			if (r->mid.wanted && !r->mid.done)
+				mid_read(r);
+			/* fall through */
 		case EXIT_REASON_VMON:
 		case EXIT_REASON_VMPTRLD:
 		case EXIT_REASON_VMREAD:
-		case EXIT_REASON_VMWRITE:
 		case EXIT_REASON_VMLAUNCH:
 			err = shadow_handle_exit(&r->s, v, reason);
 			break;
@@ -293,7 +330,9 @@ static bool check_shadow_vmcs(struct nested_run *r)
 {
 	char why[240] = "";
 	struct call c = { .caps = lab_caps, .region = r->s.vmcs };
+	u64 clears = vmx_vmclear_count((u64)r->s.vmcs);
 	bool ran = harness_call("shadow_vmcs_init()", call_vmcs_init, &c, why, sizeof(why)), ok = ran;
+	clears = vmx_vmclear_count((u64)r->s.vmcs) - clears;
 	u32 want = lab_caps->basic.revision_id | VMCS_SHADOW_INDICATOR, got = *(const u32 *)r->s.vmcs;
 	if (ok && c.ret)
 		ok = why_not(why, sizeof(why), "shadow_vmcs_init() returned %d (%s)", c.ret, hv_strerror(c.ret));
@@ -313,9 +352,23 @@ static bool check_shadow_vmcs(struct nested_run *r)
 	bool cleared = false;
 	for (size_t i = 0; i < PAGE_SIZE - 8; i++)
 		cleared |= data[i] != STALE_BYTE;
+	/*
+	 * Bytes written by software are not an initialized VMCS: only VMCLEAR
+	 * initializes a region for its first use (SDM Vol. 3C, 25.11.3 "Initializing
+	 * a VMCS"); the harness counts VMCLEARs with its own wrapper (kernel/vmx/vmclear.c).
+	 */
 	bool usable = ran && c.ret == 0;
-	check("vmclear", usable && cleared, "%s", !usable ? why : "the region still holds what its earlier use "
-	      "left after its first 8 bytes: nothing initialized it for its first use as a VMCS");
+	if (!usable)
+		ok = false;
+	else if (!cleared)
+		ok = why_not(why, sizeof(why), "the region still holds what its earlier use left after its first "
+			     "8 bytes: nothing initialized it for its first use as a VMCS");
+	else if (!clears)
+		ok = why_not(why, sizeof(why), "shadow_vmcs_init() executed no VMCLEAR of the region: bytes written "
+			     "by software do not initialize a VMCS for its first use (SDM Vol. 3C, 25.11.3)");
+	else
+		ok = true;
+	check("vmclear", ok, "%s", why);
 	return usable;
 }
 
@@ -502,7 +555,9 @@ static void check_host_read(struct nested_run *r)
 	for (unsigned i = 0; ok && i < NESTED_NRW; i++) {
 		u64 v = NESTED_PREFILL, cur = 0, want = nested_cut(rw[i], nested_value(harness_nonce(), i));
 		struct call c = { .s = &r->s, .field = rw[i], .value = &v };
+		u64 clears = vmx_vmclear_count((u64)r->s.vmcs);
 		ok = harness_call("shadow_read()", call_read, &c, why, sizeof(why));
+		clears = vmx_vmclear_count((u64)r->s.vmcs) - clears;
 		vmx_vmptrst(&cur);
 		if (ok && c.ret)
 			ok = why_not(why, sizeof(why), "shadow_read(%s) returned %d (%s)", vmcs_field_name(rw[i]),
@@ -513,6 +568,48 @@ static void check_host_read(struct nested_run *r)
 		else if (ok && cur != (u64)r->pvm.vmcs)
 			ok = why_not(why, sizeof(why), "after shadow_read(), the current VMCS is %#lx%s, not the VM's "
 				     "VMCS %p: the next VM entry would fail", cur,
+				     cur == (u64)r->s.vmcs ? " (the shadow VMCS)" : "", r->pvm.vmcs);
+		else if (ok && !clears)
+			ok = why_not(why, sizeof(why), "shadow_read(%s) made the VM's VMCS current again with the shadow "
+				     "VMCS still active on this processor (SDM Vol. 3C, 25.11.1 \"Software Use of "
+				     "Virtual-Machine Control Structures\")", vmcs_field_name(rw[i]));
+		if (cur != (u64)r->pvm.vmcs)
+			vmx_vmptrld((u64)r->pvm.vmcs);
+	}
+	/* The call in the middle of L1's run (mid_read()): the VM went on afterwards. */
+	u64 want = nested_cut(GUEST_RIP, nested_value(harness_nonce(), 6));
+	if (!ok)
+		;
+	else if (!r->mid.done)
+		ok = why_not(why, sizeof(why), "L1 never executed the VMWRITE at which the harness calls shadow_read()");
+	else if (r->mid.ret)
+		ok = why_not(why, sizeof(why), "shadow_read(GUEST_RIP) while L1 ran returned %d (%s)", r->mid.ret,
+			     hv_strerror(r->mid.ret));
+	else if (r->mid.value != want)
+		ok = why_not(why, sizeof(why), "shadow_read(GUEST_RIP) while L1 ran gave %#lx, want %#lx, which L1 "
+			     "wrote", r->mid.value, want);
+	else if (r->mid.current != (u64)r->pvm.vmcs)
+		ok = why_not(why, sizeof(why), "after shadow_read() while L1 ran, the current VMCS is %#lx, not the "
+			     "VM's VMCS %p", r->mid.current, r->pvm.vmcs);
+	else if (r->mid.lost_launch)
+		ok = why_not(why, sizeof(why), "after shadow_read() while L1 ran, VMRESUME failed with error %u (%s): "
+			     "the VM's own VMCS lost its launch state (SDM Vol. 3C, 25.11.3 \"Initializing a VMCS\")",
+			     VMXERR_VMRESUME_NONLAUNCHED_VMCS, vmx_error_text(VMXERR_VMRESUME_NONLAUNCHED_VMCS));
+	else if (!r->mid.clears)
+		ok = why_not(why, sizeof(why), "shadow_read() while L1 ran made the VM's VMCS current again with the "
+			     "shadow VMCS still active on this processor (SDM Vol. 3C, 25.11.1)");
+	/* A field no VMCS has: the VMREAD fails, and the VM's VMCS must be current all the same. */
+	if (ok) {
+		u64 v = NESTED_PREFILL, cur = 0;
+		struct call c = { .s = &r->s, .field = (u32)NESTED_BAD_FIELD, .value = &v };
+		ok = harness_call("shadow_read()", call_read, &c, why, sizeof(why));
+		vmx_vmptrst(&cur);
+		if (ok && c.ret != -HV_EVMXFAIL)
+			ok = why_not(why, sizeof(why), "shadow_read(%#llx), an encoding no field has, returned %d (%s), "
+				     "want -HV_EVMXFAIL", NESTED_BAD_FIELD, c.ret, hv_strerror(c.ret));
+		else if (ok && cur != (u64)r->pvm.vmcs)
+			ok = why_not(why, sizeof(why), "after shadow_read(%#llx) failed, the current VMCS is %#lx%s, not "
+				     "the VM's VMCS %p: a failed read must put it back too", NESTED_BAD_FIELD, cur,
 				     cur == (u64)r->s.vmcs ? " (the shadow VMCS)" : "", r->pvm.vmcs);
 		if (cur != (u64)r->pvm.vmcs)
 			vmx_vmptrld((u64)r->pvm.vmcs);
@@ -558,6 +655,7 @@ void lab12_vmx(struct prereq *p)
 	r.s.vmxon_ptr = 0x5000;
 	r.s.current = 0x6000;
 	r.s.nsoft = SHADOW_SOFT_FIELDS;
+	r.mid.wanted = true;
 	for (size_t i = 0; i < SHADOW_SOFT_FIELDS; i++)
 		r.s.soft[i] = (struct shadow_soft_field){ VM_INSTRUCTION_ERROR, 0xA5A5A5A5A5A5A5A5ULL };
 	bool vmcs_ok = check_shadow_vmcs(&r);
