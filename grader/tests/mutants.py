@@ -893,6 +893,31 @@ MUTANTS = (
            (("\ts->vmxon = false;\n\ts->vmxon_ptr = 0;\n\ts->current = SHADOW_NO_VMCS;\n\ts->nsoft = 0;\n", ""),),
            frozenset({"vmx/vmxon", "vmx/no_exit", "vmx/intercepted", "vmx/errors", "vmx/in_shadow",
                       "vmx/host_read", "vmx/saving"}), why="L1 did not finish"),
+    # "flush it first": shadow_read() VMCLEARs the VM's own VMCS before loading the shadow; the
+    # VMCS is current again afterwards, but its launch state is gone (the harness calls
+    # shadow_read() while L1 runs, and the next VMRESUME fails)
+    Mutant("shadow_read_clears_vm_vmcs", 12, "shadow.c",
+           (("\t\tinsn = \"VMPTRLD\";\n\t\tst = vmx_vmptrld((u64)s->vmcs);",
+             "\t\tinsn = \"VMCLEAR\";\n\t\tst = vmx_vmclear(current);\n\t}\n\tif (st == VMX_SUCCEED) {\n"
+             "\t\tinsn = \"VMPTRLD\";\n\t\tst = vmx_vmptrld((u64)s->vmcs);"),),
+           frozenset({"vmx/host_read"}), why="lost its launch state"),
+    # a missing cleanup the current-VMCS pointer does not show: the shadow stays active when the
+    # VM's VMCS is loaded back (the harness counts VMCLEARs per VMCS)
+    Mutant("shadow_read_no_vmclear", 12, "shadow.c",
+           (("\t\tenum vmx_status c = vmx_vmclear((u64)s->vmcs);", "\t\tenum vmx_status c = VMX_SUCCEED;"),),
+           frozenset({"vmx/host_read"}), why="still active"),
+    # the page zeroed and given a header, as for a VMXON region: the bytes change, but no VMCLEAR
+    # initialized the VMCS
+    Mutant("shadow_init_memset_no_vmclear", 12, "shadow.c",
+           (("\tenum vmx_status s = vmx_vmclear((u64)region);",
+             "\tmemset((u8 *)region + 4, 0, PAGE_SIZE - 4);\n\tenum vmx_status s = VMX_SUCCEED;"),),
+           frozenset({"vmx/vmclear"}), why="no VMCLEAR"),
+    # an error path never taken: a failed VMREAD returns with the shadow VMCS current
+    Mutant("shadow_read_error_no_restore", 12, "shadow.c",
+           (("\t\tst = vmx_vmread(field, value);\n",
+             "\t\tst = vmx_vmread(field, value);\n\t\tif (st != VMX_SUCCEED) {\n"
+             "\t\t\tvmx_report_failure(insn, st);\n\t\t\treturn -HV_EVMXFAIL;\n\t\t}\n"),),
+           frozenset({"vmx/host_read"}), why="a failed read"),
     # Wrong answers in answers-lab12.txt
     Mutant("answer_high_half_shares_bit", 12, "answers-lab12.txt",
            (("answer: 0x2807\n", "answer: 0x2806\n"),),
