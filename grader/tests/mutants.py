@@ -918,6 +918,23 @@ MUTANTS = (
              "\t\tst = vmx_vmread(field, value);\n\t\tif (st != VMX_SUCCEED) {\n"
              "\t\t\tvmx_report_failure(insn, st);\n\t\t\treturn -HV_EVMXFAIL;\n\t\t}\n"),),
            frozenset({"vmx/host_read"}), why="a failed read"),
+    # error paths never taken: each of L1's instructions that must fail succeeds instead
+    Mutant("shadow_vmwrite_unsupported_accepted", 12, "shadow.c",
+           (("\t\t} else if (!field_supported(*field)) {",
+             "\t\t} else if (reason == EXIT_REASON_VMREAD && !field_supported(*field)) {"),),
+           frozenset({"vmx/errors", "vmx/saving"}), why="VMWRITE of encoding 0x8000"),
+    Mutant("shadow_vmptrld_vmxon_ptr_accepted", 12, "shadow.c",
+           (("\t\t} else if (ptr == s->vmxon_ptr) {", "\t\t} else if (!s) {"),),
+           frozenset({"vmx/errors", "vmx/saving"}), why="VMPTRLD of its VMXON pointer"),
+    Mutant("shadow_vmxon_twice_accepted", 12, "shadow.c",
+           (("\t\tif (s->vmxon) {\n\t\t\tl1_result(s, VMX_FAIL_VALID, VMXERR_VMXON_IN_VMX_ROOT_OPERATION);",
+             "\t\tif (!s) {\n\t\t\tl1_result(s, VMX_FAIL_VALID, VMXERR_VMXON_IN_VMX_ROOT_OPERATION);"),),
+           frozenset({"vmx/errors", "vmx/saving"}), why="second VMXON"),
+    # #UD only where the test most people write looks (VMPTRLD first): VMLAUNCH, VMREAD and
+    # VMWRITE before VMXON are emulated
+    Mutant("shadow_ud_only_for_vmptrld", 12, "shadow.c",
+           (("\tif (reason != EXIT_REASON_VMON && !s->vmxon) {", "\tif (reason == EXIT_REASON_VMPTRLD && !s->vmxon) {"),),
+           frozenset({"vmx/vmxon"}), why="VMLAUNCH before its VMXON"),
     # Wrong answers in answers-lab12.txt
     Mutant("answer_high_half_shares_bit", 12, "answers-lab12.txt",
            (("answer: 0x2807\n", "answer: 0x2806\n"),),

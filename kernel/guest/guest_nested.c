@@ -59,6 +59,26 @@ static void vmptrld_early(void *p)
 	l1_vmptrld((u64)vmcs12);
 }
 
+static void vmlaunch_early(void *p)
+{
+	(void)p;
+	l1_vmlaunch();
+}
+
+/* A field the bitmaps intercept, so that the instruction exits although L1 has no VMCS. */
+static void vmread_early(void *p)
+{
+	u64 v = 0;
+	(void)p;
+	l1_vmread(PIN_BASED_VM_EXEC_CONTROL, &v);
+}
+
+static void vmwrite_early(void *p)
+{
+	(void)p;
+	l1_vmwrite(PIN_BASED_VM_EXEC_CONTROL, 0);
+}
+
 /* VM_INSTRUCTION_ERROR of L1's VMCS, or NESTED_PREFILL if the VMREAD failed. */
 static u64 l1_error(void)
 {
@@ -73,9 +93,15 @@ static int nested_main(void)
 	u64 nonce = guest_nonce(), v;
 	struct guest_fault f;
 
-	/* Outside VMX operation, VMPTRLD raises #UD. */
+	/* Outside VMX operation, every VMX instruction but VMXON raises #UD. */
 	bool faulted = !guest_call(vmptrld_early, NULL, &f);
 	guest_note("nested.ud", guest_fault_code(faulted, &f));
+	faulted = !guest_call(vmlaunch_early, NULL, &f);
+	guest_note("nested.ud_launch", guest_fault_code(faulted, &f));
+	faulted = !guest_call(vmread_early, NULL, &f);
+	guest_note("nested.ud_read", guest_fault_code(faulted, &f));
+	faulted = !guest_call(vmwrite_early, NULL, &f);
+	guest_note("nested.ud_write", guest_fault_code(faulted, &f));
 
 	u64 vmxon = l1_vmxon((u64)vmxon_region);
 	guest_note("nested.vmxon", vmxon);
@@ -128,6 +154,14 @@ static int nested_main(void)
 	v = NESTED_PREFILL;
 	guest_note("nested.unsupported", l1_vmread(NESTED_BAD_FIELD, &v));
 	guest_note("nested.unsupported_error", l1_error());
+	guest_note("nested.unsupported_write", l1_vmwrite(NESTED_BAD_FIELD, nonce));
+	guest_note("nested.unsupported_write_error", l1_error());
+
+	/* In VMX operation with a current VMCS: VMXON again, and VMPTRLD of the VMXON region. */
+	guest_note("nested.vmxon_again", l1_vmxon((u64)vmxon_region));
+	guest_note("nested.vmxon_again_error", l1_error());
+	guest_note("nested.vmptrld_vmxon", l1_vmptrld((u64)vmxon_region));
+	guest_note("nested.vmptrld_vmxon_error", l1_error());
 
 	/* The launch: refused. */
 	u64 launch = l1_vmlaunch(), error = l1_error();

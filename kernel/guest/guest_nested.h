@@ -60,8 +60,8 @@ static inline u64 nested_pin_value(u64 nonce)
 }
 
 /* VM exits of L1's VMREADs and VMWRITEs with the course's bitmaps, and without VMCS shadowing. */
-#define NESTED_VMREAD_EXITS 8
-#define NESTED_VMWRITE_EXITS 4
+#define NESTED_VMREAD_EXITS 12
+#define NESTED_VMWRITE_EXITS 6
 #define NESTED_VMREAD_EXITS_UNSHADOWED (NESTED_VMREAD_EXITS + NESTED_NRW + 2)
 #define NESTED_VMWRITE_EXITS_UNSHADOWED (NESTED_VMWRITE_EXITS + NESTED_NRW)
 

@@ -178,8 +178,15 @@ static void exit_vmcall(struct vcpu *v)
 	vmcs_write(GUEST_RIP, vmcs_read(GUEST_RIP) + vmcs_read(VM_EXIT_INSTRUCTION_LEN));
 }
 
+/* Whether the VMWRITE that exited writes field (its encoding is in the register VMX_INSTRUCTION_INFO names). */
+static bool l1_writes(struct vcpu *v, u32 field)
+{
+	const u64 *f = vcpu_gpr(v, VMX_INSN_REG2(vmcs_read(VMX_INSTRUCTION_INFO)));
+	return f && *f == field;
+}
+
 /*
- * shadow_read() while L1 runs, at its first intercepted VMWRITE (after its
+ * shadow_read() while L1 runs, at its VMWRITE of VM_EXIT_REASON (after its
  * VMWRITEs through the shadow): what a nested hypervisor does on an exit of L1.
  * The harness puts the VM's VMCS back if the call left another current, so
  * that the rest of the run is judged on its own.
@@ -231,7 +238,7 @@ static int nested_loop(struct nested_run *r)
 			exit_vmcall(v);
 			break;
 		case EXIT_REASON_VMWRITE:
-			if (r->mid.wanted && !r->mid.done)
+			if (r->mid.wanted && !r->mid.done && l1_writes(v, VM_EXIT_REASON))
 				mid_read(r);
 			/* fall through */
 		case EXIT_REASON_VMON:
@@ -451,9 +458,18 @@ static void check_vmxon(const struct nested_run *r)
 	char why[240] = "";
 	bool ok = true;
 	u64 link = vmcs_read(VMCS_LINK_POINTER);
-	if (note("nested.ud") != GUEST_FAULT(VEC_UD, 0))
-		ok = why_not(why, sizeof(why), "L1's VMPTRLD before its VMXON gave %#lx, want #UD (%#lx): outside "
-			     "VMX operation, VMX instructions raise #UD", note("nested.ud"), GUEST_FAULT(VEC_UD, 0));
+	static const struct { const char *key, *what; } ud[] = {
+		{ "nested.ud", "VMPTRLD" }, { "nested.ud_launch", "VMLAUNCH" },
+		{ "nested.ud_read", "VMREAD of PIN_BASED_VM_EXEC_CONTROL" },
+		{ "nested.ud_write", "VMWRITE of PIN_BASED_VM_EXEC_CONTROL" },
+	};
+	for (size_t i = 0; ok && i < ARRAY_SIZE(ud); i++)
+		if (note(ud[i].key) != GUEST_FAULT(VEC_UD, 0))
+			ok = why_not(why, sizeof(why), "L1's %s before its VMXON gave %#lx, want #UD (%#lx): outside "
+				     "VMX operation, VMX instructions raise #UD", ud[i].what, note(ud[i].key),
+				     GUEST_FAULT(VEC_UD, 0));
+	if (!ok)
+		;
 	else if (note("nested.vmxon") != 0)
 		ok = why_not(why, sizeof(why), "L1's VMXON ended in %s, want VMsucceed", status_name(note("nested.vmxon")));
 	else if (note("nested.early_launch") != 1)
@@ -521,6 +537,19 @@ static bool errors_ok(char *why, size_t size)
 		return why_not(why, size, "L1's VMREAD of encoding %#llx (no such field) ended in %s, error %#lx; "
 			       "want VMfailValid, error %u", NESTED_BAD_FIELD, status_name(note("nested.unsupported")),
 			       note("nested.unsupported_error"), VMXERR_UNSUPPORTED_VMCS_COMPONENT);
+	/* SDM Vol. 3C, 31.3 "VMX Instructions" (VMWRITE, VMXON, VMPTRLD) and 31.4 "VM Instruction Error Numbers". */
+	static const struct { const char *key, *what; u64 error; } fail[] = {
+		{ "nested.unsupported_write", "VMWRITE of encoding 0x8000 (no such field)", VMXERR_UNSUPPORTED_VMCS_COMPONENT },
+		{ "nested.vmxon_again", "second VMXON", VMXERR_VMXON_IN_VMX_ROOT_OPERATION },
+		{ "nested.vmptrld_vmxon", "VMPTRLD of its VMXON pointer", VMXERR_VMPTRLD_VMXON_POINTER },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(fail); i++) {
+		char key[48];
+		ksnprintf(key, sizeof(key), "%s_error", fail[i].key);
+		if (note(fail[i].key) != 2 || note(key) != fail[i].error)
+			return why_not(why, size, "L1's %s ended in %s, error %#lx; want VMfailValid, error %lu",
+				       fail[i].what, status_name(note(fail[i].key)), note(key), fail[i].error);
+	}
 	if (note("nested.launch") != 2 || note("nested.launch_error") != VMXERR_ENTRY_INVALID_CONTROL_FIELD)
 		return why_not(why, size, "L1's VMLAUNCH ended in %s, error %#lx; want VMfailValid, error %u",
 			       status_name(note("nested.launch")), note("nested.launch_error"),
