@@ -119,6 +119,7 @@ static int nested_main(void)
 	u64 bad = 0, equal = 0;
 	for (unsigned i = 0; i < NESTED_NRW; i++)
 		bad |= l1_vmwrite(rw[i], nested_value(nonce, i));
+	hypercall(HC_READ, NESTED_VALUE_SHADOW_READ, 0, 0);
 	for (unsigned i = 0; i < NESTED_NRW; i++) {
 		v = NESTED_PREFILL;
 		bad |= l1_vmread(rw[i], &v);

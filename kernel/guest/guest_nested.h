@@ -22,6 +22,12 @@ extern const struct guest_program guest_nested;
 #define NESTED_SOFT_FIELDS { PIN_BASED_VM_EXEC_CONTROL, IO_BITMAP_A, VIRTUAL_PROCESSOR_ID }
 #define NESTED_NSOFT 3
 
+/*
+ * An HC_READ value only lab 12's exit loop knows: there L0 calls shadow_read()
+ * while L1 runs, and the result is -HV_EINVAL as for any value it does not give.
+ */
+#define NESTED_VALUE_SHADOW_READ 0x5EADULL
+
 /* An encoding with bit 15 set: no VMCS field has one (SDM Vol. 3C, 25.11.2), so VMREAD of it always exits. */
 #define NESTED_BAD_FIELD 0x8000ULL
 

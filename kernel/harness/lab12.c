@@ -178,16 +178,9 @@ static void exit_vmcall(struct vcpu *v)
 	vmcs_write(GUEST_RIP, vmcs_read(GUEST_RIP) + vmcs_read(VM_EXIT_INSTRUCTION_LEN));
 }
 
-/* Whether the VMWRITE that exited writes field (its encoding is in the register VMX_INSTRUCTION_INFO names). */
-static bool l1_writes(struct vcpu *v, u32 field)
-{
-	const u64 *f = vcpu_gpr(v, VMX_INSN_REG2(vmcs_read(VMX_INSTRUCTION_INFO)));
-	return f && *f == field;
-}
-
 /*
- * shadow_read() while L1 runs, at its VMWRITE of VM_EXIT_REASON (after its
- * VMWRITEs through the shadow): what a nested hypervisor does on an exit of L1.
+ * shadow_read() while L1 runs, at its HC_READ of NESTED_VALUE_SHADOW_READ (after
+ * its VMWRITEs through the shadow): what a nested hypervisor does on an exit of L1.
  * The harness puts the VM's VMCS back if the call left another current, so
  * that the rest of the run is judged on its own.
  */
@@ -235,15 +228,15 @@ static int nested_loop(struct nested_run *r)
 		int err = 0;
 		switch (reason) {
 		case EXIT_REASON_VMCALL:
+			if (v->regs.rax == HC_READ && v->regs.rbx == NESTED_VALUE_SHADOW_READ && r->mid.wanted &&
+			    !r->mid.done)
+				mid_read(r);
 			exit_vmcall(v);
 			break;
-		case EXIT_REASON_VMWRITE:
-			if (r->mid.wanted && !r->mid.done && l1_writes(v, VM_EXIT_REASON))
-				mid_read(r);
-			/* fall through */
 		case EXIT_REASON_VMON:
 		case EXIT_REASON_VMPTRLD:
 		case EXIT_REASON_VMREAD:
+		case EXIT_REASON_VMWRITE:
 		case EXIT_REASON_VMLAUNCH:
 			err = shadow_handle_exit(&r->s, v, reason);
 			break;
@@ -610,7 +603,7 @@ static void check_host_read(struct nested_run *r)
 	if (!ok)
 		;
 	else if (!r->mid.done)
-		ok = why_not(why, sizeof(why), "L1 never executed the VMWRITE at which the harness calls shadow_read()");
+		ok = why_not(why, sizeof(why), "L1 never made the hypercall at which the harness calls shadow_read()");
 	else if (r->mid.ret)
 		ok = why_not(why, sizeof(why), "shadow_read(GUEST_RIP) while L1 ran returned %d (%s)", r->mid.ret,
 			     hv_strerror(r->mid.ret));
