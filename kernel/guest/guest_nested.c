@@ -32,6 +32,36 @@ static u64 l1_vmwrite(u64 field, u64 value)
 	return NESTED_STATUS(cf, zf);
 }
 
+/* VMREAD of field into memory at *value (memory form). Returns NESTED_STATUS. */
+static u64 l1_vmread_mem(u64 field, u64 *value)
+{
+	bool cf, zf;
+	__asm__ volatile("vmread %[f], %[m]" : [m] "+m"(*value), "=@ccc"(cf), "=@ccz"(zf) : [f] "r"(field) : "memory");
+	return NESTED_STATUS(cf, zf);
+}
+
+/* VMWRITE of the 64 bits at *value into field (memory form). Returns NESTED_STATUS. */
+static u64 l1_vmwrite_mem(u64 field, const u64 *value)
+{
+	bool cf, zf;
+	__asm__ volatile("vmwrite %[m], %[f]" : "=@ccc"(cf), "=@ccz"(zf) : [f] "r"(field), [m] "m"(*value) : "memory");
+	return NESTED_STATUS(cf, zf);
+}
+
+/*
+ * VMWRITE (register form) with CF, PF, AF, ZF, SF and OF all set before it;
+ * returns RFLAGS right after it (SDM Vol. 3C, 31.2 "Conventions": each outcome
+ * sets all six).
+ */
+static u64 l1_vmwrite_flags(u64 field, u64 value)
+{
+	u64 flags;
+	__asm__ volatile("pushfq\n\torq %[set], (%%rsp)\n\tpopfq\n\tvmwrite %[v], %[f]\n\tpushfq\n\tpopq %[fl]"
+			 : [fl] "=r"(flags) : [f] "r"(field), [v] "r"(value), [set] "i"(NESTED_RFLAGS_STATUS)
+			 : "memory", "cc");
+	return flags;
+}
+
 static u64 l1_vmxon(u64 pa)
 {
 	bool cf, zf;
@@ -150,6 +180,18 @@ static int nested_main(void)
 	bad |= l1_vmread(IO_BITMAP_A + 1, &v);
 	guest_note("nested.io_a_high", v);
 	guest_note("nested.soft_status", bad);
+
+	/* The memory forms: the value comes from, and goes to, memory. */
+	u64 mem = nested_value(nonce, 20);
+	u64 mem_status = l1_vmwrite_mem(IO_BITMAP_A, &mem);
+	mem = NESTED_PREFILL;
+	mem_status |= l1_vmread_mem(IO_BITMAP_A, &mem);
+	guest_note("nested.mem_status", mem_status);
+	guest_note("nested.mem", mem);
+
+	/* The six status flags, each set before the instruction: a success and a VMfailValid. */
+	guest_note("nested.flags_ok", l1_vmwrite_flags(IO_BITMAP_A, nested_value(nonce, 11)) & NESTED_RFLAGS_STATUS);
+	guest_note("nested.flags_fail", l1_vmwrite_flags(VM_EXIT_REASON, nonce) & NESTED_RFLAGS_STATUS);
 
 	/* An encoding no field has. */
 	v = NESTED_PREFILL;

@@ -34,6 +34,9 @@ extern const struct guest_program guest_nested;
 /* What VMREAD's destination register holds before each read: a read must replace every bit. */
 #define NESTED_PREFILL 0xA5A5A5A5A5A5A5A5ULL
 
+/* CF, PF, AF, ZF, SF, OF: the RFLAGS bits a VMX instruction's outcome sets (SDM Vol. 3C, 31.2 "Conventions"). */
+#define NESTED_RFLAGS_STATUS 0x8D5ULL
+
 /* The status a VMX instruction left in RFLAGS: 0 VMsucceed, 1 VMfailInvalid (CF), 2 VMfailValid (ZF). */
 #define NESTED_STATUS(cf, zf) ((cf) ? 1 : (zf) ? 2 : 0)
 
@@ -66,8 +69,8 @@ static inline u64 nested_pin_value(u64 nonce)
 }
 
 /* VM exits of L1's VMREADs and VMWRITEs with the course's bitmaps, and without VMCS shadowing. */
-#define NESTED_VMREAD_EXITS 12
-#define NESTED_VMWRITE_EXITS 6
+#define NESTED_VMREAD_EXITS 13
+#define NESTED_VMWRITE_EXITS 9
 #define NESTED_VMREAD_EXITS_UNSHADOWED (NESTED_VMREAD_EXITS + NESTED_NRW + 2)
 #define NESTED_VMWRITE_EXITS_UNSHADOWED (NESTED_VMWRITE_EXITS + NESTED_NRW)
 

@@ -517,6 +517,15 @@ static bool soft_values_ok(char *why, size_t size)
 			return why_not(why, size, "L1 read %#lx from %s after writing it, want %#lx (its register "
 				       "held %#llx before the VMREAD)", note(want[i].key), want[i].what,
 				       want[i].want, NESTED_PREFILL);
+	if (note("nested.mem_status") != 0 || note("nested.mem") != nested_value(nonce, 20))
+		return why_not(why, size, "L1's VMWRITE and VMREAD of IO_BITMAP_A with memory operands ended in "
+			       "%s and read %#lx, want VMsucceed and %#lx, which it wrote",
+			       status_name(note("nested.mem_status")), note("nested.mem"), nested_value(nonce, 20));
+	/* SDM Vol. 3C, 31.2 "Conventions": VMsucceed clears all six status flags, VMfailValid sets ZF alone. */
+	if (note("nested.flags_ok") != 0 || note("nested.flags_fail") != RFLAGS_ZF)
+		return why_not(why, size, "with CF, PF, AF, ZF, SF and OF set before them, L1's VMWRITEs left %#lx "
+			       "(VMsucceed) and %#lx (VMfailValid) of those flags set, want 0 and %#lx",
+			       note("nested.flags_ok"), note("nested.flags_fail"), (u64)RFLAGS_ZF);
 	if (note("nested.ro_write") != 2 || note("nested.ro_error") != VMXERR_VMWRITE_READ_ONLY_VMCS_COMPONENT)
 		return why_not(why, size, "L1's VMWRITE of the read-only VM_EXIT_REASON ended in %s with error %lu, "
 			       "want VMfailValid with error %u", status_name(note("nested.ro_write")),
