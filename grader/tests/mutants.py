@@ -935,6 +935,15 @@ MUTANTS = (
     Mutant("shadow_ud_only_for_vmptrld", 12, "shadow.c",
            (("\tif (reason != EXIT_REASON_VMON && !s->vmxon) {", "\tif (reason == EXIT_REASON_VMPTRLD && !s->vmxon) {"),),
            frozenset({"vmx/vmxon"}), why="VMLAUNCH before its VMXON"),
+    # only the two flags the status is read from: PF, AF, SF and OF keep what L1 had
+    Mutant("shadow_status_clears_cf_zf_only", 12, "shadow.c",
+           (("(vmcs_read(GUEST_RFLAGS) & ~VMX_RFLAGS_STATUS) | flags",
+             "(vmcs_read(GUEST_RFLAGS) & ~(u64)(RFLAGS_CF | RFLAGS_ZF)) | flags"),),
+           frozenset({"vmx/intercepted", "vmx/saving"}), why="CF, PF, AF, ZF, SF and OF"),
+    # the register form assumed: a memory operand's value is taken from (and put in) a register
+    Mutant("shadow_mem_operand_ignored", 12, "shadow.c",
+           (("\t\tbool reg = info & VMX_INSN_REG_OPERAND;\n", "\t\tbool reg = true;\n"),),
+           frozenset({"vmx/intercepted", "vmx/saving"}), why="memory operands"),
     # Wrong answers in answers-lab12.txt
     Mutant("answer_high_half_shares_bit", 12, "answers-lab12.txt",
            (("answer: 0x2807\n", "answer: 0x2806\n"),),
