@@ -89,10 +89,13 @@ static void vmptrld_early(void *p)
 	l1_vmptrld((u64)vmcs12);
 }
 
+/* The VMLAUNCH below, whose address the #UD must report. */
+extern const char nested_early_vmlaunch[];
+
 static void vmlaunch_early(void *p)
 {
 	(void)p;
-	l1_vmlaunch();
+	__asm__ volatile(".global nested_early_vmlaunch\nnested_early_vmlaunch: vmlaunch" : : : "memory", "cc");
 }
 
 /* A field the bitmaps intercept, so that the instruction exits although L1 has no VMCS. */
@@ -128,6 +131,7 @@ static int nested_main(void)
 	guest_note("nested.ud", guest_fault_code(faulted, &f));
 	faulted = !guest_call(vmlaunch_early, NULL, &f);
 	guest_note("nested.ud_launch", guest_fault_code(faulted, &f));
+	guest_note("nested.ud_rip_off", faulted ? f.rip - (u64)nested_early_vmlaunch : NESTED_PREFILL);
 	faulted = !guest_call(vmread_early, NULL, &f);
 	guest_note("nested.ud_read", guest_fault_code(faulted, &f));
 	faulted = !guest_call(vmwrite_early, NULL, &f);
@@ -188,6 +192,13 @@ static int nested_main(void)
 	mem_status |= l1_vmread_mem(IO_BITMAP_A, &mem);
 	guest_note("nested.mem_status", mem_status);
 	guest_note("nested.mem", mem);
+
+	/* A host-state field (type 3 in bits 11:10): writable. */
+	u64 host_status = l1_vmwrite(HOST_RIP, nested_value(nonce, 21));
+	v = NESTED_PREFILL;
+	host_status |= l1_vmread(HOST_RIP, &v);
+	guest_note("nested.host_status", host_status);
+	guest_note("nested.host_rip", v);
 
 	/* The six status flags, each set before the instruction: a success and a VMfailValid. */
 	guest_note("nested.flags_ok", l1_vmwrite_flags(IO_BITMAP_A, nested_value(nonce, 11)) & NESTED_RFLAGS_STATUS);

@@ -69,8 +69,8 @@ static inline u64 nested_pin_value(u64 nonce)
 }
 
 /* VM exits of L1's VMREADs and VMWRITEs with the course's bitmaps, and without VMCS shadowing. */
-#define NESTED_VMREAD_EXITS 13
-#define NESTED_VMWRITE_EXITS 9
+#define NESTED_VMREAD_EXITS 14
+#define NESTED_VMWRITE_EXITS 10
 #define NESTED_VMREAD_EXITS_UNSHADOWED (NESTED_VMREAD_EXITS + NESTED_NRW + 2)
 #define NESTED_VMWRITE_EXITS_UNSHADOWED (NESTED_VMWRITE_EXITS + NESTED_NRW)
 

@@ -10,6 +10,7 @@
  * The "vmx" scenario runs on corei7_haswell_4770, the first Bochs model with VMCS
  * shadowing; "noshadow" on corei7_ivy_bridge_3770k, which lacks it.
  */
+#include "capture.h"
 #include "errno.h"
 #include "guest.h"
 #include "guest_nested.h"
@@ -75,12 +76,18 @@ static void check_caps(void)
 		"secondary controls that can be activated",
 	};
 	for (int i = 0; ok && i < 2; i++) {
+		static char said[240];
 		c = (struct call){ .caps = &fake[i] };
+		capture_begin(said, sizeof(said));
 		ok = harness_call("shadow_check_caps()", call_check_caps, &c, why, sizeof(why));
+		size_t n = capture_end();
 		if (ok && c.ret != -HV_ENOSHADOW)
 			ok = why_not(why, sizeof(why), "on a processor like this one but without %s, "
 				     "shadow_check_caps() returned %d (%s), want -HV_ENOSHADOW", what[i], c.ret,
 				     hv_strerror(c.ret));
+		else if (ok && n == 0)
+			ok = why_not(why, sizeof(why), "on a processor like this one but without %s, shadow_check_caps() "
+				     "refused without printing a line that says what is missing", what[i]);
 	}
 	check("caps", ok, "%s", why);
 }
@@ -127,6 +134,20 @@ static void check_bitmap_bit(void)
 	}
 	if (page)
 		page_free(page);
+	/*
+	 * Only bits 14:0 of an encoding index a bitmap (SDM Vol. 3C, 25.6.15 "VMCS
+	 * Shadowing Bitmap Addresses"): a value with higher bits set must not reach
+	 * past the 4 KiB page. A canary page follows this bitmap.
+	 */
+	static u8 area[2 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+	memset(area, 0xFF, sizeof(area));
+	struct call c = { .bitmap = area, .field = 0x8000 | GUEST_ES_SELECTOR };
+	if (ok)
+		ok = harness_call("shadow_bitmap_pass()", call_bitmap_pass, &c, why, sizeof(why));
+	for (u32 b = PAGE_SIZE; ok && b < sizeof(area); b++)
+		if (area[b] != 0xFF)
+			ok = why_not(why, sizeof(why), "shadow_bitmap_pass(bitmap, %#x) changed byte %u past the "
+				     "bitmap's 4 KiB (it is now %#x)", c.field, (u32)(b - PAGE_SIZE), area[b]);
 	check("bitmap_bit", ok, "%s", why);
 }
 
@@ -463,6 +484,10 @@ static void check_vmxon(const struct nested_run *r)
 				     GUEST_FAULT(VEC_UD, 0));
 	if (!ok)
 		;
+	else if (note("nested.ud_rip_off") != 0)
+		ok = why_not(why, sizeof(why), "the #UD of L1's VMLAUNCH before its VMXON was reported %ld bytes past "
+			     "the instruction: a fault reports the RIP of the instruction that faulted",
+			     (long)note("nested.ud_rip_off"));
 	else if (note("nested.vmxon") != 0)
 		ok = why_not(why, sizeof(why), "L1's VMXON ended in %s, want VMsucceed", status_name(note("nested.vmxon")));
 	else if (note("nested.early_launch") != 1)
@@ -517,6 +542,10 @@ static bool soft_values_ok(char *why, size_t size)
 			return why_not(why, size, "L1 read %#lx from %s after writing it, want %#lx (its register "
 				       "held %#llx before the VMREAD)", note(want[i].key), want[i].what,
 				       want[i].want, NESTED_PREFILL);
+	if (note("nested.host_status") != 0 || note("nested.host_rip") != nested_value(nonce, 21))
+		return why_not(why, size, "L1's VMWRITE and VMREAD of HOST_RIP (a host-state field, not read-only) "
+			       "ended in %s and read %#lx, want VMsucceed and %#lx, which it wrote",
+			       status_name(note("nested.host_status")), note("nested.host_rip"), nested_value(nonce, 21));
 	if (note("nested.mem_status") != 0 || note("nested.mem") != nested_value(nonce, 20))
 		return why_not(why, size, "L1's VMWRITE and VMREAD of IO_BITMAP_A with memory operands ended in "
 			       "%s and read %#lx, want VMsucceed and %#lx, which it wrote",
