@@ -944,6 +944,24 @@ MUTANTS = (
     Mutant("shadow_mem_operand_ignored", 12, "shadow.c",
            (("\t\tbool reg = info & VMX_INSN_REG_OPERAND;\n", "\t\tbool reg = true;\n"),),
            frozenset({"vmx/intercepted", "vmx/saving"}), why="memory operands"),
+    # the read-only test on bit 10 alone: host-state fields (type 3) are refused too
+    Mutant("shadow_readonly_bit10", 12, "shadow.c",
+           (("\t\t} else if (((*field >> 10) & 3) == 1) {", "\t\t} else if ((*field >> 10) & 1) {"),),
+           frozenset({"vmx/intercepted", "vmx/saving"}), why="HOST_RIP"),
+    # "every instruction that completes moves RIP" applied to the #UD too
+    Mutant("shadow_ud_skips_rip", 12, "shadow.c",
+           (("\t\tvmx_inject_exception(VEC_UD, false, 0);\n\t\treturn 0;",
+             "\t\tvmx_inject_exception(VEC_UD, false, 0);\n\t\tvmx_skip_instruction();\n\t\treturn 0;"),),
+           frozenset({"vmx/vmxon"}), why="bytes past the instruction"),
+    # the right verdict, without the line that tells the user what is missing
+    Mutant("shadow_caps_silent", 12, "shadow.c",
+           (("\t\tkprintf(\"no VMCS shadowing: the secondary controls cannot be activated\\n\");\n", ""),
+            ("\t\tkprintf(\"no VMCS shadowing: IA32_VMX_PROCBASED_CTLS2 does not allow \\\"VMCS shadowing\\\" to be 1\\n\");\n", "")),
+           frozenset({"vmx/caps"}), why="without printing"),
+    # the whole encoding as the bit number: bit 15 and above write past the 4 KiB bitmap
+    Mutant("shadow_bit_unmasked", 12, "shadow.c",
+           (("\tu32 n = field & 0x7FFF;", "\tu32 n = field;"),),
+           frozenset({"vmx/bitmap_bit"}), why="past the bitmap"),
     # Wrong answers in answers-lab12.txt
     Mutant("answer_high_half_shares_bit", 12, "answers-lab12.txt",
            (("answer: 0x2807\n", "answer: 0x2806\n"),),
