@@ -851,10 +851,11 @@ MUTANTS = (
            (("\tif (write)                                              \\\n", "\tif (1)                                                  \\\n"),),
            frozenset({"vmx/bitmaps", "vmx/no_exit", "vmx/intercepted"}), why="VMWRITE bitmap"),
     # state left as the page was: bits nobody decided, some of which pass fields the
-    # emulation keeps (L1 then reads the shadow's stale bytes)
+    # emulation keeps (L1 then reads the shadow's stale bytes, and its VMREAD and VMWRITE
+    # before VMXON reach the processor instead of raising #UD)
     Mutant("shadow_bitmaps_not_filled", 12, "shadow.c",
            (("\tmemset(s->read_bitmap, 0xFF, PAGE_SIZE);\n\tmemset(s->write_bitmap, 0xFF, PAGE_SIZE);\n", ""),),
-           frozenset({"vmx/bitmaps", "vmx/no_exit", "vmx/intercepted", "vmx/errors"}), why="must exit"),
+           frozenset({"vmx/bitmaps", "vmx/vmxon", "vmx/no_exit", "vmx/intercepted", "vmx/errors"}), why="must exit"),
     # a link pointer to a VMCS without the shadow-VMCS indicator: the VM entry after L1's VMPTRLD fails
     Mutant("shadow_indicator_missing", 12, "shadow.c",
            (("caps->basic.revision_id | VMCS_SHADOW_INDICATOR;", "caps->basic.revision_id;"),),
