@@ -851,10 +851,11 @@ MUTANTS = (
            (("\tif (write)                                              \\\n", "\tif (1)                                                  \\\n"),),
            frozenset({"vmx/bitmaps", "vmx/no_exit", "vmx/intercepted"}), why="VMWRITE bitmap"),
     # state left as the page was: bits nobody decided, some of which pass fields the
-    # emulation keeps (L1 then reads the shadow's stale bytes)
+    # emulation keeps (L1 then reads the shadow's stale bytes, and its VMREAD and VMWRITE
+    # before VMXON reach the processor instead of raising #UD)
     Mutant("shadow_bitmaps_not_filled", 12, "shadow.c",
            (("\tmemset(s->read_bitmap, 0xFF, PAGE_SIZE);\n\tmemset(s->write_bitmap, 0xFF, PAGE_SIZE);\n", ""),),
-           frozenset({"vmx/bitmaps", "vmx/no_exit", "vmx/intercepted", "vmx/errors"}), why="must exit"),
+           frozenset({"vmx/bitmaps", "vmx/vmxon", "vmx/no_exit", "vmx/intercepted", "vmx/errors"}), why="must exit"),
     # a link pointer to a VMCS without the shadow-VMCS indicator: the VM entry after L1's VMPTRLD fails
     Mutant("shadow_indicator_missing", 12, "shadow.c",
            (("caps->basic.revision_id | VMCS_SHADOW_INDICATOR;", "caps->basic.revision_id;"),),
@@ -893,6 +894,75 @@ MUTANTS = (
            (("\ts->vmxon = false;\n\ts->vmxon_ptr = 0;\n\ts->current = SHADOW_NO_VMCS;\n\ts->nsoft = 0;\n", ""),),
            frozenset({"vmx/vmxon", "vmx/no_exit", "vmx/intercepted", "vmx/errors", "vmx/in_shadow",
                       "vmx/host_read", "vmx/saving"}), why="L1 did not finish"),
+    # "flush it first": shadow_read() VMCLEARs the VM's own VMCS before loading the shadow; the
+    # VMCS is current again afterwards, but its launch state is gone (the harness calls
+    # shadow_read() while L1 runs, and the next VMRESUME fails)
+    Mutant("shadow_read_clears_vm_vmcs", 12, "shadow.c",
+           (("\t\tinsn = \"VMPTRLD\";\n\t\tst = vmx_vmptrld((u64)s->vmcs);",
+             "\t\tinsn = \"VMCLEAR\";\n\t\tst = vmx_vmclear(current);\n\t}\n\tif (st == VMX_SUCCEED) {\n"
+             "\t\tinsn = \"VMPTRLD\";\n\t\tst = vmx_vmptrld((u64)s->vmcs);"),),
+           frozenset({"vmx/host_read"}), why="lost its launch state"),
+    # a missing cleanup the current-VMCS pointer does not show: the shadow stays active when the
+    # VM's VMCS is loaded back (the harness counts VMCLEARs per VMCS)
+    Mutant("shadow_read_no_vmclear", 12, "shadow.c",
+           (("\t\tenum vmx_status c = vmx_vmclear((u64)s->vmcs);", "\t\tenum vmx_status c = VMX_SUCCEED;"),),
+           frozenset({"vmx/host_read"}), why="still active"),
+    # the page zeroed and given a header, as for a VMXON region: the bytes change, but no VMCLEAR
+    # initialized the VMCS
+    Mutant("shadow_init_memset_no_vmclear", 12, "shadow.c",
+           (("\tenum vmx_status s = vmx_vmclear((u64)region);",
+             "\tmemset((u8 *)region + 4, 0, PAGE_SIZE - 4);\n\tenum vmx_status s = VMX_SUCCEED;"),),
+           frozenset({"vmx/vmclear"}), why="no VMCLEAR"),
+    # an error path never taken: a failed VMREAD returns with the shadow VMCS current
+    Mutant("shadow_read_error_no_restore", 12, "shadow.c",
+           (("\t\tst = vmx_vmread(field, value);\n",
+             "\t\tst = vmx_vmread(field, value);\n\t\tif (st != VMX_SUCCEED) {\n"
+             "\t\t\tvmx_report_failure(insn, st);\n\t\t\treturn -HV_EVMXFAIL;\n\t\t}\n"),),
+           frozenset({"vmx/host_read"}), why="a failed read"),
+    # error paths never taken: each of L1's instructions that must fail succeeds instead
+    Mutant("shadow_vmwrite_unsupported_accepted", 12, "shadow.c",
+           (("\t\t} else if (!field_supported(*field)) {",
+             "\t\t} else if (reason == EXIT_REASON_VMREAD && !field_supported(*field)) {"),),
+           frozenset({"vmx/errors", "vmx/saving"}), why="VMWRITE of encoding 0x8000"),
+    Mutant("shadow_vmptrld_vmxon_ptr_accepted", 12, "shadow.c",
+           (("\t\t} else if (ptr == s->vmxon_ptr) {", "\t\t} else if (!s) {"),),
+           frozenset({"vmx/errors", "vmx/saving"}), why="VMPTRLD of its VMXON pointer"),
+    Mutant("shadow_vmxon_twice_accepted", 12, "shadow.c",
+           (("\t\tif (s->vmxon) {\n\t\t\tl1_result(s, VMX_FAIL_VALID, VMXERR_VMXON_IN_VMX_ROOT_OPERATION);",
+             "\t\tif (!s) {\n\t\t\tl1_result(s, VMX_FAIL_VALID, VMXERR_VMXON_IN_VMX_ROOT_OPERATION);"),),
+           frozenset({"vmx/errors", "vmx/saving"}), why="second VMXON"),
+    # #UD only where the test most people write looks (VMPTRLD first): VMLAUNCH, VMREAD and
+    # VMWRITE before VMXON are emulated
+    Mutant("shadow_ud_only_for_vmptrld", 12, "shadow.c",
+           (("\tif (reason != EXIT_REASON_VMON && !s->vmxon) {", "\tif (reason == EXIT_REASON_VMPTRLD && !s->vmxon) {"),),
+           frozenset({"vmx/vmxon"}), why="VMLAUNCH before its VMXON"),
+    # only the two flags the status is read from: PF, AF, SF and OF keep what L1 had
+    Mutant("shadow_status_clears_cf_zf_only", 12, "shadow.c",
+           (("(vmcs_read(GUEST_RFLAGS) & ~VMX_RFLAGS_STATUS) | flags",
+             "(vmcs_read(GUEST_RFLAGS) & ~(u64)(RFLAGS_CF | RFLAGS_ZF)) | flags"),),
+           frozenset({"vmx/intercepted", "vmx/saving"}), why="CF, PF, AF, ZF, SF and OF"),
+    # the register form assumed: a memory operand's value is taken from (and put in) a register
+    Mutant("shadow_mem_operand_ignored", 12, "shadow.c",
+           (("\t\tbool reg = info & VMX_INSN_REG_OPERAND;\n", "\t\tbool reg = true;\n"),),
+           frozenset({"vmx/intercepted", "vmx/saving"}), why="memory operands"),
+    # the read-only test on bit 10 alone: host-state fields (type 3) are refused too
+    Mutant("shadow_readonly_bit10", 12, "shadow.c",
+           (("\t\t} else if (((*field >> 10) & 3) == 1) {", "\t\t} else if ((*field >> 10) & 1) {"),),
+           frozenset({"vmx/intercepted", "vmx/saving"}), why="HOST_RIP"),
+    # "every instruction that completes moves RIP" applied to the #UD too
+    Mutant("shadow_ud_skips_rip", 12, "shadow.c",
+           (("\t\tvmx_inject_exception(VEC_UD, false, 0);\n\t\treturn 0;",
+             "\t\tvmx_inject_exception(VEC_UD, false, 0);\n\t\tvmx_skip_instruction();\n\t\treturn 0;"),),
+           frozenset({"vmx/vmxon"}), why="bytes past the instruction"),
+    # the right verdict, without the line that tells the user what is missing
+    Mutant("shadow_caps_silent", 12, "shadow.c",
+           (("\t\tkprintf(\"no VMCS shadowing: the secondary controls cannot be activated\\n\");\n", ""),
+            ("\t\tkprintf(\"no VMCS shadowing: IA32_VMX_PROCBASED_CTLS2 does not allow \\\"VMCS shadowing\\\" to be 1\\n\");\n", "")),
+           frozenset({"vmx/caps"}), why="without printing"),
+    # the whole encoding as the bit number: bit 15 and above write past the 4 KiB bitmap
+    Mutant("shadow_bit_unmasked", 12, "shadow.c",
+           (("\tu32 n = field & 0x7FFF;", "\tu32 n = field;"),),
+           frozenset({"vmx/bitmap_bit"}), why="past the bitmap"),
     # Wrong answers in answers-lab12.txt
     Mutant("answer_high_half_shares_bit", 12, "answers-lab12.txt",
            (("answer: 0x2807\n", "answer: 0x2806\n"),),

@@ -32,6 +32,36 @@ static u64 l1_vmwrite(u64 field, u64 value)
 	return NESTED_STATUS(cf, zf);
 }
 
+/* VMREAD of field into memory at *value (memory form). Returns NESTED_STATUS. */
+static u64 l1_vmread_mem(u64 field, u64 *value)
+{
+	bool cf, zf;
+	__asm__ volatile("vmread %[f], %[m]" : [m] "+m"(*value), "=@ccc"(cf), "=@ccz"(zf) : [f] "r"(field) : "memory");
+	return NESTED_STATUS(cf, zf);
+}
+
+/* VMWRITE of the 64 bits at *value into field (memory form). Returns NESTED_STATUS. */
+static u64 l1_vmwrite_mem(u64 field, const u64 *value)
+{
+	bool cf, zf;
+	__asm__ volatile("vmwrite %[m], %[f]" : "=@ccc"(cf), "=@ccz"(zf) : [f] "r"(field), [m] "m"(*value) : "memory");
+	return NESTED_STATUS(cf, zf);
+}
+
+/*
+ * VMWRITE (register form) with CF, PF, AF, ZF, SF and OF all set before it;
+ * returns RFLAGS right after it (SDM Vol. 3C, 31.2 "Conventions": each outcome
+ * sets all six).
+ */
+static u64 l1_vmwrite_flags(u64 field, u64 value)
+{
+	u64 flags;
+	__asm__ volatile("pushfq\n\torq %[set], (%%rsp)\n\tpopfq\n\tvmwrite %[v], %[f]\n\tpushfq\n\tpopq %[fl]"
+			 : [fl] "=r"(flags) : [f] "r"(field), [v] "r"(value), [set] "i"(NESTED_RFLAGS_STATUS)
+			 : "memory", "cc");
+	return flags;
+}
+
 static u64 l1_vmxon(u64 pa)
 {
 	bool cf, zf;
@@ -59,6 +89,29 @@ static void vmptrld_early(void *p)
 	l1_vmptrld((u64)vmcs12);
 }
 
+/* The VMLAUNCH below, whose address the #UD must report. */
+extern const char nested_early_vmlaunch[];
+
+static void vmlaunch_early(void *p)
+{
+	(void)p;
+	__asm__ volatile(".global nested_early_vmlaunch\nnested_early_vmlaunch: vmlaunch" : : : "memory", "cc");
+}
+
+/* A field the bitmaps intercept, so that the instruction exits although L1 has no VMCS. */
+static void vmread_early(void *p)
+{
+	u64 v = 0;
+	(void)p;
+	l1_vmread(PIN_BASED_VM_EXEC_CONTROL, &v);
+}
+
+static void vmwrite_early(void *p)
+{
+	(void)p;
+	l1_vmwrite(PIN_BASED_VM_EXEC_CONTROL, 0);
+}
+
 /* VM_INSTRUCTION_ERROR of L1's VMCS, or NESTED_PREFILL if the VMREAD failed. */
 static u64 l1_error(void)
 {
@@ -73,9 +126,16 @@ static int nested_main(void)
 	u64 nonce = guest_nonce(), v;
 	struct guest_fault f;
 
-	/* Outside VMX operation, VMPTRLD raises #UD. */
+	/* Outside VMX operation, every VMX instruction but VMXON raises #UD. */
 	bool faulted = !guest_call(vmptrld_early, NULL, &f);
 	guest_note("nested.ud", guest_fault_code(faulted, &f));
+	faulted = !guest_call(vmlaunch_early, NULL, &f);
+	guest_note("nested.ud_launch", guest_fault_code(faulted, &f));
+	guest_note("nested.ud_rip_off", faulted ? f.rip - (u64)nested_early_vmlaunch : NESTED_PREFILL);
+	faulted = !guest_call(vmread_early, NULL, &f);
+	guest_note("nested.ud_read", guest_fault_code(faulted, &f));
+	faulted = !guest_call(vmwrite_early, NULL, &f);
+	guest_note("nested.ud_write", guest_fault_code(faulted, &f));
 
 	u64 vmxon = l1_vmxon((u64)vmxon_region);
 	guest_note("nested.vmxon", vmxon);
@@ -93,6 +153,7 @@ static int nested_main(void)
 	u64 bad = 0, equal = 0;
 	for (unsigned i = 0; i < NESTED_NRW; i++)
 		bad |= l1_vmwrite(rw[i], nested_value(nonce, i));
+	hypercall(HC_READ, NESTED_VALUE_SHADOW_READ, 0, 0);
 	for (unsigned i = 0; i < NESTED_NRW; i++) {
 		v = NESTED_PREFILL;
 		bad |= l1_vmread(rw[i], &v);
@@ -124,10 +185,37 @@ static int nested_main(void)
 	guest_note("nested.io_a_high", v);
 	guest_note("nested.soft_status", bad);
 
+	/* The memory forms: the value comes from, and goes to, memory. */
+	u64 mem = nested_value(nonce, 20);
+	u64 mem_status = l1_vmwrite_mem(IO_BITMAP_A, &mem);
+	mem = NESTED_PREFILL;
+	mem_status |= l1_vmread_mem(IO_BITMAP_A, &mem);
+	guest_note("nested.mem_status", mem_status);
+	guest_note("nested.mem", mem);
+
+	/* A host-state field (type 3 in bits 11:10): writable. */
+	u64 host_status = l1_vmwrite(HOST_RIP, nested_value(nonce, 21));
+	v = NESTED_PREFILL;
+	host_status |= l1_vmread(HOST_RIP, &v);
+	guest_note("nested.host_status", host_status);
+	guest_note("nested.host_rip", v);
+
+	/* The six status flags, each set before the instruction: a success and a VMfailValid. */
+	guest_note("nested.flags_ok", l1_vmwrite_flags(IO_BITMAP_A, nested_value(nonce, 11)) & NESTED_RFLAGS_STATUS);
+	guest_note("nested.flags_fail", l1_vmwrite_flags(VM_EXIT_REASON, nonce) & NESTED_RFLAGS_STATUS);
+
 	/* An encoding no field has. */
 	v = NESTED_PREFILL;
 	guest_note("nested.unsupported", l1_vmread(NESTED_BAD_FIELD, &v));
 	guest_note("nested.unsupported_error", l1_error());
+	guest_note("nested.unsupported_write", l1_vmwrite(NESTED_BAD_FIELD, nonce));
+	guest_note("nested.unsupported_write_error", l1_error());
+
+	/* In VMX operation with a current VMCS: VMXON again, and VMPTRLD of the VMXON region. */
+	guest_note("nested.vmxon_again", l1_vmxon((u64)vmxon_region));
+	guest_note("nested.vmxon_again_error", l1_error());
+	guest_note("nested.vmptrld_vmxon", l1_vmptrld((u64)vmxon_region));
+	guest_note("nested.vmptrld_vmxon_error", l1_error());
 
 	/* The launch: refused. */
 	u64 launch = l1_vmlaunch(), error = l1_error();

@@ -10,6 +10,7 @@
  * The "vmx" scenario runs on corei7_haswell_4770, the first Bochs model with VMCS
  * shadowing; "noshadow" on corei7_ivy_bridge_3770k, which lacks it.
  */
+#include "capture.h"
 #include "errno.h"
 #include "guest.h"
 #include "guest_nested.h"
@@ -75,12 +76,18 @@ static void check_caps(void)
 		"secondary controls that can be activated",
 	};
 	for (int i = 0; ok && i < 2; i++) {
+		static char said[240];
 		c = (struct call){ .caps = &fake[i] };
+		capture_begin(said, sizeof(said));
 		ok = harness_call("shadow_check_caps()", call_check_caps, &c, why, sizeof(why));
+		size_t n = capture_end();
 		if (ok && c.ret != -HV_ENOSHADOW)
 			ok = why_not(why, sizeof(why), "on a processor like this one but without %s, "
 				     "shadow_check_caps() returned %d (%s), want -HV_ENOSHADOW", what[i], c.ret,
 				     hv_strerror(c.ret));
+		else if (ok && n == 0)
+			ok = why_not(why, sizeof(why), "on a processor like this one but without %s, shadow_check_caps() "
+				     "refused without printing a line that says what is missing", what[i]);
 	}
 	check("caps", ok, "%s", why);
 }
@@ -127,6 +134,20 @@ static void check_bitmap_bit(void)
 	}
 	if (page)
 		page_free(page);
+	/*
+	 * Only bits 14:0 of an encoding index a bitmap (SDM Vol. 3C, 25.6.15 "VMCS
+	 * Shadowing Bitmap Addresses"): a value with higher bits set must not reach
+	 * past the 4 KiB page. A canary page follows this bitmap.
+	 */
+	static u8 area[2 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+	memset(area, 0xFF, sizeof(area));
+	struct call c = { .bitmap = area, .field = 0x8000 | GUEST_ES_SELECTOR };
+	if (ok)
+		ok = harness_call("shadow_bitmap_pass()", call_bitmap_pass, &c, why, sizeof(why));
+	for (u32 b = PAGE_SIZE; ok && b < sizeof(area); b++)
+		if (area[b] != 0xFF)
+			ok = why_not(why, sizeof(why), "shadow_bitmap_pass(bitmap, %#x) changed byte %u past the "
+				     "bitmap's 4 KiB (it is now %#x)", c.field, (u32)(b - PAGE_SIZE), area[b]);
 	check("bitmap_bit", ok, "%s", why);
 }
 
@@ -138,6 +159,15 @@ struct nested_run {
 	struct vcpu v;
 	bool built, ran, shadowed;
 	int ret;
+	struct {
+		bool wanted;            /* call shadow_read() at L1's first intercepted VMWRITE */
+		bool done;              /* ... and it was called */
+		int ret;                /* what it returned */
+		u64 value;              /* what it read (GUEST_RIP of the shadow) */
+		u64 current;            /* VMPTRST right after it */
+		u64 clears;             /* VMCLEARs of the shadow VMCS during it */
+		bool lost_launch;       /* the next VMRESUME failed: "VMRESUME with non-launched VMCS" */
+	} mid;
 	u64 vmread_exits, vmwrite_exits;
 	char why[240];
 };
@@ -169,6 +199,25 @@ static void exit_vmcall(struct vcpu *v)
 	vmcs_write(GUEST_RIP, vmcs_read(GUEST_RIP) + vmcs_read(VM_EXIT_INSTRUCTION_LEN));
 }
 
+/*
+ * shadow_read() while L1 runs, at its HC_READ of NESTED_VALUE_SHADOW_READ (after
+ * its VMWRITEs through the shadow): what a nested hypervisor does on an exit of L1.
+ * The harness puts the VM's VMCS back if the call left another current, so
+ * that the rest of the run is judged on its own.
+ */
+static void mid_read(struct nested_run *r)
+{
+	u64 clears = vmx_vmclear_count((u64)r->s.vmcs), cur = 0;
+	r->mid.done = true;
+	r->mid.value = NESTED_PREFILL;
+	r->mid.ret = shadow_read(&r->s, GUEST_RIP, &r->mid.value);
+	r->mid.clears = vmx_vmclear_count((u64)r->s.vmcs) - clears;
+	vmx_vmptrst(&cur);
+	r->mid.current = cur;
+	if (cur != (u64)r->pvm.vmcs)
+		vmx_vmptrld((u64)r->pvm.vmcs);
+}
+
 /* The exit loop: hypercalls here, L1's VMX instructions to the student. 0 after L1's shutdown. */
 static int nested_loop(struct nested_run *r)
 {
@@ -180,6 +229,12 @@ static int nested_loop(struct nested_run *r)
 			return -HV_EEXIT;
 		}
 		enum vmx_status st = vmx_enter_guest(&v->regs, v->launched);
+		if (st == VMX_FAIL_VALID && v->launched && r->mid.done && !r->mid.lost_launch &&
+		    vmcs_read(VM_INSTRUCTION_ERROR) == VMXERR_VMRESUME_NONLAUNCHED_VMCS) {
+			/* noted for the host_read check; VMLAUNCH lets L1 finish so the rest is judged */
+			r->mid.lost_launch = true;
+			st = vmx_enter_guest(&v->regs, false);
+		}
 		if (st != VMX_SUCCEED) {
 			vmx_report_failure(v->launched ? "VMRESUME" : "VMLAUNCH", st);
 			return -HV_EVMXFAIL;
@@ -194,6 +249,9 @@ static int nested_loop(struct nested_run *r)
 		int err = 0;
 		switch (reason) {
 		case EXIT_REASON_VMCALL:
+			if (v->regs.rax == HC_READ && v->regs.rbx == NESTED_VALUE_SHADOW_READ && r->mid.wanted &&
+			    !r->mid.done)
+				mid_read(r);
 			exit_vmcall(v);
 			break;
 		case EXIT_REASON_VMON:
@@ -293,7 +351,9 @@ static bool check_shadow_vmcs(struct nested_run *r)
 {
 	char why[240] = "";
 	struct call c = { .caps = lab_caps, .region = r->s.vmcs };
+	u64 clears = vmx_vmclear_count((u64)r->s.vmcs);
 	bool ran = harness_call("shadow_vmcs_init()", call_vmcs_init, &c, why, sizeof(why)), ok = ran;
+	clears = vmx_vmclear_count((u64)r->s.vmcs) - clears;
 	u32 want = lab_caps->basic.revision_id | VMCS_SHADOW_INDICATOR, got = *(const u32 *)r->s.vmcs;
 	if (ok && c.ret)
 		ok = why_not(why, sizeof(why), "shadow_vmcs_init() returned %d (%s)", c.ret, hv_strerror(c.ret));
@@ -313,9 +373,23 @@ static bool check_shadow_vmcs(struct nested_run *r)
 	bool cleared = false;
 	for (size_t i = 0; i < PAGE_SIZE - 8; i++)
 		cleared |= data[i] != STALE_BYTE;
+	/*
+	 * Bytes written by software are not an initialized VMCS: only VMCLEAR
+	 * initializes a region for its first use (SDM Vol. 3C, 25.11.3 "Initializing
+	 * a VMCS"); the harness counts VMCLEARs with its own wrapper (kernel/vmx/vmclear.c).
+	 */
 	bool usable = ran && c.ret == 0;
-	check("vmclear", usable && cleared, "%s", !usable ? why : "the region still holds what its earlier use "
-	      "left after its first 8 bytes: nothing initialized it for its first use as a VMCS");
+	if (!usable)
+		ok = false;
+	else if (!cleared)
+		ok = why_not(why, sizeof(why), "the region still holds what its earlier use left after its first "
+			     "8 bytes: nothing initialized it for its first use as a VMCS");
+	else if (!clears)
+		ok = why_not(why, sizeof(why), "shadow_vmcs_init() executed no VMCLEAR of the region: bytes written "
+			     "by software do not initialize a VMCS for its first use (SDM Vol. 3C, 25.11.3)");
+	else
+		ok = true;
+	check("vmclear", ok, "%s", why);
 	return usable;
 }
 
@@ -398,9 +472,22 @@ static void check_vmxon(const struct nested_run *r)
 	char why[240] = "";
 	bool ok = true;
 	u64 link = vmcs_read(VMCS_LINK_POINTER);
-	if (note("nested.ud") != GUEST_FAULT(VEC_UD, 0))
-		ok = why_not(why, sizeof(why), "L1's VMPTRLD before its VMXON gave %#lx, want #UD (%#lx): outside "
-			     "VMX operation, VMX instructions raise #UD", note("nested.ud"), GUEST_FAULT(VEC_UD, 0));
+	static const struct { const char *key, *what; } ud[] = {
+		{ "nested.ud", "VMPTRLD" }, { "nested.ud_launch", "VMLAUNCH" },
+		{ "nested.ud_read", "VMREAD of PIN_BASED_VM_EXEC_CONTROL" },
+		{ "nested.ud_write", "VMWRITE of PIN_BASED_VM_EXEC_CONTROL" },
+	};
+	for (size_t i = 0; ok && i < ARRAY_SIZE(ud); i++)
+		if (note(ud[i].key) != GUEST_FAULT(VEC_UD, 0))
+			ok = why_not(why, sizeof(why), "L1's %s before its VMXON gave %#lx, want #UD (%#lx): outside "
+				     "VMX operation, VMX instructions raise #UD", ud[i].what, note(ud[i].key),
+				     GUEST_FAULT(VEC_UD, 0));
+	if (!ok)
+		;
+	else if (note("nested.ud_rip_off") != 0)
+		ok = why_not(why, sizeof(why), "the #UD of L1's VMLAUNCH before its VMXON was reported %ld bytes past "
+			     "the instruction: a fault reports the RIP of the instruction that faulted",
+			     (long)note("nested.ud_rip_off"));
 	else if (note("nested.vmxon") != 0)
 		ok = why_not(why, sizeof(why), "L1's VMXON ended in %s, want VMsucceed", status_name(note("nested.vmxon")));
 	else if (note("nested.early_launch") != 1)
@@ -455,6 +542,19 @@ static bool soft_values_ok(char *why, size_t size)
 			return why_not(why, size, "L1 read %#lx from %s after writing it, want %#lx (its register "
 				       "held %#llx before the VMREAD)", note(want[i].key), want[i].what,
 				       want[i].want, NESTED_PREFILL);
+	if (note("nested.host_status") != 0 || note("nested.host_rip") != nested_value(nonce, 21))
+		return why_not(why, size, "L1's VMWRITE and VMREAD of HOST_RIP (a host-state field, not read-only) "
+			       "ended in %s and read %#lx, want VMsucceed and %#lx, which it wrote",
+			       status_name(note("nested.host_status")), note("nested.host_rip"), nested_value(nonce, 21));
+	if (note("nested.mem_status") != 0 || note("nested.mem") != nested_value(nonce, 20))
+		return why_not(why, size, "L1's VMWRITE and VMREAD of IO_BITMAP_A with memory operands ended in "
+			       "%s and read %#lx, want VMsucceed and %#lx, which it wrote",
+			       status_name(note("nested.mem_status")), note("nested.mem"), nested_value(nonce, 20));
+	/* SDM Vol. 3C, 31.2 "Conventions": VMsucceed clears all six status flags, VMfailValid sets ZF alone. */
+	if (note("nested.flags_ok") != 0 || note("nested.flags_fail") != RFLAGS_ZF)
+		return why_not(why, size, "with CF, PF, AF, ZF, SF and OF set before them, L1's VMWRITEs left %#lx "
+			       "(VMsucceed) and %#lx (VMfailValid) of those flags set, want 0 and %#lx",
+			       note("nested.flags_ok"), note("nested.flags_fail"), (u64)RFLAGS_ZF);
 	if (note("nested.ro_write") != 2 || note("nested.ro_error") != VMXERR_VMWRITE_READ_ONLY_VMCS_COMPONENT)
 		return why_not(why, size, "L1's VMWRITE of the read-only VM_EXIT_REASON ended in %s with error %lu, "
 			       "want VMfailValid with error %u", status_name(note("nested.ro_write")),
@@ -468,6 +568,19 @@ static bool errors_ok(char *why, size_t size)
 		return why_not(why, size, "L1's VMREAD of encoding %#llx (no such field) ended in %s, error %#lx; "
 			       "want VMfailValid, error %u", NESTED_BAD_FIELD, status_name(note("nested.unsupported")),
 			       note("nested.unsupported_error"), VMXERR_UNSUPPORTED_VMCS_COMPONENT);
+	/* SDM Vol. 3C, 31.3 "VMX Instructions" (VMWRITE, VMXON, VMPTRLD) and 31.4 "VM Instruction Error Numbers". */
+	static const struct { const char *key, *what; u64 error; } fail[] = {
+		{ "nested.unsupported_write", "VMWRITE of encoding 0x8000 (no such field)", VMXERR_UNSUPPORTED_VMCS_COMPONENT },
+		{ "nested.vmxon_again", "second VMXON", VMXERR_VMXON_IN_VMX_ROOT_OPERATION },
+		{ "nested.vmptrld_vmxon", "VMPTRLD of its VMXON pointer", VMXERR_VMPTRLD_VMXON_POINTER },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(fail); i++) {
+		char key[48];
+		ksnprintf(key, sizeof(key), "%s_error", fail[i].key);
+		if (note(fail[i].key) != 2 || note(key) != fail[i].error)
+			return why_not(why, size, "L1's %s ended in %s, error %#lx; want VMfailValid, error %lu",
+				       fail[i].what, status_name(note(fail[i].key)), note(key), fail[i].error);
+	}
 	if (note("nested.launch") != 2 || note("nested.launch_error") != VMXERR_ENTRY_INVALID_CONTROL_FIELD)
 		return why_not(why, size, "L1's VMLAUNCH ended in %s, error %#lx; want VMfailValid, error %u",
 			       status_name(note("nested.launch")), note("nested.launch_error"),
@@ -502,7 +615,9 @@ static void check_host_read(struct nested_run *r)
 	for (unsigned i = 0; ok && i < NESTED_NRW; i++) {
 		u64 v = NESTED_PREFILL, cur = 0, want = nested_cut(rw[i], nested_value(harness_nonce(), i));
 		struct call c = { .s = &r->s, .field = rw[i], .value = &v };
+		u64 clears = vmx_vmclear_count((u64)r->s.vmcs);
 		ok = harness_call("shadow_read()", call_read, &c, why, sizeof(why));
+		clears = vmx_vmclear_count((u64)r->s.vmcs) - clears;
 		vmx_vmptrst(&cur);
 		if (ok && c.ret)
 			ok = why_not(why, sizeof(why), "shadow_read(%s) returned %d (%s)", vmcs_field_name(rw[i]),
@@ -513,6 +628,48 @@ static void check_host_read(struct nested_run *r)
 		else if (ok && cur != (u64)r->pvm.vmcs)
 			ok = why_not(why, sizeof(why), "after shadow_read(), the current VMCS is %#lx%s, not the VM's "
 				     "VMCS %p: the next VM entry would fail", cur,
+				     cur == (u64)r->s.vmcs ? " (the shadow VMCS)" : "", r->pvm.vmcs);
+		else if (ok && !clears)
+			ok = why_not(why, sizeof(why), "shadow_read(%s) made the VM's VMCS current again with the shadow "
+				     "VMCS still active on this processor (SDM Vol. 3C, 25.11.1 \"Software Use of "
+				     "Virtual-Machine Control Structures\")", vmcs_field_name(rw[i]));
+		if (cur != (u64)r->pvm.vmcs)
+			vmx_vmptrld((u64)r->pvm.vmcs);
+	}
+	/* The call in the middle of L1's run (mid_read()): the VM went on afterwards. */
+	u64 want = nested_cut(GUEST_RIP, nested_value(harness_nonce(), 6));
+	if (!ok)
+		;
+	else if (!r->mid.done)
+		ok = why_not(why, sizeof(why), "L1 never made the hypercall at which the harness calls shadow_read()");
+	else if (r->mid.ret)
+		ok = why_not(why, sizeof(why), "shadow_read(GUEST_RIP) while L1 ran returned %d (%s)", r->mid.ret,
+			     hv_strerror(r->mid.ret));
+	else if (r->mid.value != want)
+		ok = why_not(why, sizeof(why), "shadow_read(GUEST_RIP) while L1 ran gave %#lx, want %#lx, which L1 "
+			     "wrote", r->mid.value, want);
+	else if (r->mid.current != (u64)r->pvm.vmcs)
+		ok = why_not(why, sizeof(why), "after shadow_read() while L1 ran, the current VMCS is %#lx, not the "
+			     "VM's VMCS %p", r->mid.current, r->pvm.vmcs);
+	else if (r->mid.lost_launch)
+		ok = why_not(why, sizeof(why), "after shadow_read() while L1 ran, VMRESUME failed with error %u (%s): "
+			     "the VM's own VMCS lost its launch state (SDM Vol. 3C, 25.11.3 \"Initializing a VMCS\")",
+			     VMXERR_VMRESUME_NONLAUNCHED_VMCS, vmx_error_text(VMXERR_VMRESUME_NONLAUNCHED_VMCS));
+	else if (!r->mid.clears)
+		ok = why_not(why, sizeof(why), "shadow_read() while L1 ran made the VM's VMCS current again with the "
+			     "shadow VMCS still active on this processor (SDM Vol. 3C, 25.11.1)");
+	/* A field no VMCS has: the VMREAD fails, and the VM's VMCS must be current all the same. */
+	if (ok) {
+		u64 v = NESTED_PREFILL, cur = 0;
+		struct call c = { .s = &r->s, .field = (u32)NESTED_BAD_FIELD, .value = &v };
+		ok = harness_call("shadow_read()", call_read, &c, why, sizeof(why));
+		vmx_vmptrst(&cur);
+		if (ok && c.ret != -HV_EVMXFAIL)
+			ok = why_not(why, sizeof(why), "shadow_read(%#llx), an encoding no field has, returned %d (%s), "
+				     "want -HV_EVMXFAIL", NESTED_BAD_FIELD, c.ret, hv_strerror(c.ret));
+		else if (ok && cur != (u64)r->pvm.vmcs)
+			ok = why_not(why, sizeof(why), "after shadow_read(%#llx) failed, the current VMCS is %#lx%s, not "
+				     "the VM's VMCS %p: a failed read must put it back too", NESTED_BAD_FIELD, cur,
 				     cur == (u64)r->s.vmcs ? " (the shadow VMCS)" : "", r->pvm.vmcs);
 		if (cur != (u64)r->pvm.vmcs)
 			vmx_vmptrld((u64)r->pvm.vmcs);
@@ -558,6 +715,7 @@ void lab12_vmx(struct prereq *p)
 	r.s.vmxon_ptr = 0x5000;
 	r.s.current = 0x6000;
 	r.s.nsoft = SHADOW_SOFT_FIELDS;
+	r.mid.wanted = true;
 	for (size_t i = 0; i < SHADOW_SOFT_FIELDS; i++)
 		r.s.soft[i] = (struct shadow_soft_field){ VM_INSTRUCTION_ERROR, 0xA5A5A5A5A5A5A5A5ULL };
 	bool vmcs_ok = check_shadow_vmcs(&r);

@@ -278,13 +278,14 @@ void vmx_report_failure(const char *insn, enum vmx_status s);
  */
 #define VMX_STATUS(cf, zf) ((cf) ? VMX_FAIL_INVALID : (zf) ? VMX_FAIL_VALID : VMX_SUCCEED)
 
-/* VMCLEAR: makes the VMCS at pa clear and not current (SDM Vol. 3C, 31.3 "VMCLEAR"). */
-static inline enum vmx_status vmx_vmclear(u64 pa)
-{
-	bool cf, zf;
-	__asm__ volatile("vmclear %[pa]" : "=@ccc"(cf), "=@ccz"(zf) : [pa] "m"(pa) : "memory");
-	return VMX_STATUS(cf, zf);
-}
+/*
+ * VMCLEAR: makes the VMCS at pa clear and not current (SDM Vol. 3C, 31.3 "VMCLEAR").
+ * Not inline: kernel/vmx/vmclear.c counts each one that succeeds, per pointer.
+ */
+enum vmx_status vmx_vmclear(u64 pa);
+
+/* How many VMCLEARs of the VMCS at pa have succeeded so far: the kernel's own evidence (lab 12). */
+u64 vmx_vmclear_count(u64 pa);
 
 /* VMPTRLD: makes the VMCS at pa current and active. */
 static inline enum vmx_status vmx_vmptrld(u64 pa)
