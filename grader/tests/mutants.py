@@ -960,11 +960,11 @@ MUTANTS += (
     Mutant("sched_redeliver_ignored", 10, "schedule.c",
            (("\tu64 idt = vmcs_read(IDT_VECTORING_INFO_FIELD);\n\tif (!(idt & INTR_INFO_VALID_MASK))\n\t\treturn 0;\n",
              "\tu64 idt = vmcs_read(IDT_VECTORING_INFO_FIELD);\n\tif (idt & INTR_INFO_VALID_MASK)\n\t\treturn 0;\n"),),
-           frozenset({"vmx/redeliver", "vmx/ticks", "vmx/halt", "vmx/window"}), why="is lost"),
+           frozenset({"vmx/redeliver", "vmx/ticks", "vmx/halt"}), why="is lost"),
     # HLT treated as a no-op: the guest's RIP moves on and it runs again at once
     Mutant("sched_hlt_noop", 10, "schedule.c",
            (("\t\t\tv->halted = true;\n\t\t\tslice_over = true;\n", ""),),
-           frozenset({"vmx/halt"}), why="must sleep until its next tick"),
+           frozenset({"vmx/halt", "vmx/fair"}), why="must sleep until its next tick"),
     # the tick stays pending after its injection: the guest gets it again and again
     Mutant("sched_pending_not_cleared", 10, "schedule.c",
            (("\tvm->pending = false;\n\treturn sched_window(false);", "\treturn sched_window(false);"),),
@@ -1026,4 +1026,24 @@ MUTANTS += (
            (("\tint err = vmx_adjust_ctls((u32)vmcs_read(PIN_BASED_VM_EXEC_CONTROL) | PIN_BASED_VMX_PREEMPTION_TIMER,\n\t\t\t\t  &caps->pinbased, &pin);\n\tif (!err)\n\t\terr = vmx_adjust_ctls(want_exit, &caps->exit, &exit);\n",
              "\tpin = (u32)vmcs_read(PIN_BASED_VM_EXEC_CONTROL) | PIN_BASED_VMX_PREEMPTION_TIMER;\n\texit = want_exit;\n\t(void)caps;\n\tint err = 0;\n"),),
            frozenset({"vmx/controls", "vmx/nosave_controls"}), why="want -HV_ENOTIMER and them unchanged"),
+    # the next deadline counted from when the tick was noticed: every tick a little later
+    Mutant("sched_deadline_drift", 10, "schedule.c",
+           (("\t\twhile (v->deadline <= now)\n\t\t\tv->deadline += s->period;", "\t\tv->deadline = now + s->period;"),),
+           frozenset({"vmx/ticks"}), why="its ticks drift"),
+    # the deadline moved by one period only: after the host was busy for several periods it
+    # stays in the past, and the next ticks come back to back (the harness stalls the host once)
+    Mutant("sched_deadline_single_step", 10, "schedule.c",
+           (("\t\twhile (v->deadline <= now)\n\t\t\tv->deadline += s->period;", "\t\tif (v->deadline <= now)\n\t\t\tv->deadline += s->period;"),),
+           frozenset({"vmx/ticks"}), why="in the past"),
+    # both VMs asleep: the wait lasts until the latest of their ticks, not the earliest
+    Mutant("sched_idle_waits_latest", 10, "schedule.c",
+           (("\tu64 earliest = ~0ULL;", "\tu64 earliest = 0;"),
+            ("\t\tif (v->timer_on && v->deadline < earliest)", "\t\tif (v->timer_on && v->deadline > earliest)"),
+            ("\tif (earliest == ~0ULL) {", "\tif (!earliest) {")),
+           frozenset({"vmx/halt"}), why="after the earliest of their ticks"),
+    # interrupt-window exiting left as an earlier entry set it after an injection: a VM exit
+    # the hypervisor has no use for
+    Mutant("sched_window_left_on_after_inject", 10, "schedule.c",
+           (("\tvm->pending = false;\n\treturn sched_window(false);", "\tvm->pending = false;\n\treturn 0;"),),
+           frozenset({"vmx/inject_rules"}), why="left on"),
 )

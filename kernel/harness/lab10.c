@@ -34,6 +34,8 @@
 #define LAB10_PERIOD 14000
 /* More VM entries than a run of the reference needs many times over: the scheduler is stuck. */
 #define LAB10_MAX_ENTRIES 20000
+/* How late the first entry after both VMs slept may come after the earliest tick was due. */
+#define LAB10_IDLE_SLACK 2000
 /* The made-up timer rate of the nosave run: the hardware counts at its own rate, a slice becomes 2^rate times shorter. */
 #define LAB10_NOSAVE_RATE 2
 
@@ -207,6 +209,11 @@ static struct {
 	int worst_vm;
 	u64 trips;
 	char inject_why[240], redeliver_why[240], halt_why[240], launch_why[240], slice_why[240];
+	char grid_why[240], idle_why[240];
+	u64 grid0[SCHED_VMS];   /* each VM's first deadline (0: its timer is not on yet) */
+	u64 exit_tsc;           /* when the hook of the last exit returned */
+	u64 idle_due;           /* both VMs slept at the last exit: the earliest deadline then (0: not both) */
+	bool gapped;            /* the harness has stalled the host once */
 	u64 trace[2][256];      /* make run: (VM << 16 | reason) per exit, and its guest ticks */
 	size_t traced;
 } w;
@@ -260,8 +267,33 @@ static void watch_entry(u64 entries)
 	}
 	if (i < 0)
 		return;
+	u64 now = rdtsc();
 	struct watch_vm *m = &w.vm[i];
 	int other = 1 - i;
+	/* every deadline on its VM's grid (HC_TIMER's first one + k periods), and after the last exit */
+	for (int k = 0; k < SCHED_VMS; k++) {
+		const struct sched_vm *v = &w.r->vms[k];
+		if (!v->timer_on || v->vm.vcpu.shutdown)
+			continue;
+		if (!w.grid0[k])
+			w.grid0[k] = v->deadline;
+		if (w.grid_why[0])
+			continue;
+		if (v->deadline < w.grid0[k] || (v->deadline - w.grid0[k]) % w.r->s.period)
+			why_not(w.grid_why, sizeof(w.grid_why), "VM %d's tick is due at TSC %lu, %lu ticks after its "
+				"first deadline: not a multiple of its period %lu (its ticks drift)", k, v->deadline,
+				v->deadline - w.grid0[k], w.r->s.period);
+		else if (v->deadline <= w.exit_tsc)
+			why_not(w.grid_why, sizeof(w.grid_why), "VM %d was about to be entered with its next deadline "
+				"%lu ticks in the past (the host was busy for a few periods): due ticks must move the "
+				"deadline past now", k, w.exit_tsc - v->deadline);
+	}
+	/* both slept: the wait ends when the earliest tick is due (or at once if it is already) */
+	u64 wake = w.idle_due > w.exit_tsc ? w.idle_due : w.exit_tsc;
+	if (w.idle_due && now > wake + LAB10_IDLE_SLACK && !w.idle_why[0])
+		why_not(w.idle_why, sizeof(w.idle_why), "both VMs slept and VM %d was entered %lu TSC ticks after "
+			"the earliest of their ticks was due", i, now - wake);
+	w.idle_due = 0;
 	if (i != w.last) {
 		stint_end();
 		if (w.last >= 0)
@@ -362,6 +394,25 @@ static void watch_exit(u32 reason)
 		m->outstanding = (u32)idt;
 		m->outstanding_exit = m->entries;
 	}
+	if (reason == EXIT_REASON_HLT && !could_run(1 - i)) {
+		w.idle_due = ~0ULL;
+		for (int k = 0; k < SCHED_VMS; k++) {
+			const struct sched_vm *v = &w.r->vms[k];
+			if (v->timer_on && !v->vm.vcpu.shutdown && v->deadline < w.idle_due)
+				w.idle_due = v->deadline;
+		}
+		if (w.idle_due == ~0ULL)
+			w.idle_due = 0;
+	}
+	/* once, the host busy for three periods (as if it served a device): the due ticks pile up */
+	if (reason == EXIT_REASON_PREEMPTION_TIMER && !w.gapped && w.r->vms[i].timer_on &&
+	    m->exits[EXIT_REASON_PREEMPTION_TIMER] >= 4) {
+		w.gapped = true;
+		u64 until = rdtsc() + 3 * w.r->s.period;
+		while (rdtsc() < until)
+			__asm__ volatile("pause");
+	}
+	w.exit_tsc = rdtsc();
 }
 
 /* Builds the two VMs: VMCS (lab 4), VM and EPT (lab 8), the preemptible VMCS (this lab). */
@@ -474,15 +525,18 @@ static void check_inject_rules(struct run *r)
 		bool pending;
 		u64 rflags, intr, queued;
 		bool inject;
+		bool window_before;     /* interrupt-window exiting set before the call */
 	} cases[] = {
-		{ "RFLAGS.IF = 1, no blocking, nothing queued", true, 0x202, 0, 0, true },
-		{ "RFLAGS.IF = 0", true, 0x2, 0, 0, false },
-		{ "RFLAGS.IF = 1 and blocking by STI", true, 0x202, GUEST_INTR_STATE_STI, 0, false },
-		{ "RFLAGS.IF = 1 and blocking by MOV SS", true, 0x202, GUEST_INTR_STATE_MOV_SS, 0, false },
-		{ "RFLAGS.IF = 1 and blocking by NMI only", true, 0x202, GUEST_INTR_STATE_NMI, 0, true },
+		{ "RFLAGS.IF = 1, no blocking, nothing queued", true, 0x202, 0, 0, true, false },
+		{ "RFLAGS.IF = 1, no blocking, interrupt-window exiting on from an earlier entry", true, 0x202, 0, 0, true,
+		  true },
+		{ "RFLAGS.IF = 0", true, 0x2, 0, 0, false, false },
+		{ "RFLAGS.IF = 1 and blocking by STI", true, 0x202, GUEST_INTR_STATE_STI, 0, false, false },
+		{ "RFLAGS.IF = 1 and blocking by MOV SS", true, 0x202, GUEST_INTR_STATE_MOV_SS, 0, false, false },
+		{ "RFLAGS.IF = 1 and blocking by NMI only", true, 0x202, GUEST_INTR_STATE_NMI, 0, true, false },
 		{ "RFLAGS.IF = 1 and a #PF already queued for this entry", true, 0x202, 0,
-		  INTR_INFO_VALID_MASK | INTR_INFO_DELIVER_CODE_MASK | INTR_TYPE_HARD_EXCEPTION | 14, false },
-		{ "no tick pending", false, 0x202, 0, 0, false },
+		  INTR_INFO_VALID_MASK | INTR_INFO_DELIVER_CODE_MASK | INTR_TYPE_HARD_EXCEPTION | 14, false, false },
+		{ "no tick pending", false, 0x202, 0, 0, false, true },
 	};
 	char why[240] = "";
 	bool ok = true;
@@ -494,8 +548,7 @@ static void check_inject_rules(struct run *r)
 	u64 proc0 = vmcs_read(CPU_BASED_VM_EXEC_CONTROL);
 	v->vector = (u8)(SCHED_VECTOR_BASE + (harness_nonce() & 0x3F));
 	for (size_t k = 0; ok && k < ARRAY_SIZE(cases); k++) {
-		/* the window control set before the call for the last case, clear for the others */
-		bool window_before = !cases[k].pending;
+		bool window_before = cases[k].window_before;
 		vmcs_write(CPU_BASED_VM_EXEC_CONTROL, window_before ? proc0 | CPU_BASED_INTR_WINDOW_EXITING
 								    : proc0 & ~(u64)CPU_BASED_INTR_WINDOW_EXITING);
 		vmcs_write(GUEST_RFLAGS, cases[k].rflags);
@@ -701,9 +754,11 @@ static void check_run(struct run *r, bool all)
 				     w.vm[i].exits[EXIT_REASON_INTERRUPT_WINDOW]);
 	check("window", ok, "%s", why);
 
-	/* ticks: each injected tick reached the handler once, none early */
-	ok = ended;
-	if (!ok)
+	/* ticks: each injected tick reached the handler once, none early, every deadline on the period's grid */
+	ok = ended && !w.grid_why[0];
+	if (w.grid_why[0])
+		why_not(why, sizeof(why), "%s", w.grid_why);
+	else if (!ended)
 		memcpy(why, ended_why, sizeof(why));
 	for (int i = 0; ok && i < SCHED_VMS; i++) {
 		u64 got = mailbox(r, i, SCHED_MB_TICKS), early = mailbox(r, i, SCHED_MB_EARLY);
@@ -726,9 +781,11 @@ static void check_run(struct run *r, bool all)
 	check("redeliver", ok, "%s", why);
 
 	/* halt: a halted VM comes back only with its tick, and HLT never returned without one */
-	ok = !w.halt_why[0] && ended;
+	ok = !w.halt_why[0] && !w.idle_why[0] && ended;
 	if (w.halt_why[0])
 		why_not(why, sizeof(why), "%s", w.halt_why);
+	else if (w.idle_why[0])
+		why_not(why, sizeof(why), "%s", w.idle_why);
 	else if (!ended)
 		memcpy(why, ended_why, sizeof(why));
 	for (int i = 0; ok && i < SCHED_VMS; i++)
