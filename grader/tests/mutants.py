@@ -983,14 +983,14 @@ MUTANTS += (
     # all of them); real processors state others (e.g. 5): caught with made-up capabilities
     Mutant("sched_rate_assumed", 10, "schedule.c",
            (("\tt->rate = (unsigned)(caps->misc & VMX_MISC_PREEMPTION_TIMER_RATE_MASK);", "\tt->rate = 0;"),),
-           frozenset({"vmx/timer_value"}), why="bits 4:0 are 5"),
+           frozenset({"vmx/timer_value", "vmx/nosave_fair"}), why="bits 4:0 are 5"),
     # the timer armed once, in sched_vmcs_setup(), never for a new slice: after the first
     # preemption the saved value is 0 and every entry exits at once
     Mutant("sched_timer_not_rearmed", 10, "schedule.c",
            (("\t\t\tleft = s->slice;\n\t\t\tslice_over = false;\n\t\t\terr = vmcs_write(VMX_PREEMPTION_TIMER_VALUE, sched_timer_value(&s->timer, left));\n",
              "\t\t\tleft = s->slice;\n\t\t\tslice_over = false;\n\t\t\tif (!v->launched)\n\t\t\t\terr = vmcs_write(VMX_PREEMPTION_TIMER_VALUE, sched_timer_value(&s->timer, left));\n"),),
            frozenset({"vmx/progress", "vmx/isolation", "vmx/window", "vmx/ticks", "vmx/redeliver", "vmx/halt",
-                      "vmx/nosave_progress"}), why="watchdog"),
+                      "vmx/fair", "vmx/nosave_fair"}), why="watchdog"),
     # RFLAGS.IF not looked at: a tick goes in while the guest has interrupts disabled
     Mutant("sched_inject_while_if0", 10, "schedule.c",
            (("\tbool open = (vmcs_read(GUEST_RFLAGS) & RFLAGS_IF) &&\n\t\t    !(", "\tbool open = !("),),
@@ -1067,4 +1067,53 @@ MUTANTS += (
     Mutant("sched_timer_value_truncates", 10, "schedule.c",
            (("\tu64 v = ticks >> t->rate;", "\tu64 v = (u32)ticks >> t->rate;"),),
            frozenset({"vmx/timer_value"}), why="sched_timer_value(1099511627776 TSC ticks)"),
+    # the rate read with a 4-bit mask: IA32_VMX_MISC bits 4:0 hold rates up to 31
+    Mutant("sched_rate_mask_4bits", 10, "schedule.c",
+           (("\tt->rate = (unsigned)(caps->misc & VMX_MISC_PREEMPTION_TIMER_RATE_MASK);",
+             "\tt->rate = (unsigned)(caps->misc & 0xF);"),),
+           frozenset({"vmx/timer_value"}), why="bits 4:0 are 16"),
+    # the slice written in TSC ticks, never converted: right only where the rate is 0 (every
+    # Bochs model); the nosave run's made-up processor states another rate
+    Mutant("sched_slice_not_converted", 10, "schedule.c",
+           (("\t\t\terr = vmcs_write(VMX_PREEMPTION_TIMER_VALUE, sched_timer_value(&s->timer, left));\n\t\t} else if (!s->timer.save) {\n\t\t\terr = vmcs_write(VMX_PREEMPTION_TIMER_VALUE, sched_timer_value(&s->timer, left));",
+             "\t\t\terr = vmcs_write(VMX_PREEMPTION_TIMER_VALUE, (u32)left);\n\t\t} else if (!s->timer.save) {\n\t\t\terr = vmcs_write(VMX_PREEMPTION_TIMER_VALUE, (u32)left);"),),
+           frozenset({"vmx/nosave_fair"}), why="want 1500"),
+    # the new slice armed before the VMPTRLD that switches: it lands in the old VM's VMCS
+    Mutant("sched_timer_before_vmptrld", 10, "schedule.c",
+           (("\t\tif (next != s->current) {\n\t\t\tenum vmx_status st = vmx_vmptrld(v->vmcs);\n\t\t\tif (st != VMX_SUCCEED) {\n\t\t\t\tvmx_report_failure(\"VMPTRLD\", st);\n\t\t\t\treturn -HV_EVMXFAIL;\n\t\t\t}\n\t\t\ts->current = next;\n\t\t\tslice_over = true;\n\t\t}\n",
+             "\t\tbool switching = next != s->current;\n\t\tif (switching)\n\t\t\tslice_over = true;\n"),
+            ("\t\tv->halted = false;\n\t\tif (err || (err = sched_inject(v)))",
+             "\t\tif (switching) {\n\t\t\tenum vmx_status st = vmx_vmptrld(v->vmcs);\n\t\t\tif (st != VMX_SUCCEED) {\n\t\t\t\tvmx_report_failure(\"VMPTRLD\", st);\n\t\t\t\treturn -HV_EVMXFAIL;\n\t\t\t}\n\t\t\ts->current = next;\n\t\t}\n\t\tv->halted = false;\n\t\tif (err || (err = sched_inject(v)))")),
+           frozenset({"vmx/fair", "vmx/nosave_fair"}), why="entered for a new slice"),
+    # any interruptibility bit taken as blocking: blocking by NMI (and by SMI) does not block
+    # an external interrupt (SDM Vol. 3C, 25.4.2)
+    Mutant("sched_inject_blocked_by_nmi", 10, "schedule.c",
+           (("!(vmcs_read(GUEST_INTERRUPTIBILITY_INFO) & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));",
+             "!(vmcs_read(GUEST_INTERRUPTIBILITY_INFO) & 0xF);"),),
+           frozenset({"vmx/inject_rules"}), why="blocking by NMI only"),
+    # an error path never run: the controls set without asking caps, never -HV_ENOTIMER
+    Mutant("sched_vmcs_setup_unchecked", 10, "schedule.c",
+           (("\tint err = vmx_adjust_ctls((u32)vmcs_read(PIN_BASED_VM_EXEC_CONTROL) | PIN_BASED_VMX_PREEMPTION_TIMER,\n\t\t\t\t  &caps->pinbased, &pin);\n\tif (!err)\n\t\terr = vmx_adjust_ctls(want_exit, &caps->exit, &exit);\n",
+             "\tpin = (u32)vmcs_read(PIN_BASED_VM_EXEC_CONTROL) | PIN_BASED_VMX_PREEMPTION_TIMER;\n\texit = want_exit;\n\t(void)caps;\n\tint err = 0;\n"),),
+           frozenset({"vmx/controls", "vmx/nosave_controls"}), why="want -HV_ENOTIMER and them unchanged"),
+    # the next deadline counted from when the tick was noticed: every tick a little later
+    Mutant("sched_deadline_drift", 10, "schedule.c",
+           (("\t\twhile (v->deadline <= now)\n\t\t\tv->deadline += s->period;", "\t\tv->deadline = now + s->period;"),),
+           frozenset({"vmx/ticks"}), why="its ticks drift"),
+    # the deadline moved by one period only: after the host was busy for several periods it
+    # stays in the past, and the next ticks come back to back (the harness stalls the host once)
+    Mutant("sched_deadline_single_step", 10, "schedule.c",
+           (("\t\twhile (v->deadline <= now)\n\t\t\tv->deadline += s->period;", "\t\tif (v->deadline <= now)\n\t\t\tv->deadline += s->period;"),),
+           frozenset({"vmx/ticks"}), why="in the past"),
+    # both VMs asleep: the wait lasts until the latest of their ticks, not the earliest
+    Mutant("sched_idle_waits_latest", 10, "schedule.c",
+           (("\tu64 earliest = ~0ULL;", "\tu64 earliest = 0;"),
+            ("\t\tif (v->timer_on && v->deadline < earliest)", "\t\tif (v->timer_on && v->deadline > earliest)"),
+            ("\tif (earliest == ~0ULL) {", "\tif (!earliest) {")),
+           frozenset({"vmx/halt"}), why="after the earliest of their ticks"),
+    # interrupt-window exiting left as an earlier entry set it after an injection: a VM exit
+    # the hypervisor has no use for
+    Mutant("sched_window_left_on_after_inject", 10, "schedule.c",
+           (("\tvm->pending = false;\n\treturn sched_window(false);", "\tvm->pending = false;\n\treturn 0;"),),
+           frozenset({"vmx/inject_rules"}), why="left on"),
 )

@@ -34,6 +34,10 @@
 #define LAB10_PERIOD 14000
 /* More VM entries than a run of the reference needs many times over: the scheduler is stuck. */
 #define LAB10_MAX_ENTRIES 20000
+/* How late the first entry after both VMs slept may come after the earliest tick was due. */
+#define LAB10_IDLE_SLACK 2000
+/* The made-up timer rate of the nosave run: the hardware counts at its own rate, a slice becomes 2^rate times shorter. */
+#define LAB10_NOSAVE_RATE 2
 
 static const struct vmx_caps *lab_caps;
 
@@ -89,6 +93,18 @@ static void call_run(void *p) { struct call *c = p; c->ret = sched_run(c->s); }
 
 /* ---- exercise 1 ---- */
 
+/* The timer values the harness accepts for ticks TSC ticks at rate: [*lo, *hi] (SDM Vol. 3C, 26.5.1 "VMX-Preemption Timer"). */
+static void timer_want(unsigned rate, u64 ticks, u64 *lo, u64 *hi)
+{
+	u64 unit = 1ULL << rate;
+	*lo = ticks / unit;
+	*hi = ticks % unit ? *lo + 1 : *lo;
+	if (ticks && !*lo)
+		*lo = 1;
+	if (*hi > 0xFFFFFFFFULL)
+		*lo = *hi = 0xFFFFFFFFULL;
+}
+
 static bool timer_of(const struct vmx_caps *caps, struct sched_timer *t, char *why, size_t size)
 {
 	struct call c = { .caps = caps, .timer = t };
@@ -119,6 +135,7 @@ static void check_timer(struct sched_timer *t)
 	/* Made-up processors: another rate each, then no timer at all. */
 	static const struct { unsigned rate; u64 ticks; } conv[] = {
 		{ 0, 6000 }, { 5, 6000 }, { 3, 100000 }, { 7, 50 }, { 0, 1ULL << 40 }, { 2, 0 },
+		{ 16, 1ULL << 40 }, { 31, 1ULL << 40 },
 	};
 	ok = true;
 	for (size_t i = 0; ok && i < ARRAY_SIZE(conv); i++) {
@@ -129,12 +146,8 @@ static void check_timer(struct sched_timer *t)
 		ok = timer_of(&fake, &ft, why, sizeof(why));
 		struct call c = { .timer = &ft, .ticks = conv[i].ticks };
 		ok = ok && harness_call("sched_timer_value()", call_timer_value, &c, why, sizeof(why));
-		u64 unit = 1ULL << conv[i].rate, lo = conv[i].ticks / unit;
-		u64 hi = conv[i].ticks % unit ? lo + 1 : lo;
-		if (conv[i].ticks && !lo)
-			lo = 1;
-		if (hi > 0xFFFFFFFFULL)
-			lo = hi = 0xFFFFFFFFULL;
+		u64 lo, hi;
+		timer_want(conv[i].rate, conv[i].ticks, &lo, &hi);
 		if (ok && (c.value < lo || c.value > hi))
 			ok = why_not(why, sizeof(why), "on a processor whose IA32_VMX_MISC bits 4:0 are %u, "
 				     "sched_timer_value(%lu TSC ticks) returned %u; want %lu%s", conv[i].rate,
@@ -195,7 +208,12 @@ static struct {
 	u64 worst_stint;
 	int worst_vm;
 	u64 trips;
-	char inject_why[240], redeliver_why[240], halt_why[240], launch_why[240];
+	char inject_why[240], redeliver_why[240], halt_why[240], launch_why[240], slice_why[240];
+	char grid_why[240], idle_why[240];
+	u64 grid0[SCHED_VMS];   /* each VM's first deadline (0: its timer is not on yet) */
+	u64 exit_tsc;           /* when the hook of the last exit returned */
+	u64 idle_due;           /* both VMs slept at the last exit: the earliest deadline then (0: not both) */
+	bool gapped;            /* the harness has stalled the host once */
 	u64 trace[2][256];      /* make run: (VM << 16 | reason) per exit, and its guest ticks */
 	size_t traced;
 } w;
@@ -249,13 +267,46 @@ static void watch_entry(u64 entries)
 	}
 	if (i < 0)
 		return;
+	u64 now = rdtsc();
 	struct watch_vm *m = &w.vm[i];
 	int other = 1 - i;
+	/* every deadline on its VM's grid (HC_TIMER's first one + k periods), and after the last exit */
+	for (int k = 0; k < SCHED_VMS; k++) {
+		const struct sched_vm *v = &w.r->vms[k];
+		if (!v->timer_on || v->vm.vcpu.shutdown)
+			continue;
+		if (!w.grid0[k])
+			w.grid0[k] = v->deadline;
+		if (w.grid_why[0])
+			continue;
+		if (v->deadline < w.grid0[k] || (v->deadline - w.grid0[k]) % w.r->s.period)
+			why_not(w.grid_why, sizeof(w.grid_why), "VM %d's tick is due at TSC %lu, %lu ticks after its "
+				"first deadline: not a multiple of its period %lu (its ticks drift)", k, v->deadline,
+				v->deadline - w.grid0[k], w.r->s.period);
+		else if (v->deadline <= w.exit_tsc)
+			why_not(w.grid_why, sizeof(w.grid_why), "VM %d was about to be entered with its next deadline "
+				"%lu ticks in the past (the host was busy for a few periods): due ticks must move the "
+				"deadline past now", k, w.exit_tsc - v->deadline);
+	}
+	/* both slept: the wait ends when the earliest tick is due (or at once if it is already) */
+	u64 wake = w.idle_due > w.exit_tsc ? w.idle_due : w.exit_tsc;
+	if (w.idle_due && now > wake + LAB10_IDLE_SLACK && !w.idle_why[0])
+		why_not(w.idle_why, sizeof(w.idle_why), "both VMs slept and VM %d was entered %lu TSC ticks after "
+			"the earliest of their ticks was due", i, now - wake);
+	w.idle_due = 0;
 	if (i != w.last) {
 		stint_end();
 		if (w.last >= 0)
 			w.switches++;
 		w.other_could_run = false;
+		/* a new stint: a whole slice in the timer of the VMCS being entered */
+		u64 lo, hi, value = vmcs_read(VMX_PREEMPTION_TIMER_VALUE);
+		unsigned rate = (unsigned)(lab_caps->misc & VMX_MISC_PREEMPTION_TIMER_RATE_MASK);
+		timer_want(rate, w.r->s.slice, &lo, &hi);
+		if ((value < lo || value > hi) && !w.slice_why[0])
+			why_not(w.slice_why, sizeof(w.slice_why), "VM %d was entered for a new slice of %lu TSC ticks "
+				"with %lu in its VMCS's VMX-preemption timer; at rate %u (IA32_VMX_MISC bits 4:0) want %lu",
+				i, w.r->s.slice, value, rate, lo);
 	}
 	w.other_could_run = could_run(other);
 	w.last = i;
@@ -343,6 +394,25 @@ static void watch_exit(u32 reason)
 		m->outstanding = (u32)idt;
 		m->outstanding_exit = m->entries;
 	}
+	if (reason == EXIT_REASON_HLT && !could_run(1 - i)) {
+		w.idle_due = ~0ULL;
+		for (int k = 0; k < SCHED_VMS; k++) {
+			const struct sched_vm *v = &w.r->vms[k];
+			if (v->timer_on && !v->vm.vcpu.shutdown && v->deadline < w.idle_due)
+				w.idle_due = v->deadline;
+		}
+		if (w.idle_due == ~0ULL)
+			w.idle_due = 0;
+	}
+	/* once, the host busy for three periods (as if it served a device): the due ticks pile up */
+	if (reason == EXIT_REASON_PREEMPTION_TIMER && !w.gapped && w.r->vms[i].timer_on &&
+	    m->exits[EXIT_REASON_PREEMPTION_TIMER] >= 4) {
+		w.gapped = true;
+		u64 until = rdtsc() + 3 * w.r->s.period;
+		while (rdtsc() < until)
+			__asm__ volatile("pause");
+	}
+	w.exit_tsc = rdtsc();
 }
 
 /* Builds the two VMs: VMCS (lab 4), VM and EPT (lab 8), the preemptible VMCS (this lab). */
@@ -455,14 +525,18 @@ static void check_inject_rules(struct run *r)
 		bool pending;
 		u64 rflags, intr, queued;
 		bool inject;
+		bool window_before;     /* interrupt-window exiting set before the call */
 	} cases[] = {
-		{ "RFLAGS.IF = 1, no blocking, nothing queued", true, 0x202, 0, 0, true },
-		{ "RFLAGS.IF = 0", true, 0x2, 0, 0, false },
-		{ "RFLAGS.IF = 1 and blocking by STI", true, 0x202, GUEST_INTR_STATE_STI, 0, false },
-		{ "RFLAGS.IF = 1 and blocking by MOV SS", true, 0x202, GUEST_INTR_STATE_MOV_SS, 0, false },
+		{ "RFLAGS.IF = 1, no blocking, nothing queued", true, 0x202, 0, 0, true, false },
+		{ "RFLAGS.IF = 1, no blocking, interrupt-window exiting on from an earlier entry", true, 0x202, 0, 0, true,
+		  true },
+		{ "RFLAGS.IF = 0", true, 0x2, 0, 0, false, false },
+		{ "RFLAGS.IF = 1 and blocking by STI", true, 0x202, GUEST_INTR_STATE_STI, 0, false, false },
+		{ "RFLAGS.IF = 1 and blocking by MOV SS", true, 0x202, GUEST_INTR_STATE_MOV_SS, 0, false, false },
+		{ "RFLAGS.IF = 1 and blocking by NMI only", true, 0x202, GUEST_INTR_STATE_NMI, 0, true, false },
 		{ "RFLAGS.IF = 1 and a #PF already queued for this entry", true, 0x202, 0,
-		  INTR_INFO_VALID_MASK | INTR_INFO_DELIVER_CODE_MASK | INTR_TYPE_HARD_EXCEPTION | 14, false },
-		{ "no tick pending", false, 0x202, 0, 0, false },
+		  INTR_INFO_VALID_MASK | INTR_INFO_DELIVER_CODE_MASK | INTR_TYPE_HARD_EXCEPTION | 14, false, false },
+		{ "no tick pending", false, 0x202, 0, 0, false, true },
 	};
 	char why[240] = "";
 	bool ok = true;
@@ -474,8 +548,7 @@ static void check_inject_rules(struct run *r)
 	u64 proc0 = vmcs_read(CPU_BASED_VM_EXEC_CONTROL);
 	v->vector = (u8)(SCHED_VECTOR_BASE + (harness_nonce() & 0x3F));
 	for (size_t k = 0; ok && k < ARRAY_SIZE(cases); k++) {
-		/* the window control set before the call for the last case, clear for the others */
-		bool window_before = !cases[k].pending;
+		bool window_before = cases[k].window_before;
 		vmcs_write(CPU_BASED_VM_EXEC_CONTROL, window_before ? proc0 | CPU_BASED_INTR_WINDOW_EXITING
 								    : proc0 & ~(u64)CPU_BASED_INTR_WINDOW_EXITING);
 		vmcs_write(GUEST_RFLAGS, cases[k].rflags);
@@ -544,6 +617,25 @@ static void check_controls(const struct run *r)
 		if (!ok)
 			vmcs_check(true);
 	}
+	/* refusal: VM 0's VMCS with the timer off, on a processor like this one without it */
+	if (ok && vmx_vmptrld(r->vms[0].vmcs) == VMX_SUCCEED) {
+		u64 pin = vmcs_read(PIN_BASED_VM_EXEC_CONTROL), exit = vmcs_read(VM_EXIT_CONTROLS);
+		u64 off = pin & ~(u64)PIN_BASED_VMX_PREEMPTION_TIMER;
+		struct vmx_caps fake = *lab_caps;
+		fake.pinbased.allowed1 &= ~PIN_BASED_VMX_PREEMPTION_TIMER;
+		struct sched_timer t = r->s.timer;
+		struct call c = { .caps = &fake, .timer = &t };
+		vmcs_write(PIN_BASED_VM_EXEC_CONTROL, off);
+		ok = harness_call("sched_vmcs_setup()", call_vmcs_setup, &c, why, sizeof(why));
+		u64 after = vmcs_read(PIN_BASED_VM_EXEC_CONTROL);
+		if (ok && (c.ret != -HV_ENOTIMER || after != off))
+			ok = why_not(why, sizeof(why), "on a processor like this one without the VMX-preemption timer "
+				     "(pin-based may be 1: %#x), sched_vmcs_setup() returned %d (%s) and left the pin-based "
+				     "controls %#lx (were %#lx); want -HV_ENOTIMER and them unchanged",
+				     fake.pinbased.allowed1, c.ret, hv_strerror(c.ret), after, off);
+		vmcs_write(PIN_BASED_VM_EXEC_CONTROL, pin);
+		vmcs_write(VM_EXIT_CONTROLS, exit);
+	}
 	check(cid("controls"), ok, "%s", why);
 }
 
@@ -552,8 +644,10 @@ static void check_fair(const struct run *r)
 {
 	char why[300] = "";
 	u64 limit = r->s.slice + r->s.slice / 2;
-	bool ok = w.worst_stint <= limit && w.vm[0].entries && w.vm[1].entries;
-	if (!w.vm[0].entries || !w.vm[1].entries)
+	bool ok = w.worst_stint <= limit && w.vm[0].entries && w.vm[1].entries && !w.slice_why[0];
+	if (w.slice_why[0])
+		why_not(why, sizeof(why), "%s", w.slice_why);
+	else if (!w.vm[0].entries || !w.vm[1].entries)
 		why_not(why, sizeof(why), "VM %d never ran", w.vm[0].entries ? 1 : 0);
 	else if (!ok)
 		why_not(why, sizeof(why), "VM %d ran %lu TSC ticks of guest time in a row while VM %d could run; "
@@ -660,9 +754,11 @@ static void check_run(struct run *r, bool all)
 				     w.vm[i].exits[EXIT_REASON_INTERRUPT_WINDOW]);
 	check("window", ok, "%s", why);
 
-	/* ticks: each injected tick reached the handler once, none early */
-	ok = ended;
-	if (!ok)
+	/* ticks: each injected tick reached the handler once, none early, every deadline on the period's grid */
+	ok = ended && !w.grid_why[0];
+	if (w.grid_why[0])
+		why_not(why, sizeof(why), "%s", w.grid_why);
+	else if (!ended)
 		memcpy(why, ended_why, sizeof(why));
 	for (int i = 0; ok && i < SCHED_VMS; i++) {
 		u64 got = mailbox(r, i, SCHED_MB_TICKS), early = mailbox(r, i, SCHED_MB_EARLY);
@@ -685,9 +781,11 @@ static void check_run(struct run *r, bool all)
 	check("redeliver", ok, "%s", why);
 
 	/* halt: a halted VM comes back only with its tick, and HLT never returned without one */
-	ok = !w.halt_why[0] && ended;
+	ok = !w.halt_why[0] && !w.idle_why[0] && ended;
 	if (w.halt_why[0])
 		why_not(why, sizeof(why), "%s", w.halt_why);
+	else if (w.idle_why[0])
+		why_not(why, sizeof(why), "%s", w.idle_why);
 	else if (!ended)
 		memcpy(why, ended_why, sizeof(why));
 	for (int i = 0; ok && i < SCHED_VMS; i++)
@@ -736,7 +834,8 @@ static void trace_print(void)
  * The same run on a processor like this one that cannot save the timer's value
  * at VM exit (its VM-exit capability without that bit, SDM Vol. 3D, A.4): the
  * save control stays off, and each VM entry must arm the timer with what is
- * left of the slice.
+ * left of the slice; its timer rate is LAB10_NOSAVE_RATE (IA32_VMX_MISC bits 4:0,
+ * SDM Vol. 3D, A.6), so the slice must be converted.
  */
 static void run_nosave(struct prereq *p)
 {
@@ -745,6 +844,8 @@ static void run_nosave(struct prereq *p)
 	static struct vmx_caps caps;
 	caps = p->caps;
 	caps.exit.allowed1 &= ~VM_EXIT_SAVE_VMX_PREEMPTION_TIMER;
+	/* and a timer rate of its own (every Bochs model says 0): the slice must be converted */
+	caps.misc = (caps.misc & ~VMX_MISC_PREEMPTION_TIMER_RATE_MASK) | LAB10_NOSAVE_RATE;
 	lab_caps = &caps;
 	id_prefix = "nosave_";
 	bool built = timer_of(lab_caps, &t, r.why, sizeof(r.why)) && run_build(&r, &t);

@@ -171,6 +171,8 @@
 #define GUEST_INTR_STATE_STI BIT(0)
 #define GUEST_INTR_STATE_MOV_SS BIT(1)
 #define PENDING_DBG_BS BIT(14)
+/* Blocking by NMI (same section, Table "Format of Interruptibility State"): it does not block external interrupts. */
+#define GUEST_INTR_STATE_NMI BIT(3)
 
 /*
  * What the hypervisor tells its guests through CPUID. No processor returns
