@@ -293,10 +293,7 @@ int ept_vm_run(struct ept_vm *vm)
 			err = -HV_ECRASH;
 			break;
 		default:
-			kdiag("unhandled VM exit: %s (reason %u), qualification %#lx",
-			      vmx_exit_reason_name(reason), reason, vmcs_read(EXIT_QUALIFICATION));
-			vcpu_dump(v);
-			err = -HV_EEXIT;
+			err = vcpu_unhandled_exit(v, reason);
 			break;
 		}
 		if (err)

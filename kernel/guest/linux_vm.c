@@ -140,11 +140,8 @@ int linux_vm_run(struct linux_vm *vm)
 		if (entered)
 			return entered;
 		int err = linux_handle_exit(vm);
-		if (err == -HV_EEXIT) {
-			kdiag("linux: unhandled VM exit: %s (reason %u), qualification %#lx",
-			      vmx_exit_reason_name(reason), reason, vmcs_read(EXIT_QUALIFICATION));
-			vcpu_dump(v);
-		}
+		if (err == -HV_EEXIT)
+			vcpu_unhandled_exit(v, reason);
 		if (err)
 			return err;
 	}

@@ -262,10 +262,7 @@ static int nested_loop(struct nested_run *r)
 			err = shadow_handle_exit(&r->s, v, reason);
 			break;
 		default:
-			kdiag("unhandled VM exit: %s (reason %u), qualification %#lx", vmx_exit_reason_name(reason),
-			      reason, vmcs_read(EXIT_QUALIFICATION));
-			vcpu_dump(v);
-			err = -HV_EEXIT;
+			err = vcpu_unhandled_exit(v, reason);
 			break;
 		}
 		if (err)

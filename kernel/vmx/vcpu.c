@@ -55,3 +55,11 @@ int vcpu_enter(struct vcpu *v, u32 *reason)
 	}
 	return 0;
 }
+
+int vcpu_unhandled_exit(const struct vcpu *v, u32 reason)
+{
+	kdiag("unhandled VM exit: %s (reason %u), qualification %#lx", vmx_exit_reason_name(reason), reason,
+	      vmcs_read(EXIT_QUALIFICATION));
+	vcpu_dump(v);
+	return -HV_EEXIT;
+}

@@ -112,6 +112,12 @@ struct vcpu {
  */
 int vcpu_enter(struct vcpu *v, u32 *reason);
 
+/*
+ * Reports a VM exit the given exit loops do not handle (its reason and qualification,
+ * then the guest's registers, vcpu_dump()) and returns -HV_EEXIT, which stops the VM.
+ */
+int vcpu_unhandled_exit(const struct vcpu *v, u32 reason);
+
 /* Prepares v to run guest code g: zeroed, with the registers the guest runtime expects. */
 struct guest_program;
 void vcpu_init(struct vcpu *v, const struct vmx_caps *caps, const struct guest_program *g,
